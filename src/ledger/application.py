@@ -1,0 +1,276 @@
+"""The write side: one method per mutation, one `save` (one transaction) per command.
+
+Each command loads what it needs, lets the aggregates decide, and saves every new event
+together with the idempotency key (if any) in a single atomic save. A refused command
+raises a `LedgerError` before anything is saved, so it appends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from ledger.domain.base import Stamp, event_type
+from ledger.domain.errors import Conflict, NotFound
+from ledger.domain.idempotency import IdempotencyKey, key_uuid
+from ledger.domain.person import Person, person_uuid
+from ledger.domain.responsibility import ResponsibilityItem, item_uuid
+from ledger.domain.unit import Unit, unit_uuid
+from ledger.domain.values import business_id
+from ledger.store import EventLogSQL, StoreConfig, parse_store_url
+
+log = structlog.get_logger("ledger.command")
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What every mutation returns: the id acted on and the position of its last event."""
+
+    id: str
+    position: int
+    replayed: bool = False
+
+
+class LedgerApplication(Application):
+    name = "Ledger"
+    snapshotting_intervals = {Person: 50, ResponsibilityItem: 50}  # noqa: RUF012
+
+    def __init__(self, store: StoreConfig | str):
+        self.store = parse_store_url(store) if isinstance(store, str) else store
+        if self.store.sqlite_path is not None:
+            self.store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(env=self.store.eventsourcing_env())
+        self.log_sql = EventLogSQL(self.recorder, self.store)
+        self.listeners: list[Callable[[int], None]] = []
+
+    # ------------------------------------------------------------------ plumbing
+
+    def head(self) -> int:
+        return self.log_sql.head()
+
+    def load(self, cls: type[A], uuid: UUID, what: str, business: str) -> A:
+        try:
+            agg = self.repository.get(uuid)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} {business!r}") from None
+        if not isinstance(agg, cls):
+            raise NotFound(f"no {what} {business!r}")
+        return agg
+
+    def exists(self, uuid: UUID) -> bool:
+        return uuid in self.repository
+
+    def unit(self, unit_id: str) -> Unit:
+        return self.load(Unit, unit_uuid(business_id(unit_id, "unit id")), "unit", unit_id)
+
+    def person(self, person_id: str) -> Person:
+        return self.load(
+            Person, person_uuid(business_id(person_id, "person id")), "person", person_id
+        )
+
+    def item(self, item_id: str) -> ResponsibilityItem:
+        return self.load(
+            ResponsibilityItem, item_uuid(business_id(item_id, "item id")),
+            "responsibility item", item_id,
+        )
+
+    def _new(self, uuid: UUID, what: str, business: str) -> None:
+        if self.exists(uuid):
+            raise Conflict(f"{what} {business!r} is already registered")
+
+    def execute(
+        self,
+        command: str,
+        stamp: Stamp,
+        inputs: dict[str, Any],
+        decide: Callable[[], tuple[str, Sequence[Aggregate]]],
+    ) -> CommandResult:
+        """Run one command: idempotency check, decide, one atomic save, retry on a clash."""
+        fingerprint = hashlib.sha256(
+            json.dumps([command, inputs], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        for _ in range(MAX_ATTEMPTS):
+            if stamp.idempotency_key:
+                replay = self._replay(command, stamp.idempotency_key, fingerprint)
+                if replay:
+                    log.info("command.replayed", command=command, actor=stamp.actor,
+                             id=replay.id, position=replay.position)
+                    return replay
+            result_id, aggregates = decide()
+            aggregates = list(aggregates)
+            if stamp.idempotency_key:
+                aggregates.append(IdempotencyKey.use(stamp, command, fingerprint, result_id))
+            try:
+                recordings = self.save(*aggregates)
+            except IntegrityError:
+                continue  # someone else appended first: reload and decide again
+            position = max(r.notification.id for r in recordings)
+            log.info(
+                "command", command=command, actor=stamp.actor, id=result_id, position=position,
+                events=[event_type(r.domain_event) for r in recordings],
+            )
+            for listener in self.listeners:
+                listener(position)
+            return CommandResult(result_id, position)
+        raise Conflict(f"{command}: too many concurrent changes to the same entity; retry")
+
+    def _replay(self, command: str, key: str, fingerprint: str) -> CommandResult | None:
+        try:
+            used = self.repository.get(key_uuid(key))
+        except AggregateNotFoundError:
+            return None
+        if used.command != command or used.fingerprint != fingerprint:
+            raise Conflict(f"idempotencyKey {key!r} was already used for a different request")
+        position = self.log_sql.position_of(key_uuid(key), 1) or 0
+        return CommandResult(used.result_id, position, replayed=True)
+
+    # ------------------------------------------------------------------ organisation
+
+    def register_unit(
+        self, stamp: Stamp, *, id: str, name: str, kind: str, parent_id: str | None = None  # noqa: A002
+    ) -> CommandResult:
+        def decide():
+            business_id(id, "unit id")
+            parent = self.unit(parent_id) if parent_id else None
+            unit = Unit.register(stamp, id, name, kind, parent)
+            self._new(unit.id, "unit", id)
+            return id, [unit]
+
+        return self.execute(
+            "registerUnit", stamp, {"id": id, "name": name, "kind": kind, "parentId": parent_id},
+            decide,
+        )
+
+    def register_person(self, stamp: Stamp, *, id: str, name: str) -> CommandResult:  # noqa: A002
+        def decide():
+            person = Person.register(stamp, id, name)
+            self._new(person.id, "person", id)
+            return id, [person]
+
+        return self.execute("registerPerson", stamp, {"id": id, "name": name}, decide)
+
+    def assume_post(
+        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, valid_from: str
+    ) -> CommandResult:
+        def decide():
+            person = self.person(person_id)
+            self.unit(unit_id)
+            person.assume_post(stamp, unit_id, role, valid_from)
+            return person_id, [person]
+
+        return self.execute(
+            "assumePost", stamp,
+            {"personId": person_id, "unitId": unit_id, "role": role, "from": str(valid_from)},
+            decide,
+        )
+
+    def leave_post(
+        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, valid_to: str
+    ) -> CommandResult:
+        def decide():
+            person = self.person(person_id)
+            self.unit(unit_id)
+            person.leave_post(stamp, unit_id, role, valid_to)
+            return person_id, [person]
+
+        return self.execute(
+            "leavePost", stamp,
+            {"personId": person_id, "unitId": unit_id, "role": role, "to": str(valid_to)},
+            decide,
+        )
+
+    def correct_post(
+        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, original_from: str,
+        valid_from: str, valid_to: str | None, reason: str,
+    ) -> CommandResult:
+        def decide():
+            person = self.person(person_id)
+            self.unit(unit_id)
+            person.correct_post(stamp, unit_id, role, original_from, valid_from, valid_to, reason)
+            return person_id, [person]
+
+        return self.execute(
+            "correctPost", stamp,
+            {"personId": person_id, "unitId": unit_id, "role": role,
+             "originalFrom": str(original_from), "from": str(valid_from),
+             "to": None if valid_to is None else str(valid_to), "reason": reason},
+            decide,
+        )
+
+    # ------------------------------------------------------------------ responsibility
+
+    def assign_responsibility(
+        self, stamp: Stamp, *, id: str, holder_id: str, kind: str, area: str, title: str,  # noqa: A002
+        scope_unit_ids: list[str], valid_from: str, valid_to: str | None = None,
+    ) -> CommandResult:
+        def decide():
+            business_id(id, "responsibility item id")
+            self.person(holder_id)
+            for unit_id in scope_unit_ids:
+                self.unit(unit_id)
+            item = ResponsibilityItem.assign(
+                stamp, id, holder_id, kind, area, title, scope_unit_ids, valid_from, valid_to
+            )
+            self._new(item.id, "responsibility item", id)
+            return id, [item]
+
+        return self.execute(
+            "assignResponsibility", stamp,
+            {"id": id, "holderId": holder_id, "kind": kind, "area": area, "title": title,
+             "scopeUnitIds": list(scope_unit_ids), "validFrom": str(valid_from),
+             "validTo": None if valid_to is None else str(valid_to)},
+            decide,
+        )
+
+    def transfer_responsibility(
+        self, stamp: Stamp, *, item_id: str, to_holder_id: str, effective: str
+    ) -> CommandResult:
+        def decide():
+            item = self.item(item_id)
+            self.person(to_holder_id)
+            item.transfer(stamp, to_holder_id, effective)
+            return item_id, [item]
+
+        return self.execute(
+            "transferResponsibility", stamp,
+            {"itemId": item_id, "toHolderId": to_holder_id, "effective": str(effective)}, decide,
+        )
+
+    def end_responsibility(self, stamp: Stamp, *, item_id: str, valid_to: str) -> CommandResult:
+        def decide():
+            item = self.item(item_id)
+            item.end(stamp, valid_to)
+            return item_id, [item]
+
+        return self.execute(
+            "endResponsibility", stamp, {"itemId": item_id, "validTo": str(valid_to)}, decide
+        )
+
+    def correct_responsibility(
+        self, stamp: Stamp, *, item_id: str, periods: list[dict[str, Any]], reason: str
+    ) -> CommandResult:
+        def decide():
+            item = self.item(item_id)
+            for p in periods:
+                self.person(p["holder_id"])
+            item.correct(stamp, periods, reason)
+            return item_id, [item]
+
+        return self.execute(
+            "correctResponsibility", stamp,
+            {"itemId": item_id, "periods": [{k: str(v) if v is not None else None
+                                             for k, v in p.items()} for p in periods],
+             "reason": reason},
+            decide,
+        )

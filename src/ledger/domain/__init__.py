@@ -1,0 +1,1 @@
+"""Write side: aggregates decide and emit immutable events; no I/O here."""

@@ -1,0 +1,41 @@
+"""What every ledger event carries besides its own facts.
+
+The record time is the event's `timestamp` (set by eventsourcing when the event is
+created); the actor is the token subject of the caller; the idempotency key, if any, is
+the client's retry key. Topics are pinned (`TOPIC`) so that moving code never orphans
+stored events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+
+@dataclass(frozen=True)
+class Stamped:
+    actor: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who is acting and under which retry key; passed to every command."""
+
+    actor: str
+    idempotency_key: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {"actor": self.actor, "idempotency_key": self.idempotency_key}
+
+
+def create(cls: type[Aggregate], event: type, stamp: Stamp, id: Any, **facts: Any) -> Any:  # noqa: A002
+    """Create an aggregate from its first event (the aggregate id is the uuid5 of its business id)."""
+    return cls._create(event, id=id, **stamp.fields(), **facts)
+
+
+def event_type(event: Any) -> str:
+    """The stable public name of an event: its pinned topic without the 'ledger:' prefix."""
+    return type(event).TOPIC.partition(":")[2]

@@ -1,0 +1,31 @@
+"""Typed refusals. Each maps to one GraphQL `extensions.code`; nothing is appended when raised."""
+
+
+class LedgerError(Exception):
+    """A refusal the caller can act on; `code` goes to the client as `extensions.code`."""
+
+    code = "BAD_INPUT"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(LedgerError):
+    code = "BAD_INPUT"
+
+
+class NotFound(LedgerError):
+    code = "NOT_FOUND"
+
+
+class Conflict(LedgerError):
+    code = "CONFLICT"
+
+
+class Forbidden(LedgerError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(LedgerError):
+    code = "UNAUTHENTICATED"

@@ -1,0 +1,72 @@
+"""Unit: an organ, department, affiliated unit or party branch, placed in its tree once."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.base import Stamp, Stamped, create
+from ledger.domain.errors import BadInput
+from ledger.domain.ids import aggregate_id
+from ledger.domain.values import UNIT_KINDS, business_id, choice, text
+
+# Which kinds may sit directly under which: organs are roots of their own trees.
+ALLOWED_PARENTS: dict[str, tuple[str, ...]] = {
+    "ORGAN": (),
+    "DEPARTMENT": ("ORGAN", "AFFILIATED_UNIT"),
+    "AFFILIATED_UNIT": ("ORGAN", "AFFILIATED_UNIT"),
+    "PARTY_BRANCH": ("ORGAN", "DEPARTMENT", "AFFILIATED_UNIT"),
+}
+
+
+def unit_uuid(unit_id: str):
+    return aggregate_id("unit", unit_id)
+
+
+class Unit(Aggregate):
+    TOPIC = "ledger:Unit"
+
+    class Created(Aggregate.Created):
+        TOPIC = "ledger:Unit.Created"  # required by eventsourcing's explicit topics; never emitted
+
+    class Registered(Aggregate.Created, Stamped):
+        TOPIC = "ledger:UnitRegistered"
+        unit_id: str
+        name: str
+        kind: str
+        parent_id: str | None
+
+        @property
+        def entity_id(self) -> str:
+            return self.unit_id
+
+    def __init__(self, unit_id: str, name: str, kind: str, parent_id: str | None):
+        self.unit_id = unit_id
+        self.name = name
+        self.kind = kind
+        self.parent_id = parent_id
+
+    @classmethod
+    def register(
+        cls, stamp: Stamp, unit_id: str, name: str, kind: str, parent: Unit | None
+    ) -> Unit:
+        unit_id = business_id(unit_id, "unit id")
+        name = text(name, "unit name")
+        kind = choice(kind, UNIT_KINDS, "unit kind")
+        allowed = ALLOWED_PARENTS[kind]
+        if parent is None and allowed:
+            raise BadInput(f"a {kind} needs a parent unit ({' or '.join(allowed)})")
+        if parent is not None and parent.kind not in allowed:
+            raise BadInput(
+                f"a {kind} cannot be placed under a {parent.kind}"
+                + (f"; its parent must be {' or '.join(allowed)}" if allowed else "; it is a root")
+            )
+        return create(
+            cls,
+            cls.Registered,
+            stamp,
+            unit_uuid(unit_id),
+            unit_id=unit_id,
+            name=name,
+            kind=kind,
+            parent_id=parent.unit_id if parent else None,
+        )

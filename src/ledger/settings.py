@@ -1,0 +1,57 @@
+"""One place for configuration: environment variables, overridable by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_STORE = "sqlite:///./ledger.sqlite3"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    """Everything the server, the projector and the CLI read from the environment."""
+
+    store: str = field(default_factory=lambda: os.environ.get("LEDGER_STORE") or DEFAULT_STORE)
+    # JWT signing: a secret in the environment, or a key file (created on first use).
+    jwt_secret: str | None = field(default_factory=lambda: os.environ.get("LEDGER_JWT_SECRET"))
+    jwt_secret_file: Path = field(
+        default_factory=lambda: Path(os.environ.get("LEDGER_JWT_SECRET_FILE", ".ledger/jwt-secret"))
+    )
+    host: str = field(default_factory=lambda: os.environ.get("LEDGER_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("LEDGER_PORT", "8000")))
+    # Run the projection runner inside the API process (the default for one machine).
+    embedded_projector: bool = field(
+        default_factory=lambda: _flag("LEDGER_EMBEDDED_PROJECTOR", True)
+    )
+    # How long a mutation (or a read with X-Ledger-Min-Position) waits for the read models.
+    read_your_writes_timeout: float = field(
+        default_factory=lambda: float(os.environ.get("LEDGER_READ_YOUR_WRITES_TIMEOUT", "5"))
+    )
+    # Projections poll the log this often for writes made by other processes.
+    poll_interval: float = field(
+        default_factory=lambda: float(os.environ.get("LEDGER_POLL_INTERVAL", "0.05"))
+    )
+    # /readyz reports not ready while any projection lags the head by more than this.
+    ready_max_lag: int = field(
+        default_factory=lambda: int(os.environ.get("LEDGER_READY_MAX_LAG", "1000"))
+    )
+    log_json: bool | None = field(
+        default_factory=lambda: (
+            None if os.environ.get("LEDGER_LOG_JSON") in (None, "")
+            else _flag("LEDGER_LOG_JSON", False)
+        )
+    )
+    allowed_origins: list[str] = field(
+        default_factory=lambda: [
+            o for o in os.environ.get("LEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ]
+    )
