@@ -81,8 +81,10 @@ class LedgerApplication(Application):
 
     def item(self, item_id: str) -> ResponsibilityItem:
         return self.load(
-            ResponsibilityItem, item_uuid(business_id(item_id, "item id")),
-            "responsibility item", item_id,
+            ResponsibilityItem,
+            item_uuid(business_id(item_id, "item id")),
+            "responsibility item",
+            item_id,
         )
 
     def _new(self, uuid: UUID, what: str, business: str) -> None:
@@ -104,8 +106,13 @@ class LedgerApplication(Application):
             if stamp.idempotency_key:
                 replay = self._replay(command, stamp.idempotency_key, fingerprint)
                 if replay:
-                    log.info("command.replayed", command=command, actor=stamp.actor,
-                             id=replay.id, position=replay.position)
+                    log.info(
+                        "command.replayed",
+                        command=command,
+                        actor=stamp.actor,
+                        id=replay.id,
+                        position=replay.position,
+                    )
                     return replay
             result_id, aggregates = decide()
             aggregates = list(aggregates)
@@ -117,7 +124,11 @@ class LedgerApplication(Application):
                 continue  # someone else appended first: reload and decide again
             position = max(r.notification.id for r in recordings)
             log.info(
-                "command", command=command, actor=stamp.actor, id=result_id, position=position,
+                "command",
+                command=command,
+                actor=stamp.actor,
+                id=result_id,
+                position=position,
                 events=[event_type(r.domain_event) for r in recordings],
             )
             for listener in self.listeners:
@@ -138,7 +149,13 @@ class LedgerApplication(Application):
     # ------------------------------------------------------------------ organisation
 
     def register_unit(
-        self, stamp: Stamp, *, id: str, name: str, kind: str, parent_id: str | None = None  # noqa: A002
+        self,
+        stamp: Stamp,
+        *,
+        id: str,
+        name: str,
+        kind: str,
+        parent_id: str | None = None,  # noqa: A002
     ) -> CommandResult:
         def decide():
             business_id(id, "unit id")
@@ -148,7 +165,9 @@ class LedgerApplication(Application):
             return id, [unit]
 
         return self.execute(
-            "registerUnit", stamp, {"id": id, "name": name, "kind": kind, "parentId": parent_id},
+            "registerUnit",
+            stamp,
+            {"id": id, "name": name, "kind": kind, "parentId": parent_id},
             decide,
         )
 
@@ -170,7 +189,8 @@ class LedgerApplication(Application):
             return person_id, [person]
 
         return self.execute(
-            "assumePost", stamp,
+            "assumePost",
+            stamp,
             {"personId": person_id, "unitId": unit_id, "role": role, "from": str(valid_from)},
             decide,
         )
@@ -185,14 +205,23 @@ class LedgerApplication(Application):
             return person_id, [person]
 
         return self.execute(
-            "leavePost", stamp,
+            "leavePost",
+            stamp,
             {"personId": person_id, "unitId": unit_id, "role": role, "to": str(valid_to)},
             decide,
         )
 
     def correct_post(
-        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, original_from: str,
-        valid_from: str, valid_to: str | None, reason: str,
+        self,
+        stamp: Stamp,
+        *,
+        person_id: str,
+        unit_id: str,
+        role: str,
+        original_from: str,
+        valid_from: str,
+        valid_to: str | None,
+        reason: str,
     ) -> CommandResult:
         def decide():
             person = self.person(person_id)
@@ -201,18 +230,34 @@ class LedgerApplication(Application):
             return person_id, [person]
 
         return self.execute(
-            "correctPost", stamp,
-            {"personId": person_id, "unitId": unit_id, "role": role,
-             "originalFrom": str(original_from), "from": str(valid_from),
-             "to": None if valid_to is None else str(valid_to), "reason": reason},
+            "correctPost",
+            stamp,
+            {
+                "personId": person_id,
+                "unitId": unit_id,
+                "role": role,
+                "originalFrom": str(original_from),
+                "from": str(valid_from),
+                "to": None if valid_to is None else str(valid_to),
+                "reason": reason,
+            },
             decide,
         )
 
     # ------------------------------------------------------------------ responsibility
 
     def assign_responsibility(
-        self, stamp: Stamp, *, id: str, holder_id: str, kind: str, area: str, title: str,  # noqa: A002
-        scope_unit_ids: list[str], valid_from: str, valid_to: str | None = None,
+        self,
+        stamp: Stamp,
+        *,
+        id: str,
+        holder_id: str,
+        kind: str,
+        area: str,
+        title: str,  # noqa: A002
+        scope_unit_ids: list[str],
+        valid_from: str,
+        valid_to: str | None = None,
     ) -> CommandResult:
         def decide():
             business_id(id, "responsibility item id")
@@ -226,10 +271,18 @@ class LedgerApplication(Application):
             return id, [item]
 
         return self.execute(
-            "assignResponsibility", stamp,
-            {"id": id, "holderId": holder_id, "kind": kind, "area": area, "title": title,
-             "scopeUnitIds": list(scope_unit_ids), "validFrom": str(valid_from),
-             "validTo": None if valid_to is None else str(valid_to)},
+            "assignResponsibility",
+            stamp,
+            {
+                "id": id,
+                "holderId": holder_id,
+                "kind": kind,
+                "area": area,
+                "title": title,
+                "scopeUnitIds": list(scope_unit_ids),
+                "validFrom": str(valid_from),
+                "validTo": None if valid_to is None else str(valid_to),
+            },
             decide,
         )
 
@@ -243,8 +296,10 @@ class LedgerApplication(Application):
             return item_id, [item]
 
         return self.execute(
-            "transferResponsibility", stamp,
-            {"itemId": item_id, "toHolderId": to_holder_id, "effective": str(effective)}, decide,
+            "transferResponsibility",
+            stamp,
+            {"itemId": item_id, "toHolderId": to_holder_id, "effective": str(effective)},
+            decide,
         )
 
     def end_responsibility(self, stamp: Stamp, *, item_id: str, valid_to: str) -> CommandResult:
@@ -268,9 +323,14 @@ class LedgerApplication(Application):
             return item_id, [item]
 
         return self.execute(
-            "correctResponsibility", stamp,
-            {"itemId": item_id, "periods": [{k: str(v) if v is not None else None
-                                             for k, v in p.items()} for p in periods],
-             "reason": reason},
+            "correctResponsibility",
+            stamp,
+            {
+                "itemId": item_id,
+                "periods": [
+                    {k: str(v) if v is not None else None for k, v in p.items()} for p in periods
+                ],
+                "reason": reason,
+            },
             decide,
         )

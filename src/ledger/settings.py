@@ -46,7 +46,8 @@ class Settings:
     )
     log_json: bool | None = field(
         default_factory=lambda: (
-            None if os.environ.get("LEDGER_LOG_JSON") in (None, "")
+            None
+            if os.environ.get("LEDGER_LOG_JSON") in (None, "")
             else _flag("LEDGER_LOG_JSON", False)
         )
     )

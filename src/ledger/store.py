@@ -1,8 +1,8 @@
 """Where events live: a store URL mapped onto eventsourcing's own persistence modules.
 
-    sqlite:///PATH                          events in PATH, read models beside it
-    postgresql://USER[:PW]@HOST:PORT/DB     events and read models in one database
-        ?schema=NAME                        optional schema (tests use one per test)
+sqlite:///PATH                          events in PATH, read models beside it
+postgresql://USER[:PW]@HOST:PORT/DB     events and read models in one database
+    ?schema=NAME                        optional schema (tests use one per test)
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ class StoreConfig:
         from psycopg.conninfo import make_conninfo
 
         return make_conninfo(
-            host=self.host, port=self.port, user=self.user, password=self.password or None,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
             dbname=self.dbname,
         )
 
@@ -92,9 +95,7 @@ def parse_store_url(url: str) -> StoreConfig:
             dbname=(parsed.path or "/").lstrip("/") or "postgres",
             schema=query.get("schema", ["public"])[0],
         )
-    raise BadInput(
-        f"unknown store {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
-    )
+    raise BadInput(f"unknown store {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
 
 
 class EventLogSQL:

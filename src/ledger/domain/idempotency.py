@@ -47,6 +47,12 @@ class IdempotencyKey(Aggregate):
         if not 1 <= len(key) <= 128 or not key.isprintable():
             raise BadInput("idempotencyKey must be 1-128 printable characters")
         return create(
-            cls, cls.Used, stamp, key_uuid(key), key=key, command=command,
-            fingerprint=fingerprint, result_id=result_id,
+            cls,
+            cls.Used,
+            stamp,
+            key_uuid(key),
+            key=key,
+            command=command,
+            fingerprint=fingerprint,
+            result_id=result_id,
         )

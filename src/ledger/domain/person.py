@@ -23,8 +23,12 @@ def posts_after(posts: list[Post], event: Any) -> list[Post]:
     posts = [dict(p) for p in posts]
     if isinstance(event, Person.PostAssumed):
         posts.append(
-            {"unit_id": event.unit_id, "role": event.role, "valid_from": event.valid_from,
-             "valid_to": None}
+            {
+                "unit_id": event.unit_id,
+                "role": event.role,
+                "valid_from": event.valid_from,
+                "valid_to": None,
+            }
         )
     elif isinstance(event, Person.PostLeft):
         post = _open_post(posts, event.unit_id, event.role)
@@ -54,7 +58,9 @@ class Person(Aggregate):
     TOPIC = "ledger:Person"
 
     class Created(Aggregate.Created):
-        TOPIC = "ledger:Person.Created"  # required by eventsourcing's explicit topics; never emitted
+        TOPIC = (
+            "ledger:Person.Created"  # required by eventsourcing's explicit topics; never emitted
+        )
 
     class Registered(Aggregate.Created, Stamped):
         TOPIC = "ledger:PersonRegistered"
@@ -104,7 +110,11 @@ class Person(Aggregate):
     def register(cls, stamp: Stamp, person_id: str, name: str) -> Person:
         person_id = business_id(person_id, "person id")
         return create(
-            cls, cls.Registered, stamp, person_uuid(person_id), person_id=person_id,
+            cls,
+            cls.Registered,
+            stamp,
+            person_uuid(person_id),
+            person_id=person_id,
             name=text(name, "person name", max_length=100),
         )
 
@@ -135,8 +145,14 @@ class Person(Aggregate):
         )
 
     def correct_post(
-        self, stamp: Stamp, unit_id: str, role: str, original_from: str, valid_from: str,
-        valid_to: str | None, reason: str,
+        self,
+        stamp: Stamp,
+        unit_id: str,
+        role: str,
+        original_from: str,
+        valid_from: str,
+        valid_to: str | None,
+        reason: str,
     ) -> None:
         role = choice(role, POST_ROLES, "post role")
         original_from = day(original_from, "originalFrom")
@@ -153,7 +169,12 @@ class Person(Aggregate):
         if (post["valid_from"], post["valid_to"]) == (valid_from, valid_to):
             raise Conflict("the correction restates the post exactly as recorded")
         self.trigger_event(
-            self.PostCorrected, **stamp.fields(), unit_id=unit_id, role=role,
-            original_from=original_from, valid_from=valid_from, valid_to=valid_to, reason=reason,
+            self.PostCorrected,
+            **stamp.fields(),
+            unit_id=unit_id,
+            role=role,
+            original_from=original_from,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reason=reason,
         )
-

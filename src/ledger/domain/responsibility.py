@@ -40,8 +40,11 @@ def periods_after(periods: list[Period], event: Any) -> list[Period]:
     periods = [dict(p) for p in periods]
     if isinstance(event, ResponsibilityItem.Assigned):
         periods = [
-            {"holder_id": event.holder_id, "valid_from": event.valid_from,
-             "valid_to": event.valid_to}
+            {
+                "holder_id": event.holder_id,
+                "valid_from": event.valid_from,
+                "valid_to": event.valid_to,
+            }
         ]
     elif isinstance(event, ResponsibilityItem.Transferred):
         last = periods[-1]
@@ -103,8 +106,15 @@ class ResponsibilityItem(Aggregate):
             item.periods = periods_after(item.periods, self)
 
     def __init__(
-        self, item_id: str, holder_id: str, kind: str, area: str, title: str,
-        scope_unit_ids: list[str], valid_from: str, valid_to: str | None,
+        self,
+        item_id: str,
+        holder_id: str,
+        kind: str,
+        area: str,
+        title: str,
+        scope_unit_ids: list[str],
+        valid_from: str,
+        valid_to: str | None,
     ):
         self.item_id = item_id
         self.kind = kind
@@ -121,8 +131,16 @@ class ResponsibilityItem(Aggregate):
 
     @classmethod
     def assign(
-        cls, stamp: Stamp, item_id: str, holder_id: str, kind: str, area: str, title: str,
-        scope_unit_ids: list[str], valid_from: str, valid_to: str | None,
+        cls,
+        stamp: Stamp,
+        item_id: str,
+        holder_id: str,
+        kind: str,
+        area: str,
+        title: str,
+        scope_unit_ids: list[str],
+        valid_from: str,
+        valid_to: str | None,
     ) -> ResponsibilityItem:
         item_id = business_id(item_id, "responsibility item id")
         valid_from = day(valid_from, "validFrom")
@@ -134,11 +152,18 @@ class ResponsibilityItem(Aggregate):
         if len(scope) > MAX_SCOPE:
             raise BadInput(f"a responsibility item covers at most {MAX_SCOPE} units")
         return create(
-            cls, cls.Assigned, stamp, item_uuid(item_id), item_id=item_id, holder_id=holder_id,
+            cls,
+            cls.Assigned,
+            stamp,
+            item_uuid(item_id),
+            item_id=item_id,
+            holder_id=holder_id,
             kind=choice(kind, RESPONSIBILITY_KINDS, "responsibility kind"),
             area=choice(area, RESPONSIBILITY_AREAS, "responsibility area"),
-            title=text(title, "title", max_length=500), scope_unit_ids=scope,
-            valid_from=valid_from, valid_to=valid_to,
+            title=text(title, "title", max_length=500),
+            scope_unit_ids=scope,
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
 
     def transfer(self, stamp: Stamp, to_holder_id: str, effective: str) -> None:
@@ -154,8 +179,11 @@ class ResponsibilityItem(Aggregate):
         if current["valid_to"] is not None and effective > current["valid_to"]:
             raise Conflict(f"{self.item_id} ended on {current['valid_to']}, before {effective}")
         self.trigger_event(
-            self.Transferred, **stamp.fields(), from_holder_id=current["holder_id"],
-            to_holder_id=to_holder_id, effective=effective,
+            self.Transferred,
+            **stamp.fields(),
+            from_holder_id=current["holder_id"],
+            to_holder_id=to_holder_id,
+            effective=effective,
         )
 
     def end(self, stamp: Stamp, valid_to: str) -> None:

@@ -1,0 +1,60 @@
+"""The one way rows change in two times: close what is superseded, insert what is restated.
+
+Valid time is a closed date interval (valid_from..valid_to, OPEN_DATE when open); record
+time is a half-open position interval (recorded_from..recorded_to, OPEN_POSITION while
+current). Asked (asOf d, as of position p), a row answers when
+valid_from <= d <= valid_to and recorded_from <= p < recorded_to.
+"""
+
+from __future__ import annotations
+
+from projections.db import OPEN_DATE, OPEN_POSITION, Tx
+
+NOW = OPEN_POSITION - 1  # the position that sees exactly the current rows
+
+
+def in_both_times(alias: str = "") -> str:
+    """The SQL condition for rows valid on a date and current at a position (see above)."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"{a}valid_from <= ? AND {a}valid_to >= ? AND {a}recorded_from <= ? AND {a}recorded_to > ?"
+    )
+
+
+def both_times(as_of: str, position: int | None) -> tuple:
+    """Parameters for `in_both_times`; position None means "as recorded now"."""
+    p = NOW if position is None else position
+    return (as_of, as_of, p, p)
+
+
+def open_date(value: str) -> str | None:
+    return None if value == OPEN_DATE else value
+
+
+def close_and_insert(
+    tx: Tx,
+    table: str,
+    key: dict[str, str],
+    columns: tuple[str, ...],
+    before: list[dict],
+    after: list[dict],
+    q: int,
+) -> None:
+    """Close the rows that `after` no longer states and insert the new ones, at position q."""
+
+    def as_row(d: dict) -> tuple:
+        return (*(d[c] for c in columns), d["valid_from"], d["valid_to"] or OPEN_DATE)
+
+    old, new = {as_row(d) for d in before}, {as_row(d) for d in after}
+    names = (*key, *columns, "valid_from", "valid_to")
+    where = " AND ".join(f"{n}=?" for n in names)
+    for row in old - new:
+        tx.execute(
+            f"UPDATE {table} SET recorded_to=? WHERE {where} AND recorded_to=?",
+            (q, *key.values(), *row, OPEN_POSITION),
+        )
+    tx.executemany(
+        f"INSERT INTO {table} ({', '.join(names)}, recorded_from, recorded_to) "
+        f"VALUES ({', '.join('?' for _ in names)}, ?, ?)",
+        [(*key.values(), *row, q, OPEN_POSITION) for row in sorted(new - old)],
+    )

@@ -1,0 +1,145 @@
+"""Event index: the inspector's view of the log, and the record-time clock.
+
+`rm_events` keeps one row per event (entity, type, actor, record time, payload) with
+indexes for history and filters. `known_at` is the record time made monotone in position
+order (the running maximum), so "what had the ledger recorded by instant t" is one
+indexed lookup: the last position whose known_at <= t.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from projections.base import Envelope, Projector
+from projections.db import Tx
+
+_ENVELOPE_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "actor",
+    "idempotency_key",
+}
+
+
+def iso_instant(value: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order on both databases."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def payload_of(event: Any) -> dict[str, Any]:
+    def plain(v: Any) -> Any:
+        if isinstance(v, (datetime, date)):
+            return v.isoformat()
+        if isinstance(v, UUID):
+            return str(v)
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    return {k: plain(v) for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
+
+
+class EventIndexProjector(Projector):
+    name = "event_index"
+    tables = (
+        (
+            "rm_entities",
+            "CREATE TABLE IF NOT EXISTS rm_entities ("
+            "aggregate_id TEXT PRIMARY KEY, entity_id TEXT NOT NULL, kind TEXT NOT NULL)",
+            ("CREATE INDEX IF NOT EXISTS rm_entities_entity ON rm_entities (entity_id)",),
+        ),
+        (
+            "rm_events",
+            "CREATE TABLE IF NOT EXISTS rm_events ("
+            "position BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, entity_id TEXT NOT NULL, "
+            "version BIGINT NOT NULL, type TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+            "known_at TEXT NOT NULL, actor TEXT NOT NULL, idempotency_key TEXT, "
+            "payload TEXT NOT NULL)",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_events_entity ON rm_events (entity_id, position)",
+                "CREATE INDEX IF NOT EXISTS rm_events_aggregate ON rm_events (aggregate_id, version)",
+                "CREATE INDEX IF NOT EXISTS rm_events_known_at ON rm_events (known_at, position)",
+                "CREATE INDEX IF NOT EXISTS rm_events_type ON rm_events (type, position)",
+                "CREATE INDEX IF NOT EXISTS rm_events_actor ON rm_events (actor, position)",
+            ),
+        ),
+    )
+
+    def __init__(self) -> None:
+        self._entities: dict[UUID, str] = {}
+        self._last_known_at: str | None = None
+
+    def reset_caches(self) -> None:
+        self._entities.clear()
+        self._last_known_at = None
+
+    def _entity_id(self, tx: Tx, envelope: Envelope) -> str:
+        event = envelope.event
+        if envelope.version == 1 and hasattr(event, "entity_id"):
+            entity_id = event.entity_id
+            kind = event.originator_topic.partition(":")[2]
+            tx.execute(
+                "INSERT INTO rm_entities (aggregate_id, entity_id, kind) VALUES (?, ?, ?) "
+                "ON CONFLICT (aggregate_id) DO NOTHING",
+                (envelope.aggregate_id.hex, entity_id, kind),
+            )
+        else:
+            entity_id = (
+                self._entities.get(envelope.aggregate_id)
+                or tx.scalar(
+                    "SELECT entity_id FROM rm_entities WHERE aggregate_id=?",
+                    (envelope.aggregate_id.hex,),
+                )
+                or envelope.aggregate_id.hex
+            )
+        if len(self._entities) > 200_000:
+            self._entities.clear()
+        self._entities[envelope.aggregate_id] = entity_id
+        return entity_id
+
+    def apply(self, tx: Tx, envelope: Envelope) -> None:
+        recorded_at = iso_instant(envelope.recorded_at)
+        previous = self._last_known_at or tx.scalar(
+            "SELECT known_at FROM rm_events ORDER BY position DESC LIMIT 1"
+        )
+        known_at = max(recorded_at, previous) if previous else recorded_at
+        self._last_known_at = known_at
+        tx.execute(
+            "INSERT INTO rm_events (position, aggregate_id, entity_id, version, type, "
+            "recorded_at, known_at, actor, idempotency_key, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                envelope.position,
+                envelope.aggregate_id.hex,
+                self._entity_id(tx, envelope),
+                envelope.version,
+                envelope.type,
+                recorded_at,
+                known_at,
+                envelope.actor,
+                envelope.idempotency_key,
+                json.dumps(payload_of(envelope.event), ensure_ascii=False, sort_keys=True),
+            ),
+        )
+
+
+# ---------------------------------------------------------------------- queries
+
+
+def position_known_at(tx: Tx, known_at: datetime | None) -> int | None:
+    """The last position recorded at or before `known_at`; None means "now" (open rows)."""
+    if known_at is None:
+        return None
+    row = tx.scalar(
+        "SELECT position FROM rm_events WHERE known_at <= ? "
+        "ORDER BY known_at DESC, position DESC LIMIT 1",
+        (iso_instant(known_at),),
+    )
+    return row or 0

@@ -1,0 +1,255 @@
+"""Organisation: units (with their tree as a closure table), people, and posts in two times.
+
+`rm_posts` rows carry valid time (valid_from..valid_to, dates, inclusive) and record time
+(recorded_from..recorded_to, positions, half-open). An event at position q that changes a
+person's posts closes the rows it supersedes (recorded_to = q) and inserts the restated
+ones (recorded_from = q); nothing else is ever updated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.domain.person import posts_after
+from projections.base import Envelope, Projector
+from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times, open_date
+from projections.db import OPEN_DATE, OPEN_POSITION, Tx
+
+POST_EVENTS = ("PostAssumed", "PostLeft", "PostCorrected")
+
+
+class OrganisationProjector(Projector):
+    name = "organisation"
+    types = frozenset(("UnitRegistered", "PersonRegistered", *POST_EVENTS))
+    tables = (
+        (
+            "rm_units",
+            "CREATE TABLE IF NOT EXISTS rm_units (unit_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "kind TEXT NOT NULL, parent_id TEXT, root_id TEXT NOT NULL, depth INTEGER NOT NULL, "
+            "recorded_from BIGINT NOT NULL)",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_units_parent ON rm_units (parent_id, unit_id)",
+                "CREATE INDEX IF NOT EXISTS rm_units_kind ON rm_units (kind, unit_id)",
+            ),
+        ),
+        (
+            "rm_unit_tree",
+            "CREATE TABLE IF NOT EXISTS rm_unit_tree (ancestor_id TEXT NOT NULL, "
+            "unit_id TEXT NOT NULL, distance INTEGER NOT NULL, PRIMARY KEY (ancestor_id, unit_id))",
+            ("CREATE INDEX IF NOT EXISTS rm_unit_tree_unit ON rm_unit_tree (unit_id, distance)",),
+        ),
+        (
+            "rm_persons",
+            "CREATE TABLE IF NOT EXISTS rm_persons (person_id TEXT PRIMARY KEY, "
+            "aggregate_id TEXT NOT NULL, name TEXT NOT NULL, recorded_from BIGINT NOT NULL)",
+            ("CREATE INDEX IF NOT EXISTS rm_persons_aggregate ON rm_persons (aggregate_id)",),
+        ),
+        (
+            "rm_posts",
+            "CREATE TABLE IF NOT EXISTS rm_posts (person_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
+            "role TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
+            "recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_posts_person ON rm_posts (person_id, recorded_to)",
+                "CREATE INDEX IF NOT EXISTS rm_posts_unit ON rm_posts (unit_id, role, recorded_to)",
+            ),
+        ),
+    )
+
+    def apply(self, tx: Tx, envelope: Envelope) -> None:
+        event, q = envelope.event, envelope.position
+        if envelope.type == "UnitRegistered":
+            self._unit(tx, event, q)
+        elif envelope.type == "PersonRegistered":
+            tx.execute(
+                "INSERT INTO rm_persons (person_id, aggregate_id, name, recorded_from) "
+                "VALUES (?, ?, ?, ?)",
+                (event.person_id, envelope.aggregate_id.hex, event.name, q),
+            )
+        elif envelope.type in POST_EVENTS:
+            self._posts(tx, envelope)
+
+    def _unit(self, tx: Tx, event, q: int) -> None:
+        root_id, depth = event.unit_id, 0
+        if event.parent_id:
+            parent = tx.one(
+                "SELECT root_id, depth FROM rm_units WHERE unit_id=?", (event.parent_id,)
+            )
+            root_id, depth = parent["root_id"], parent["depth"] + 1
+        tx.execute(
+            "INSERT INTO rm_units (unit_id, name, kind, parent_id, root_id, depth, recorded_from) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (event.unit_id, event.name, event.kind, event.parent_id, root_id, depth, q),
+        )
+        tx.execute(
+            "INSERT INTO rm_unit_tree (ancestor_id, unit_id, distance) VALUES (?, ?, 0)",
+            (event.unit_id, event.unit_id),
+        )
+        if event.parent_id:
+            tx.execute(
+                "INSERT INTO rm_unit_tree (ancestor_id, unit_id, distance) "
+                "SELECT ancestor_id, ?, distance + 1 FROM rm_unit_tree WHERE unit_id=?",
+                (event.unit_id, event.parent_id),
+            )
+
+    def _posts(self, tx: Tx, envelope: Envelope) -> None:
+        person_id = tx.scalar(
+            "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+        )
+        rows = tx.all(
+            "SELECT unit_id, role, valid_from, valid_to FROM rm_posts "
+            "WHERE person_id=? AND recorded_to=?",
+            (person_id, OPEN_POSITION),
+        )
+        before = [_post(r) for r in rows]
+        after = posts_after(before, envelope.event)
+        close_and_insert(
+            tx,
+            "rm_posts",
+            {"person_id": person_id},
+            ("unit_id", "role"),
+            before,
+            after,
+            envelope.position,
+        )
+
+
+def _post(row) -> dict:
+    return {
+        "unit_id": row["unit_id"],
+        "role": row["role"],
+        "valid_from": row["valid_from"],
+        "valid_to": None if row["valid_to"] == OPEN_DATE else row["valid_to"],
+    }
+
+
+# ---------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    root_id: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    person_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PostRow:
+    person_id: str
+    unit_id: str
+    role: str
+    valid_from: str
+    valid_to: str | None
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _unit(r) -> UnitRow:
+    return UnitRow(r["unit_id"], r["name"], r["kind"], r["parent_id"], r["root_id"], r["depth"])
+
+
+UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth"
+
+
+def units_by_id(tx: Tx, ids: list[str], position: int | None = None) -> dict[str, UnitRow]:
+    if not ids:
+        return {}
+    rows = tx.all(
+        f"SELECT {UNIT_COLUMNS} FROM rm_units WHERE unit_id IN ({_marks(ids)}) "
+        "AND recorded_from <= ?",
+        (*ids, NOW if position is None else position),
+    )
+    return {r["unit_id"]: _unit(r) for r in rows}
+
+
+def list_units(
+    tx: Tx,
+    kind: str | None = None,
+    parent_id: str | None = None,
+    position: int | None = None,
+    limit: int = 1000,
+) -> list[UnitRow]:
+    where, params = ["recorded_from <= ?"], [NOW if position is None else position]
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if parent_id:
+        where.append("parent_id = ?")
+        params.append(parent_id)
+    rows = tx.all(
+        f"SELECT {UNIT_COLUMNS} FROM rm_units WHERE {' AND '.join(where)} "
+        "ORDER BY depth, unit_id LIMIT ?",
+        (*params, limit),
+    )
+    return [_unit(r) for r in rows]
+
+
+def children_of(tx: Tx, parent_ids: list[str]) -> dict[str, list[UnitRow]]:
+    out: dict[str, list[UnitRow]] = {p: [] for p in parent_ids}
+    if parent_ids:
+        for r in tx.all(
+            f"SELECT {UNIT_COLUMNS} FROM rm_units WHERE parent_id IN ({_marks(parent_ids)}) "
+            "ORDER BY unit_id",
+            parent_ids,
+        ):
+            out[r["parent_id"]].append(_unit(r))
+    return out
+
+
+def subtree_ids(tx: Tx, root_id: str) -> list[str]:
+    return [
+        r["unit_id"]
+        for r in tx.all("SELECT unit_id FROM rm_unit_tree WHERE ancestor_id=?", (root_id,))
+    ]
+
+
+def persons_by_id(tx: Tx, ids: list[str]) -> dict[str, PersonRow]:
+    if not ids:
+        return {}
+    rows = tx.all(f"SELECT person_id, name FROM rm_persons WHERE person_id IN ({_marks(ids)})", ids)
+    return {r["person_id"]: PersonRow(r["person_id"], r["name"]) for r in rows}
+
+
+def _posts_where(column: str, ids: list[str], as_of: str, position: int | None):
+    return (
+        f"SELECT person_id, unit_id, role, valid_from, valid_to FROM rm_posts "
+        f"WHERE {column} IN ({_marks(ids)}) AND {in_both_times()} ORDER BY valid_from, role, person_id",
+        (*ids, *both_times(as_of, position)),
+    )
+
+
+def _post_row(r) -> PostRow:
+    return PostRow(
+        r["person_id"], r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])
+    )
+
+
+def posts_by_unit(
+    tx: Tx, unit_ids: list[str], as_of: str, position: int | None
+) -> dict[str, list[PostRow]]:
+    out: dict[str, list[PostRow]] = {u: [] for u in unit_ids}
+    if unit_ids:
+        for r in tx.all(*_posts_where("unit_id", unit_ids, as_of, position)):
+            out[r["unit_id"]].append(_post_row(r))
+    return out
+
+
+def posts_by_person(
+    tx: Tx, person_ids: list[str], as_of: str, position: int | None
+) -> dict[str, list[PostRow]]:
+    out: dict[str, list[PostRow]] = {p: [] for p in person_ids}
+    if person_ids:
+        for r in tx.all(*_posts_where("person_id", person_ids, as_of, position)):
+            out[r["person_id"]].append(_post_row(r))
+    return out

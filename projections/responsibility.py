@@ -1,0 +1,134 @@
+"""Responsibility lists: items, their scope, and who held each item when, in two times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.domain.responsibility import periods_after
+from projections.base import Envelope, Projector
+from projections.bitemporal import both_times, close_and_insert, in_both_times, open_date
+from projections.db import OPEN_POSITION, Tx
+
+ITEM_EVENTS = (
+    "ResponsibilityAssigned",
+    "ResponsibilityTransferred",
+    "ResponsibilityEnded",
+    "ResponsibilityCorrected",
+)
+
+
+class ResponsibilityProjector(Projector):
+    name = "responsibility"
+    types = frozenset(ITEM_EVENTS)
+    tables = (
+        (
+            "rm_items",
+            "CREATE TABLE IF NOT EXISTS rm_items (item_id TEXT PRIMARY KEY, "
+            "aggregate_id TEXT NOT NULL, kind TEXT NOT NULL, area TEXT NOT NULL, "
+            "title TEXT NOT NULL, recorded_from BIGINT NOT NULL)",
+            ("CREATE INDEX IF NOT EXISTS rm_items_aggregate ON rm_items (aggregate_id)",),
+        ),
+        (
+            "rm_item_scope",
+            "CREATE TABLE IF NOT EXISTS rm_item_scope (item_id TEXT NOT NULL, "
+            "unit_id TEXT NOT NULL, PRIMARY KEY (item_id, unit_id))",
+            ("CREATE INDEX IF NOT EXISTS rm_item_scope_unit ON rm_item_scope (unit_id, item_id)",),
+        ),
+        (
+            "rm_holdings",
+            "CREATE TABLE IF NOT EXISTS rm_holdings (item_id TEXT NOT NULL, "
+            "holder_id TEXT NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
+            "recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_holdings_holder "
+                "ON rm_holdings (holder_id, recorded_to)",
+                "CREATE INDEX IF NOT EXISTS rm_holdings_item ON rm_holdings (item_id, recorded_to)",
+            ),
+        ),
+    )
+
+    def apply(self, tx: Tx, envelope: Envelope) -> None:
+        event, q = envelope.event, envelope.position
+        if envelope.type == "ResponsibilityAssigned":
+            tx.execute(
+                "INSERT INTO rm_items (item_id, aggregate_id, kind, area, title, recorded_from) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (event.item_id, envelope.aggregate_id.hex, event.kind, event.area, event.title, q),
+            )
+            tx.executemany(
+                "INSERT INTO rm_item_scope (item_id, unit_id) VALUES (?, ?)",
+                [(event.item_id, u) for u in event.scope_unit_ids],
+            )
+            item_id, before = event.item_id, []
+        else:
+            item_id = tx.scalar(
+                "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+            )
+            rows = tx.all(
+                "SELECT holder_id, valid_from, valid_to FROM rm_holdings "
+                "WHERE item_id=? AND recorded_to=? ORDER BY valid_from",
+                (item_id, OPEN_POSITION),
+            )
+            before = [
+                {
+                    "holder_id": r["holder_id"],
+                    "valid_from": r["valid_from"],
+                    "valid_to": open_date(r["valid_to"]),
+                }
+                for r in rows
+            ]
+        after = periods_after(before, event)
+        close_and_insert(tx, "rm_holdings", {"item_id": item_id}, ("holder_id",), before, after, q)
+
+
+# ---------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    """One item as held by one person over one period."""
+
+    item_id: str
+    holder_id: str
+    kind: str
+    area: str
+    title: str
+    valid_from: str
+    valid_to: str | None
+
+
+def responsibility_list(
+    tx: Tx, holder_id: str, as_of: str, position: int | None
+) -> list[HoldingRow]:
+    rows = tx.all(
+        "SELECT h.item_id, h.holder_id, i.kind, i.area, i.title, h.valid_from, h.valid_to "
+        "FROM rm_holdings h JOIN rm_items i ON i.item_id = h.item_id "
+        f"WHERE h.holder_id = ? AND {in_both_times('h')} "
+        "ORDER BY i.kind, h.item_id",
+        (holder_id, *both_times(as_of, position)),
+    )
+    return [
+        HoldingRow(
+            r["item_id"],
+            r["holder_id"],
+            r["kind"],
+            r["area"],
+            r["title"],
+            r["valid_from"],
+            open_date(r["valid_to"]),
+        )
+        for r in rows
+    ]
+
+
+def scopes(tx: Tx, item_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {i: [] for i in item_ids}
+    if item_ids:
+        marks = ", ".join("?" for _ in item_ids)
+        for r in tx.all(
+            f"SELECT item_id, unit_id FROM rm_item_scope WHERE item_id IN ({marks}) "
+            "ORDER BY unit_id",
+            item_ids,
+        ):
+            out[r["item_id"]].append(r["unit_id"])
+    return out

@@ -1,0 +1,200 @@
+"""The projection runner: catch up from the notification log, then follow it.
+
+Each projector has its own row in `rm_tracking`. A page of notifications is read and
+decoded once; each projector then applies the events past its own position and moves
+its position in the same transaction. The position update is guarded by the position
+read at the start (optimistic), so two runners on one database never double-apply.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import structlog
+
+from ledger.application import LedgerApplication
+from projections.base import Envelope, Projector
+from projections.db import ReadStore
+
+log = structlog.get_logger("ledger.projections")
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_tracking (projector TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+
+
+def default_projectors() -> list[Projector]:
+    from projections.event_index import EventIndexProjector
+    from projections.organisation import OrganisationProjector
+    from projections.responsibility import ResponsibilityProjector
+
+    return [EventIndexProjector(), OrganisationProjector(), ResponsibilityProjector()]
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        app: LedgerApplication,
+        store: ReadStore,
+        projectors: Sequence[Projector] | None = None,
+        *,
+        page_size: int = 1000,
+    ):
+        self.app = app
+        self.store = store
+        self.projectors = list(projectors) if projectors is not None else default_projectors()
+        self.page_size = page_size
+        self._wake = threading.Event()
+        self._progress = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.setup()
+
+    # ------------------------------------------------------------------ tables
+
+    def setup(self) -> None:
+        with self.store.write() as tx:
+            tx.execute(TRACKING_DDL)
+            for p in self.projectors:
+                p.create(tx)
+                tx.execute(
+                    "INSERT INTO rm_tracking (projector, position) VALUES (?, 0) "
+                    "ON CONFLICT (projector) DO NOTHING",
+                    (p.name,),
+                )
+
+    def positions(self) -> dict[str, int]:
+        with self.store.read() as tx:
+            rows = tx.all("SELECT projector, position FROM rm_tracking")
+        known = {r["projector"]: r["position"] for r in rows}
+        return {p.name: known.get(p.name, 0) for p in self.projectors}
+
+    def reset(self) -> None:
+        """Drop every read model and start from position zero."""
+        with self.store.write() as tx:
+            for p in self.projectors:
+                p.drop(tx)
+            tx.execute("DELETE FROM rm_tracking")
+        for p in self.projectors:
+            p.reset_caches()
+        self.setup()
+
+    # ------------------------------------------------------------------ catching up
+
+    def _decode(self, notifications: Sequence) -> list[Envelope]:
+        mapper = self.app.mapper
+        out = []
+        for n in notifications:
+            event = mapper.to_domain_event(n)
+            out.append(
+                Envelope(
+                    position=n.id,
+                    aggregate_id=n.originator_id,
+                    version=n.originator_version,
+                    type=n.topic.partition(":")[2],
+                    recorded_at=event.timestamp,
+                    actor=getattr(event, "actor", ""),
+                    idempotency_key=getattr(event, "idempotency_key", None),
+                    event=event,
+                )
+            )
+        return out
+
+    def catch_up(
+        self, *, until: int | None = None, on_page: Callable[[int], None] | None = None
+    ) -> int:
+        """Apply everything up to the head (or `until`); returns the lowest position reached."""
+        positions = self.positions()
+        start = min(positions.values(), default=0)
+        recorder = self.app.recorder
+        while until is None or start < until:
+            notifications = recorder.select_notifications(
+                start=start + 1, limit=self.page_size, stop=until
+            )
+            if not notifications:
+                break
+            envelopes = self._decode(notifications)
+            for projector in self.projectors:
+                positions[projector.name] = self._apply_page(
+                    projector, envelopes, positions[projector.name]
+                )
+            start = envelopes[-1].position
+            with self._progress:
+                self._progress.notify_all()
+            if on_page:
+                on_page(start)
+        return min(positions.values(), default=0)
+
+    def _apply_page(self, projector: Projector, envelopes: list[Envelope], position: int) -> int:
+        last = envelopes[-1].position
+        if position >= last:
+            return position
+        with self.store.write() as tx:
+            current = tx.scalar(
+                "SELECT position FROM rm_tracking WHERE projector=?"
+                + (" FOR UPDATE" if tx.dialect == "postgres" else ""),
+                (projector.name,),
+            )
+            if current != position:
+                # Another runner moved this projector meanwhile; continue from where it is.
+                projector.reset_caches()
+                position = current
+            for envelope in envelopes:
+                if envelope.position > position and (
+                    projector.types is None or envelope.type in projector.types
+                ):
+                    projector.apply(tx, envelope)
+            if last > position:
+                tx.execute(
+                    "UPDATE rm_tracking SET position=? WHERE projector=?", (last, projector.name)
+                )
+        return max(last, position)
+
+    # ------------------------------------------------------------------ following
+
+    def notify(self, position: int | None = None) -> None:
+        """Wake the follower at once (called after every local save)."""
+        self._wake.set()
+
+    def follow(self, poll_interval: float = 0.05) -> None:
+        """Catch up, then keep following until `stop()`; polling sees other processes' writes."""
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # keep following; the next round retries from tracking
+                log.exception("projection.error")
+                time.sleep(min(1.0, poll_interval * 10))
+            self._wake.wait(poll_interval)
+            self._wake.clear()
+
+    def start(self, poll_interval: float = 0.05) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self.follow, args=(poll_interval,), name="projection-runner", daemon=True
+        )
+        self._thread.start()
+        self.app.listeners.append(self.notify)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self.notify in self.app.listeners:
+            self.app.listeners.remove(self.notify)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until every projector has applied `position` (read-your-writes), or time out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if min(self.positions().values(), default=0) >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._wake.set()
+            with self._progress:
+                self._progress.wait(min(remaining, 0.02))
