@@ -55,6 +55,7 @@ class StoreConfig:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedSQLiteRecorder",
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -69,6 +70,7 @@ class StoreConfig:
             "POSTGRES_POOL_SIZE": "8",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedPostgresRecorder",
         }
 
 

@@ -1,0 +1,110 @@
+"""Per-request context: the caller, the ledger, and a small batch cache against N+1.
+
+Resolvers run synchronously on a worker thread (see `view.py`). A list resolver hands
+every object it returns the ids of its peers; the first peer to need a related field
+loads it for all of them in one statement (`batch`), so the number of SQL statements
+grows with the depth of the query, not with the length of its lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ledger.auth import Caller
+from ledger.domain.base import Stamp
+from ledger.domain.errors import BadInput, LedgerError
+from ledger.service import Ledger
+from projections.db import Tx
+from projections.event_index import position_known_at
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """Valid time defaults to today in China, where the ledger's dates are kept."""
+    return datetime.now(LOCAL_ZONE).date()
+
+
+class Context:
+    def __init__(
+        self,
+        ledger: Ledger,
+        caller: Caller | None,
+        auth_error: LedgerError | None,
+        min_position: int | None = None,
+    ):
+        self.ledger = ledger
+        self._caller = caller
+        self.auth_error = auth_error
+        self.min_position = min_position
+        self._cache: dict[tuple, dict[Any, Any]] = {}
+        self._positions: dict[datetime, int] = {}
+        self.statements = 0  # read transactions opened; tests count them
+
+    @property
+    def caller(self) -> Caller:
+        if self._caller is None:
+            raise self.auth_error or LedgerError("unauthenticated")
+        return self._caller
+
+    # ------------------------------------------------------------------ reads
+
+    def read(self, fn: Callable[[Tx], Any]) -> Any:
+        self.statements += 1
+        with self.ledger.reads.read() as tx:
+            return fn(tx)
+
+    def position(self, known_at: datetime | None) -> int | None:
+        """Record time -> the last position recorded by then (None: as recorded now)."""
+        if known_at is None:
+            return None
+        if known_at.tzinfo is None:
+            known_at = known_at.replace(tzinfo=UTC)
+        if known_at not in self._positions:
+            self._positions[known_at] = self.read(lambda tx: position_known_at(tx, known_at))
+        return self._positions[known_at]
+
+    def batch(
+        self,
+        name: str,
+        args: tuple,
+        peers: Iterable[Any],
+        key: Any,
+        load: Callable[[Tx, list[Any]], dict[Any, Any]],
+    ) -> Any:
+        """Load `name` for `key` and all its peers at once; later peers hit the cache."""
+        cache = self._cache.setdefault((name, args), {})
+        if key not in cache:
+            wanted = [k for k in dict.fromkeys(peers) if k is not None and k not in cache]
+            if key not in wanted:
+                wanted.append(key)
+            loaded = self.read(lambda tx: load(tx, wanted))
+            for k in wanted:
+                cache[k] = loaded.get(k)
+        return cache[key]
+
+    # ------------------------------------------------------------------ writes
+
+    def command(
+        self, mutation: str, idempotency_key: str | None, run: Callable[[Stamp], Any]
+    ) -> Any:
+        """Authorise, stamp the actor and key, run, then wait (bounded) for the read models."""
+        caller = self.caller
+        caller.may(mutation)
+        result = run(Stamp(actor=caller.subject, idempotency_key=idempotency_key))
+        self.ledger.wait_for(result.position)
+        return result
+
+
+def as_of_text(as_of: date | None) -> str:
+    value = as_of or today()
+    if not date(1900, 1, 1) <= value <= date(2100, 12, 31):
+        raise BadInput(f"asOf must lie between 1900-01-01 and 2100-12-31, got {value}")
+    return value.isoformat()
+
+
+def peers_of(rows: Sequence[Any], attr: str) -> tuple:
+    return tuple(getattr(r, attr) for r in rows)

@@ -1,0 +1,163 @@
+"""GraphQL types for the organisation: units, people and posts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from ledger.api.context import as_of_text
+from projections import organisation as org
+
+
+@strawberry.enum(description="The kind of a unit in an organ's tree.")
+class UnitKind(Enum):
+    ORGAN = "ORGAN"
+    DEPARTMENT = "DEPARTMENT"
+    AFFILIATED_UNIT = "AFFILIATED_UNIT"
+    PARTY_BRANCH = "PARTY_BRANCH"
+
+
+@strawberry.enum(description="The role of a post in a unit.")
+class PostRole(Enum):
+    PRINCIPAL = "PRINCIPAL"
+    TEAM_MEMBER = "TEAM_MEMBER"
+    DISCIPLINE_SECRETARY = "DISCIPLINE_SECRETARY"
+    UNIT_HEAD = "UNIT_HEAD"
+    BRANCH_SECRETARY = "BRANCH_SECRETARY"
+    STAFF = "STAFF"
+
+
+@strawberry.type
+class Unit:
+    id: strawberry.ID
+    name: str
+    kind: UnitKind
+    depth: int = strawberry.field(description="0 for an organ, 1 for its children, ...")
+    row: strawberry.Private[org.UnitRow]
+    peers: strawberry.Private[tuple[org.UnitRow, ...]]
+
+    @strawberry.field
+    def parent(self, info: Info) -> Unit | None:
+        if self.row.parent_id is None:
+            return None
+        return load_unit(info, self.row.parent_id, [p.parent_id for p in self.peers])
+
+    @strawberry.field
+    def root(self, info: Info) -> Unit:
+        """The organ at the root of this unit's tree (主体责任 sits there)."""
+        return load_unit(info, self.row.root_id, [p.root_id for p in self.peers])
+
+    @strawberry.field
+    def children(self, info: Info) -> list[Unit]:
+        rows = info.context.batch(
+            "children",
+            (),
+            [p.unit_id for p in self.peers],
+            self.row.unit_id,
+            lambda tx, ids: org.children_of(tx, ids),
+        )
+        return units_from(rows)
+
+    @strawberry.field(description="Post holders of this unit in effect on `asOf` (default: today).")
+    def posts(
+        self, info: Info, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[Post]:
+        day, position = as_of_text(as_of), info.context.position(known_at)
+        rows = info.context.batch(
+            "unit_posts",
+            (day, position),
+            [p.unit_id for p in self.peers],
+            self.row.unit_id,
+            lambda tx, ids: org.posts_by_unit(tx, ids, day, position),
+        )
+        return posts_from(rows)
+
+
+@strawberry.type
+class Person:
+    id: strawberry.ID
+    name: str
+    peers: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def posts(
+        self, info: Info, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[Post]:
+        day, position = as_of_text(as_of), info.context.position(known_at)
+        rows = info.context.batch(
+            "person_posts",
+            (day, position),
+            self.peers,
+            str(self.id),
+            lambda tx, ids: org.posts_by_person(tx, ids, day, position),
+        )
+        return posts_from(rows)
+
+
+@strawberry.type
+class Post:
+    role: PostRole
+    from_: date = strawberry.field(name="from")
+    to: date | None = strawberry.field(description="null while the post is held")
+    row: strawberry.Private[org.PostRow]
+    peers: strawberry.Private[tuple[org.PostRow, ...]]
+
+    @strawberry.field
+    def person(self, info: Info) -> Person:
+        return load_person(info, self.row.person_id, [p.person_id for p in self.peers])
+
+    @strawberry.field
+    def unit(self, info: Info) -> Unit:
+        return load_unit(info, self.row.unit_id, [p.unit_id for p in self.peers])
+
+
+# ---------------------------------------------------------------------- construction
+
+
+def units_from(rows: list[org.UnitRow]) -> list[Unit]:
+    peers = tuple(rows)
+    return [
+        Unit(
+            id=strawberry.ID(r.unit_id),
+            name=r.name,
+            kind=UnitKind(r.kind),
+            depth=r.depth,
+            row=r,
+            peers=peers,
+        )
+        for r in rows
+    ]
+
+
+def persons_from(rows: list[org.PersonRow], peers: tuple[str, ...] | None = None) -> list[Person]:
+    peers = peers or tuple(r.person_id for r in rows)
+    return [Person(id=strawberry.ID(r.person_id), name=r.name, peers=peers) for r in rows]
+
+
+def posts_from(rows: list[org.PostRow]) -> list[Post]:
+    peers = tuple(rows)
+    return [
+        Post(
+            role=PostRole(r.role),
+            from_=date.fromisoformat(r.valid_from),
+            to=date.fromisoformat(r.valid_to) if r.valid_to else None,
+            row=r,
+            peers=peers,
+        )
+        for r in rows
+    ]
+
+
+def load_unit(info: Info, unit_id: str, peers: list[str | None]) -> Unit | None:
+    row = info.context.batch("unit", (), peers, unit_id, lambda tx, ids: org.units_by_id(tx, ids))
+    return units_from([row])[0] if row else None
+
+
+def load_person(info: Info, person_id: str, peers: list[str]) -> Person | None:
+    row = info.context.batch(
+        "person", (), peers, person_id, lambda tx, ids: org.persons_by_id(tx, ids)
+    )
+    return persons_from([row], tuple(peers))[0] if row else None

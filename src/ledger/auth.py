@@ -1,0 +1,144 @@
+"""Who may do what: bearer JWTs, roles, unit scope, and the one permission table.
+
+A token carries `sub` (the actor recorded on every event), `role`, and optionally `units`:
+a scoped caller may only act on those units and their subtrees.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+
+from ledger.domain.errors import BadInput, Forbidden, Unauthenticated
+from ledger.settings import Settings
+
+ALGORITHM = "HS256"
+ROLES = ("ADMIN", "RECORDER", "APPRAISER", "BRANCH", "INSPECTOR", "VIEWER")
+
+RECORDING = frozenset({"ADMIN", "RECORDER"})
+APPRAISING = frozenset({"ADMIN", "APPRAISER"})
+BRANCH_WORK = frozenset({"ADMIN", "BRANCH", "RECORDER"})
+
+# The permission table: mutation -> roles allowed to call it. Everything not listed is refused.
+MUTATION_ROLES: dict[str, frozenset[str]] = {
+    "registerUnit": RECORDING,
+    "registerPerson": RECORDING,
+    "assumePost": RECORDING,
+    "leavePost": RECORDING,
+    "correctPost": RECORDING,
+    "assignResponsibility": RECORDING,
+    "transferResponsibility": RECORDING,
+    "endResponsibility": RECORDING,
+    "correctResponsibility": RECORDING,
+    "issueTaskLetter": RECORDING,
+    "withdrawTaskLetter": RECORDING,
+    "acknowledgeTaskLetter": BRANCH_WORK,
+    "reportTaskProgress": BRANCH_WORK,
+    "completeTask": BRANCH_WORK,
+    "openEvaluationCycle": APPRAISING,
+    "recordScore": APPRAISING,
+    "deductScore": APPRAISING,
+    "addBonus": APPRAISING,
+    "applyVeto": APPRAISING,
+    "finalizeEvaluationCycle": APPRAISING,
+    "registerCase": RECORDING,
+    "concludeCase": RECORDING,
+    "correctCase": RECORDING,
+    "determineAccountability": RECORDING,
+}
+
+# Reads beyond the dashboards: raw event payloads, history and verification.
+RAW_EVENT_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    role: str
+    units: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.units)
+
+    def may(self, mutation: str) -> None:
+        if self.role not in MUTATION_ROLES.get(mutation, frozenset()):
+            raise Forbidden(f"role {self.role} may not call {mutation}")
+
+    def may_read_events(self) -> None:
+        if self.role not in RAW_EVENT_READERS:
+            raise Forbidden(f"role {self.role} may not read raw events, history or verification")
+
+
+def secret(settings: Settings) -> str:
+    """The signing secret: LEDGER_JWT_SECRET, else a key file created on first use."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = Path(settings.jwt_secret_file)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+_TTL = re.compile(r"^(\d+)([smhd])$")
+
+
+def parse_ttl(ttl: str) -> int:
+    m = _TTL.match(ttl.strip())
+    if not m:
+        raise BadInput(f"ttl looks like 30m, 8h or 7d, got {ttl!r}")
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def issue_token(
+    settings: Settings, subject: str, role: str, units: list[str] | None = None, ttl: str = "8h"
+) -> str:
+    if role not in ROLES:
+        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+    if not subject or len(subject) > 100:
+        raise BadInput("subject must be 1-100 characters")
+    now = int(time.time())
+    claims = {"sub": subject, "role": role, "iat": now, "exp": now + parse_ttl(ttl)}
+    if units:
+        claims["units"] = list(units)
+    return jwt.encode(claims, secret(settings), algorithm=ALGORITHM)
+
+
+def authenticate(
+    settings: Settings, authorization: str | None, *, key: str | None = None
+) -> Caller:
+    """Turn an Authorization header into a Caller, or refuse with UNAUTHENTICATED."""
+    if not authorization:
+        raise Unauthenticated("missing bearer token (Authorization: Bearer <token>)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            key or secret(settings),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "role"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("the token has expired") from None
+    except jwt.PyJWTError:
+        raise Unauthenticated("the token is not valid") from None
+    role, units = claims.get("role"), claims.get("units") or []
+    if (
+        role not in ROLES
+        or not isinstance(units, list)
+        or not all(isinstance(u, str) for u in units)
+    ):
+        raise Unauthenticated("the token's role or units are not valid")
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject:
+        raise Unauthenticated("the token has no subject")
+    return Caller(subject=subject, role=role, units=tuple(units))
