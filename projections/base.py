@@ -22,6 +22,7 @@ class Envelope:
     actor: str
     idempotency_key: str | None
     event: Any
+    hash: str = ""  # the chain hash written with the event (see ledger.integrity)
 
 
 class Projector:

@@ -9,6 +9,7 @@ indexed lookup: the last position whose known_at <= t.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -61,7 +62,7 @@ class EventIndexProjector(Projector):
             "position BIGINT PRIMARY KEY, aggregate_id TEXT NOT NULL, entity_id TEXT NOT NULL, "
             "version BIGINT NOT NULL, type TEXT NOT NULL, recorded_at TEXT NOT NULL, "
             "known_at TEXT NOT NULL, actor TEXT NOT NULL, idempotency_key TEXT, "
-            "payload TEXT NOT NULL)",
+            "payload TEXT NOT NULL, hash TEXT NOT NULL)",
             (
                 "CREATE INDEX IF NOT EXISTS rm_events_entity ON rm_events (entity_id, position)",
                 "CREATE INDEX IF NOT EXISTS rm_events_aggregate ON rm_events (aggregate_id, version)",
@@ -113,8 +114,8 @@ class EventIndexProjector(Projector):
         self._last_known_at = known_at
         tx.execute(
             "INSERT INTO rm_events (position, aggregate_id, entity_id, version, type, "
-            "recorded_at, known_at, actor, idempotency_key, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "recorded_at, known_at, actor, idempotency_key, payload, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 envelope.position,
                 envelope.aggregate_id.hex,
@@ -126,6 +127,7 @@ class EventIndexProjector(Projector):
                 envelope.actor,
                 envelope.idempotency_key,
                 json.dumps(payload_of(envelope.event), ensure_ascii=False, sort_keys=True),
+                envelope.hash,
             ),
         )
 
@@ -143,3 +145,70 @@ def position_known_at(tx: Tx, known_at: datetime | None) -> int | None:
         (iso_instant(known_at),),
     )
     return row or 0
+
+
+@dataclass(frozen=True)
+class EventRow:
+    position: int
+    entity_id: str
+    version: int
+    type: str
+    recorded_at: str
+    actor: str
+    payload: str
+    hash: str
+
+
+EVENT_COLUMNS = "position, entity_id, version, type, recorded_at, actor, payload, hash"
+
+
+def _event(r) -> EventRow:
+    return EventRow(
+        r["position"],
+        r["entity_id"],
+        r["version"],
+        r["type"],
+        r["recorded_at"],
+        r["actor"],
+        r["payload"],
+        r["hash"],
+    )
+
+
+def history(tx: Tx, entity_id: str, limit: int = 10_000) -> list[EventRow]:
+    rows = tx.all(
+        f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE entity_id = ? ORDER BY position LIMIT ?",
+        (entity_id, limit),
+    )
+    return [_event(r) for r in rows]
+
+
+def events_page(
+    tx: Tx,
+    after: int,
+    first: int,
+    *,
+    entity_id: str | None = None,
+    type: str | None = None,  # noqa: A002
+    actor: str | None = None,
+    recorded_from: datetime | None = None,
+    recorded_to: datetime | None = None,
+) -> list[EventRow]:
+    """The log in position order; each filter is served by its own (column, position) index."""
+    where, params = ["position > ?"], [after]
+    for column, value in (("entity_id", entity_id), ("type", type), ("actor", actor)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if recorded_from is not None:
+        where.append("recorded_at >= ?")
+        params.append(iso_instant(recorded_from))
+    if recorded_to is not None:
+        where.append("recorded_at < ?")
+        params.append(iso_instant(recorded_to))
+    rows = tx.all(
+        f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE {' AND '.join(where)} "
+        "ORDER BY position LIMIT ?",
+        (*params, first),
+    )
+    return [_event(r) for r in rows]

@@ -85,6 +85,10 @@ class ProjectionRunner:
 
     def _decode(self, notifications: Sequence) -> list[Envelope]:
         mapper = self.app.mapper
+        chain = {
+            r["position"]: r["hash"]
+            for r in self.app.recorder.select_chain(notifications[0].id, notifications[-1].id)
+        }
         out = []
         for n in notifications:
             event = mapper.to_domain_event(n)
@@ -98,6 +102,7 @@ class ProjectionRunner:
                     actor=getattr(event, "actor", ""),
                     idempotency_key=getattr(event, "idempotency_key", None),
                     event=event,
+                    hash=chain.get(n.id, ""),
                 )
             )
         return out

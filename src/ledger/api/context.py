@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 from ledger.auth import Caller
 from ledger.domain.base import Stamp
-from ledger.domain.errors import BadInput, LedgerError
+from ledger.domain.errors import BadInput, Forbidden, LedgerError
 from ledger.service import Ledger
 from projections.db import Tx
 from projections.event_index import position_known_at
+from projections.responsibility import scopes
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -88,6 +89,27 @@ class Context:
 
     # ------------------------------------------------------------------ writes
 
+    def check_scope(self, mutation: str, unit_ids: Sequence[str]) -> None:
+        """A caller whose token names units may act only on those units and their subtrees."""
+        caller = self.caller
+        caller.may(mutation)
+        if not caller.scoped:
+            return
+        if not unit_ids:
+            raise Forbidden(f"{mutation} here needs a token that is not limited to units")
+        wanted = list(dict.fromkeys(str(u) for u in unit_ids))
+        inside = self.read(lambda tx: _in_scope(tx, wanted, caller.units))
+        outside = [u for u in wanted if u not in inside]
+        if outside:
+            raise Forbidden(f"{', '.join(outside)} lies outside the units of your token")
+
+    def check_item_scope(self, mutation: str, item_id: str) -> None:
+        units = self.read(lambda tx: scopes(tx, [str(item_id)])).get(str(item_id)) or []
+        if units or not self.caller.scoped:
+            self.check_scope(mutation, units)
+        else:
+            self.caller.may(mutation)
+
     def command(
         self, mutation: str, idempotency_key: str | None, run: Callable[[Stamp], Any]
     ) -> Any:
@@ -108,3 +130,13 @@ def as_of_text(as_of: date | None) -> str:
 
 def peers_of(rows: Sequence[Any], attr: str) -> tuple:
     return tuple(getattr(r, attr) for r in rows)
+
+
+def _in_scope(tx: Tx, unit_ids: list[str], scope: tuple[str, ...]) -> set[str]:
+    marks_u, marks_s = ", ".join("?" * len(unit_ids)), ", ".join("?" * len(scope))
+    rows = tx.all(
+        f"SELECT DISTINCT unit_id FROM rm_unit_tree WHERE unit_id IN ({marks_u}) "
+        f"AND ancestor_id IN ({marks_s})",
+        (*unit_ids, *scope),
+    )
+    return {r["unit_id"] for r in rows}

@@ -1,0 +1,173 @@
+"""The GraphQL schema: the contract's queries and mutations, assembled from the type modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
+)
+from strawberry.types import Info
+
+from ledger.api.context import as_of_text
+from ledger.api.errors import CodedErrors
+from ledger.api.history import LedgerEvent, LedgerEventPage, Verification
+from ledger.api.mutations import OrganisationMutations
+from ledger.api.organisation import Person, Unit, UnitKind, load_person, load_unit, units_from
+from ledger.api.responsibility import ResponsibilityList, items_from
+from ledger.domain.errors import BadInput, NotFound
+from ledger.integrity import verify_log
+from projections import event_index
+from projections import organisation as org
+from projections import responsibility as resp
+
+MAX_PAGE = 500
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def unit(self, info: Info, id: strawberry.ID) -> Unit | None:  # noqa: A002
+        info.context.caller  # noqa: B018 (authenticates)
+        return load_unit(info, str(id), [])
+
+    @strawberry.field
+    def units(
+        self, info: Info, kind: UnitKind | None = None, parent_id: strawberry.ID | None = None
+    ) -> list[Unit]:
+        info.context.caller  # noqa: B018
+        rows = info.context.read(
+            lambda tx: org.list_units(
+                tx, kind.value if kind else None, str(parent_id) if parent_id else None
+            )
+        )
+        return units_from(rows)
+
+    @strawberry.field
+    def person(self, info: Info, id: strawberry.ID) -> Person | None:  # noqa: A002
+        info.context.caller  # noqa: B018
+        return load_person(info, str(id), [])
+
+    @strawberry.field
+    def responsibility_list(
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> ResponsibilityList:
+        ctx = info.context
+        ctx.caller  # noqa: B018
+        holder = load_person(info, str(person_id), [])
+        if holder is None:
+            raise NotFound(f"no person {person_id!r}")
+        day, position = as_of_text(as_of), ctx.position(known_at)
+        rows = ctx.read(lambda tx: resp.responsibility_list(tx, str(person_id), day, position))
+        return ResponsibilityList(
+            holder=holder,
+            as_of=date.fromisoformat(day),
+            known_at=known_at or datetime.now(UTC),
+            items=items_from(rows),
+        )
+
+    @strawberry.field(description="every event of one entity, oldest first")
+    def history(self, info: Info, entity_id: strawberry.ID) -> list[LedgerEvent]:
+        info.context.caller.may_read_events()
+        rows = info.context.read(lambda tx: event_index.history(tx, str(entity_id)))
+        return [LedgerEvent.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="the global log, in position order; optional filters for inspectors"
+    )
+    def events(
+        self,
+        info: Info,
+        after: int | None = 0,
+        first: int | None = 100,
+        entity_id: strawberry.ID | None = None,
+        type: str | None = None,
+        actor: str | None = None,  # noqa: A002
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+    ) -> LedgerEventPage:
+        info.context.caller.may_read_events()
+        after, first = after or 0, 100 if first is None else first
+        if not 1 <= first <= MAX_PAGE:
+            raise BadInput(f"first must lie between 1 and {MAX_PAGE}")
+        if after < 0:
+            raise BadInput("after must not be negative")
+        rows = info.context.read(
+            lambda tx: event_index.events_page(
+                tx,
+                after,
+                first,
+                entity_id=str(entity_id) if entity_id else None,
+                type=type,
+                actor=actor,
+                recorded_from=recorded_from,
+                recorded_to=recorded_to,
+            )
+        )
+        events = [LedgerEvent.from_row(r) for r in rows]
+        return LedgerEventPage(events=events, last=events[-1].position if events else after)
+
+    @strawberry.field(description="re-hash the whole stored log and name the first bad position")
+    def verify_ledger(self, info: Info) -> Verification:
+        info.context.caller.may_read_events()
+        v = verify_log(info.context.ledger.app.recorder)
+        return Verification(
+            ok=v.ok,
+            checked_events=v.checked_events,
+            head_position=v.head_position,
+            head_hash=v.head_hash,
+            first_bad_position=v.first_bad_position,
+            problem=v.problem,
+        )
+
+
+@strawberry.type
+class Mutation(OrganisationMutations):
+    pass
+
+
+class LedgerSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
+        """Errors are logged once, with their ids, by `CodedErrors`."""
+
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+# Built once: limiter rules made per request would never hit the validation cache.
+LIMIT_RULES = [
+    query_depth_limiter.create_validator(MAX_DEPTH, None, None),
+    max_aliases.create_validator(MAX_ALIASES),
+]
+
+
+class QueryLimits(AddValidationRules):
+    """Depth and alias limits, with rule classes shared across requests."""
+
+    def __init__(self) -> None:
+        super().__init__(LIMIT_RULES)
+
+
+schema = LedgerSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        CodedErrors,
+        QueryLimits,
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ],
+)

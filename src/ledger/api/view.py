@@ -1,0 +1,98 @@
+"""The GraphQL endpoint: authentication, synchronous execution off the event loop, logging.
+
+The event store and read models are synchronous, so each operation runs whole on a worker
+thread (`execute_sync`): resolvers are plain functions, and the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+import structlog
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from ledger.api.context import Context
+from ledger.api.graphiql import graphiql_html
+from ledger.auth import authenticate
+from ledger.domain.errors import LedgerError
+from ledger.service import Ledger
+
+log = structlog.get_logger("ledger.api")
+MIN_POSITION_HEADER = "x-ledger-min-position"
+
+
+class LedgerGraphQL(GraphQL):
+    def __init__(self, ledger: Ledger, schema: Any, **kwargs: Any):
+        super().__init__(schema, graphql_ide="graphiql", **kwargs)
+        self.ledger = ledger
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        header = request.headers.get("authorization")
+        caller, error = None, None
+        try:
+            caller = authenticate(self.ledger.settings, header)
+        except LedgerError as e:
+            error = e
+        min_position = None
+        raw = request.headers.get(MIN_POSITION_HEADER)
+        if raw and raw.isdigit():
+            min_position = int(raw)
+        return Context(self.ledger, caller, error, min_position)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql_html(str(request.url.path)))
+
+    async def execute_single(
+        self, request, request_adapter, sub_response, context: Context, root_value, request_data
+    ) -> ExecutionResult:
+        if context.auth_error is not None:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        context.auth_error.message, extensions={"code": context.auth_error.code}
+                    )
+                ],
+            )
+        started = time.perf_counter()
+
+        def run() -> ExecutionResult:
+            if context.min_position:
+                self.ledger.wait_for(context.min_position)
+            try:
+                return self.schema.execute_sync(
+                    request_data.query,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    root_value=root_value,
+                    operation_name=request_data.operation_name,
+                    allowed_operation_types=OperationType.from_http(request_adapter.method),
+                    operation_extensions=request_data.extensions,
+                )
+            except CannotGetOperationTypeError as e:
+                raise HTTPException(400, e.as_http_error_reason()) from e
+            except InvalidOperationTypeError as e:
+                raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
+            except MissingQueryError as e:
+                raise HTTPException(400, "No GraphQL query found in the request") from e
+
+        result = await anyio.to_thread.run_sync(run)
+        log.info(
+            "request",
+            operation=request_data.operation_name or "-",
+            actor=context._caller.subject if context._caller else None,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+            errors=[e.extensions.get("code") for e in result.errors or []] or None,
+        )
+        return result

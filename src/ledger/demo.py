@@ -1,0 +1,200 @@
+"""The demo organisation: one provincial organ, its departments, affiliated units and branches.
+
+Every command carries an idempotency key derived from its step, so loading the demo twice
+appends nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ledger.application import LedgerApplication
+from ledger.domain.base import Stamp
+
+ACTOR = "demo-loader"
+ORGAN = "ZJ-FGW"
+
+UNITS = [
+    # (id, name, kind, parent)
+    (ORGAN, "浙江省发展和改革委员会", "ORGAN", None),
+    ("ZJ-FGW-BGS", "办公室", "DEPARTMENT", ORGAN),
+    ("ZJ-FGW-GHC", "发展规划处", "DEPARTMENT", ORGAN),
+    ("ZJ-FGW-TZC", "投资处", "DEPARTMENT", ORGAN),
+    ("ZJ-FGW-RSC", "人事处", "DEPARTMENT", ORGAN),
+    ("ZJ-FGW-XXZX", "省经济信息中心", "AFFILIATED_UNIT", ORGAN),
+    ("ZJ-FGW-JJS", "省发展规划研究院", "AFFILIATED_UNIT", ORGAN),
+    ("ZJ-FGW-NYJ", "省能源局", "AFFILIATED_UNIT", ORGAN),
+    ("ZJ-FGW-JGDW", "机关党委", "PARTY_BRANCH", ORGAN),
+    ("ZJ-FGW-BGS-ZB", "办公室党支部", "PARTY_BRANCH", "ZJ-FGW-BGS"),
+    ("ZJ-FGW-TZC-ZB", "投资处党支部", "PARTY_BRANCH", "ZJ-FGW-TZC"),
+    ("ZJ-FGW-XXZX-ZB", "信息中心党支部", "PARTY_BRANCH", "ZJ-FGW-XXZX"),
+    ("ZJ-FGW-JJS-ZB", "规划研究院党支部", "PARTY_BRANCH", "ZJ-FGW-JJS"),
+    ("ZJ-FGW-NYJ-ZB", "能源局机关党支部", "PARTY_BRANCH", "ZJ-FGW-NYJ"),
+]
+
+PEOPLE = [
+    ("P-0001", "王建国"),
+    ("P-0002", "李纪清"),
+    ("P-0003", "张明远"),
+    ("P-0004", "陈思齐"),
+    ("P-0005", "刘海峰"),
+    ("P-0006", "赵文静"),
+    ("P-0007", "孙立新"),
+    ("P-0008", "周晓红"),
+    ("P-0009", "吴志强"),
+    ("P-0010", "郑丽华"),
+    ("P-0011", "冯国栋"),
+    ("P-0012", "何雨桐"),
+    ("P-0013", "许光明"),
+    ("P-0014", "高晓峰"),
+    ("P-0015", "马春燕"),
+    ("P-0016", "林志远"),
+]
+
+POSTS = [
+    # (person, unit, role, from)
+    ("P-0001", ORGAN, "PRINCIPAL", "2021-03-01"),
+    ("P-0002", ORGAN, "DISCIPLINE_SECRETARY", "2022-01-01"),
+    ("P-0003", ORGAN, "TEAM_MEMBER", "2020-06-01"),
+    ("P-0004", ORGAN, "TEAM_MEMBER", "2021-09-01"),
+    ("P-0005", ORGAN, "TEAM_MEMBER", "2019-12-01"),
+    ("P-0006", ORGAN, "TEAM_MEMBER", "2022-04-01"),
+    ("P-0007", "ZJ-FGW-BGS", "UNIT_HEAD", "2020-01-01"),
+    ("P-0008", "ZJ-FGW-GHC", "UNIT_HEAD", "2021-01-01"),
+    ("P-0009", "ZJ-FGW-TZC", "UNIT_HEAD", "2019-05-01"),
+    ("P-0010", "ZJ-FGW-RSC", "UNIT_HEAD", "2022-03-01"),
+    ("P-0011", "ZJ-FGW-XXZX", "UNIT_HEAD", "2020-08-01"),
+    ("P-0012", "ZJ-FGW-JJS", "UNIT_HEAD", "2021-05-01"),
+    ("P-0013", "ZJ-FGW-NYJ", "UNIT_HEAD", "2018-10-01"),
+    ("P-0014", "ZJ-FGW-XXZX-ZB", "BRANCH_SECRETARY", "2021-01-01"),
+    ("P-0015", "ZJ-FGW-JJS-ZB", "BRANCH_SECRETARY", "2022-01-01"),
+    ("P-0016", "ZJ-FGW-NYJ-ZB", "BRANCH_SECRETARY", "2020-01-01"),
+]
+
+ITEMS = [
+    # (id, holder, kind, area, title, scope, from)
+    (
+        "R-PRINCIPAL",
+        "P-0001",
+        "PRINCIPAL",
+        "MANAGEMENT",
+        "履行党风廉政建设主体责任第一责任人职责",
+        [ORGAN],
+        "2021-03-01",
+    ),
+    (
+        "R-SUPERVISORY",
+        "P-0002",
+        "SUPERVISORY",
+        "SUPERVISION",
+        "履行监督责任，开展专项检查和巡察",
+        [ORGAN],
+        "2022-01-01",
+    ),
+    (
+        "R-IC-BGS-RSC",
+        "P-0003",
+        "IN_CHARGE",
+        "MANAGEMENT",
+        "分管办公室、人事处党风廉政建设",
+        ["ZJ-FGW-BGS", "ZJ-FGW-RSC"],
+        "2020-06-01",
+    ),
+    (
+        "R-IC-XXZX",
+        "P-0004",
+        "IN_CHARGE",
+        "SUPERVISION",
+        "分管省经济信息中心党风廉政建设",
+        ["ZJ-FGW-XXZX"],
+        "2021-09-01",
+    ),
+    (
+        "R-IC-TZC-NYJ",
+        "P-0005",
+        "IN_CHARGE",
+        "MANAGEMENT",
+        "分管投资处、省能源局党风廉政建设",
+        ["ZJ-FGW-TZC", "ZJ-FGW-NYJ"],
+        "2019-12-01",
+    ),
+    (
+        "R-IC-GHC-JJS",
+        "P-0006",
+        "IN_CHARGE",
+        "EDUCATION",
+        "分管发展规划处、省发展规划研究院廉政教育",
+        ["ZJ-FGW-GHC", "ZJ-FGW-JJS"],
+        "2022-04-01",
+    ),
+    (
+        "R-DIRECT-XXZX",
+        "P-0011",
+        "DIRECT",
+        "MANAGEMENT",
+        "信息中心党风廉政建设直接责任",
+        ["ZJ-FGW-XXZX"],
+        "2020-08-01",
+    ),
+]
+
+# 轮岗 in mid-2024: the affiliated units change hands between two team members.
+ROTATION = [("R-IC-XXZX", "P-0006", "2024-07-01"), ("R-IC-GHC-JJS", "P-0004", "2024-07-01")]
+
+
+def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]]:
+    """Each step is (idempotency key, command); keys make a second load a no-op."""
+    for uid, name, kind, parent in UNITS:
+        yield (
+            f"unit:{uid}",
+            lambda s, a=(uid, name, kind, parent): app.register_unit(
+                s, id=a[0], name=a[1], kind=a[2], parent_id=a[3]
+            ),
+        )
+    for pid, name in PEOPLE:
+        yield f"person:{pid}", lambda s, a=(pid, name): app.register_person(s, id=a[0], name=a[1])
+    for pid, uid, role, start in POSTS:
+        yield (
+            f"post:{pid}:{uid}:{role}",
+            lambda s, a=(pid, uid, role, start): app.assume_post(
+                s, person_id=a[0], unit_id=a[1], role=a[2], valid_from=a[3]
+            ),
+        )
+    for iid, holder, kind, area, title, scope, start in ITEMS:
+        yield (
+            f"item:{iid}",
+            lambda s, a=(iid, holder, kind, area, title, scope, start): app.assign_responsibility(
+                s,
+                id=a[0],
+                holder_id=a[1],
+                kind=a[2],
+                area=a[3],
+                title=a[4],
+                scope_unit_ids=a[5],
+                valid_from=a[6],
+            ),
+        )
+    for iid, to, effective in ROTATION:
+        yield (
+            f"rotate:{iid}:{effective}",
+            lambda s, a=(iid, to, effective): app.transfer_responsibility(
+                s, item_id=a[0], to_holder_id=a[1], effective=a[2]
+            ),
+        )
+
+
+def load(app: LedgerApplication, on_step: Callable[[], None] | None = None) -> tuple[int, int]:
+    """Load the demo; returns (steps run, events appended)."""
+    before = app.head()
+    count = 0
+    for key, run in steps(app):
+        run(Stamp(ACTOR, f"demo:{key}"))
+        count += 1
+        if on_step:
+            on_step()
+    return count, app.head() - before
+
+
+def step_count(app: LedgerApplication) -> int:
+    return sum(1 for _ in steps(app))

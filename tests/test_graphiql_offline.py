@@ -1,0 +1,113 @@
+"""GraphiQL must work on inspectors' networks, which have no internet.
+
+So the page may load nothing but what this server itself serves.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from ledger.api.graphiql import GRAPHIQL_ASSET_PREFIX, graphiql_assets_mount, graphiql_html
+
+# A URL with a scheme or a protocol-relative one ("//host/...") leaves the server.
+EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+
+class _References(HTMLParser):
+    """Collects every src= and href= value of the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.urls.append(value)
+
+
+def _app() -> Starlette:
+    async def graphiql(request):
+        return HTMLResponse(graphiql_html())
+
+    return Starlette(routes=[Route("/graphql", graphiql), graphiql_assets_mount()])
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(_app())
+
+
+def _page_and_assets(client: TestClient) -> tuple[str, dict[str, str]]:
+    page = client.get("/graphql")
+    assert page.status_code == 200
+    parser = _References()
+    parser.feed(page.text)
+    assets = {url: client.get(url).text for url in parser.urls}
+    return page.text, assets
+
+
+def test_graphiql_page_loads_every_asset_from_the_server_itself(client):
+    page = client.get("/graphql")
+    assert page.status_code == 200
+    assert "<title>Accountability ledger — GraphiQL</title>" in page.text
+
+    parser = _References()
+    parser.feed(page.text)
+    assert len(parser.urls) == 4, parser.urls  # react, react-dom, graphiql js + css
+    for url in parser.urls:
+        assert not EXTERNAL.match(url), url
+        assert url.startswith(GRAPHIQL_ASSET_PREFIX + "/"), url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.content, f"{url} is empty"
+
+
+def test_neither_the_page_nor_its_assets_point_the_browser_at_another_host(client):
+    page, assets = _page_and_assets(client)
+
+    for text, where in [(page, "page"), *((body, url) for url, body in assets.items())]:
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, re.I), where
+        assert not re.search(r"""url\(\s*["']?\s*(?:https?:)?//""", text, re.I), where
+        assert not re.search(r"""@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//""", text, re.I), (
+            where
+        )
+        # A source map the server does not have would be a request to nowhere.
+        assert "sourceMappingURL=" not in text, where
+
+    css = "".join(body for url, body in assets.items() if url.endswith(".css"))
+    assert "@font-face" in css  # the fonts are there, embedded as data: URIs
+    assert all(
+        u.startswith(("data:", "'data:", '"data:')) for u in re.findall(r"url\(\s*([^)]*)", css)
+    )
+
+
+def test_browser_is_told_to_refuse_anything_not_served_here(client):
+    page = client.get("/graphql").text
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert csp, "no Content-Security-Policy"
+    policy = csp.group(1)
+    assert "default-src &#x27;none&#x27;" in policy
+    assert "http" not in policy
+
+
+def test_inspector_pastes_a_bearer_token_in_the_headers_editor_and_graphiql_sends_it(client):
+    page = client.get("/graphql").text
+    assert 'var endpoint = "/graphql";' in page
+    assert "isHeadersEditorEnabled: true" in page
+    assert "shouldPersistHeaders: true" in page
+    assert "headers: requestHeaders(opts && opts.headers)" in page
+    assert "Bearer" in page
+
+
+def test_an_endpoint_with_markup_cannot_break_out_of_the_page_script():
+    page = graphiql_html('/graphql"</script><script>alert(1)</script>')
+    assert "<script>alert(1)" not in page
+    assert page.count("</script>") == 4
