@@ -9,12 +9,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from ledger.api.graphiql import GRAPHIQL_ASSET_PREFIX, graphiql_assets_mount, graphiql_html
+from ledger.api.app import create_app
+from ledger.api.graphiql import GRAPHIQL_ASSET_PREFIX, graphiql_html
+from ledger.settings import Settings
 
 # A URL with a scheme or a protocol-relative one ("//host/...") leaves the server.
 EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
@@ -33,16 +32,13 @@ class _References(HTMLParser):
                 self.urls.append(value)
 
 
-def _app() -> Starlette:
-    async def graphiql(request):
-        return HTMLResponse(graphiql_html())
-
-    return Starlette(routes=[Route("/graphql", graphiql), graphiql_assets_mount()])
-
-
 @pytest.fixture
-def client() -> TestClient:
-    return TestClient(_app())
+def client(tmp_path) -> TestClient:
+    """The real application, asked for /graphql the way a browser asks for it."""
+    settings = Settings()
+    settings.store = f"sqlite:///{tmp_path}/ledger.sqlite3"
+    with TestClient(create_app(settings=settings), headers={"Accept": "text/html"}) as http:
+        yield http
 
 
 def _page_and_assets(client: TestClient) -> tuple[str, dict[str, str]]:

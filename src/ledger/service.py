@@ -27,7 +27,10 @@ class Ledger:
         config = parse_store_url(settings.store)
         app = LedgerApplication(config)
         reads = ReadStore(config)
-        return cls(settings, app, reads, ProjectionRunner(app, reads))
+        return cls(
+            settings, app, reads,
+            ProjectionRunner(app, reads, page_size=settings.projection_page_size),
+        )
 
     def start_projector(self) -> None:
         self.runner.start(self.settings.poll_interval)

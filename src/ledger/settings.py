@@ -40,6 +40,10 @@ class Settings:
     poll_interval: float = field(
         default_factory=lambda: float(os.environ.get("LEDGER_POLL_INTERVAL", "0.05"))
     )
+    # Notifications read per projection transaction.
+    projection_page_size: int = field(
+        default_factory=lambda: int(os.environ.get("LEDGER_PROJECTION_PAGE_SIZE", "1000"))
+    )
     # /readyz reports not ready while any projection lags the head by more than this.
     ready_max_lag: int = field(
         default_factory=lambda: int(os.environ.get("LEDGER_READY_MAX_LAG", "1000"))

@@ -1,0 +1,100 @@
+"""Fixtures: a real store (SQLite file, and PostgreSQL when LEDGER_TEST_POSTGRES is set),
+the real ASGI app over it, and a GraphQL helper that authenticates as a role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from ledger.api.app import create_app
+from ledger.auth import issue_token
+from ledger.service import Ledger
+from ledger.settings import Settings
+
+POSTGRES = os.environ.get("LEDGER_TEST_POSTGRES")
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _postgres_url(schema: str) -> str:
+    assert POSTGRES
+    return f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store of each kind; PostgreSQL gets its own schema, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/ledger.sqlite3"
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _postgres_url(schema)
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def settings(store_url: str, tmp_path: Path) -> Settings:
+    s = Settings()
+    s.store = store_url
+    s.jwt_secret = TEST_SECRET
+    s.poll_interval = 0.02
+    return s
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    opened = Ledger.open(settings)
+    yield opened
+    opened.close()
+
+
+class GraphQLClient:
+    """Posts GraphQL over HTTP to the real app, as a given role."""
+
+    def __init__(self, http: TestClient, settings: Settings, ledger: Ledger):
+        self.http, self.settings, self.ledger = http, settings, ledger
+
+    def token(self, role: str = "ADMIN", subject: str | None = None, units: list[str] | None = None,
+              ttl: str = "1h") -> str:
+        return issue_token(self.settings, subject or f"{role.lower()}-tester", role, units, ttl)
+
+    def post(self, query: str, variables: dict | None = None, *, role: str = "ADMIN",
+             token: str | None = None, headers: dict | None = None) -> dict[str, Any]:
+        h = {"Authorization": f"Bearer {token or self.token(role)}"}
+        h.update(headers or {})
+        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}},
+                                  headers=h)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None, **kw: Any) -> dict[str, Any]:
+        body = self.post(query, variables, **kw)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    def error_code(self, query: str, variables: dict | None = None, **kw: Any) -> str:
+        body = self.post(query, variables, **kw)
+        assert body.get("errors"), f"expected an error, got {body}"
+        return body["errors"][0]["extensions"]["code"]
+
+    def head(self) -> int:
+        return self.ledger.app.head()
+
+
+@pytest.fixture
+def gql(ledger: Ledger, settings: Settings) -> Iterator[GraphQLClient]:
+    with TestClient(create_app(ledger)) as http:
+        yield GraphQLClient(http, settings, ledger)
