@@ -104,6 +104,27 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_tokens(args: argparse.Namespace) -> int:
+    """One token per role, each with a curl line a newcomer can paste."""
+    from ledger import demo
+    from ledger.auth import ROLES, issue_token
+
+    settings = _settings(args)
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"Tokens for the demo (valid 8h; paste one into GraphiQL's Headers tab at {url}):")
+    for role in ROLES:
+        units = [demo.BRANCH_UNIT] if role == "BRANCH" else []
+        token = issue_token(settings, f"demo-{role.lower()}", role, units, "8h")
+        print(f"\n{role}{' (scope ' + units[0] + ')' if units else ''}:\n  {token}")
+        if role == "VIEWER":
+            print(
+                f"  curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+                '-d \'{"query": "{ units { id name kind } }"}\''
+            )
+    print()
+    return 0
+
+
 def cmd_projections_status(args: argparse.Namespace) -> int:
     ledger = _open(args)
     try:
@@ -256,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo_load,
         demo,
     )
+    p = add(
+        "tokens",
+        "print a bearer token for each role, with a ready curl line",
+        cmd_demo_tokens,
+        demo,
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
 
     proj = sub.add_parser("projections", help="read models: status, rebuild, run").add_subparsers(
         dest="projections_command", required=True, metavar="ACTION"

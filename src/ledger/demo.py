@@ -14,6 +14,7 @@ from ledger.domain.base import Stamp
 
 ACTOR = "demo-loader"
 ORGAN = "ZJ-FGW"
+BRANCH_UNIT = "ZJ-FGW-XXZX"  # the demo BRANCH token acts for this affiliated unit
 
 UNITS = [
     # (id, name, kind, parent)

@@ -28,7 +28,9 @@ class Ledger:
         app = LedgerApplication(config)
         reads = ReadStore(config)
         return cls(
-            settings, app, reads,
+            settings,
+            app,
+            reads,
             ProjectionRunner(app, reads, page_size=settings.projection_page_size),
         )
 

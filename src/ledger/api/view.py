@@ -6,6 +6,7 @@ thread (`execute_sync`): resolvers are plain functions, and the event loop never
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -49,6 +50,10 @@ class LedgerGraphQL(GraphQL):
         if raw and raw.isdigit():
             min_position = int(raw)
         return Context(self.ledger, caller, error, min_position)
+
+    def encode_json(self, data: object) -> str:
+        """Chinese names travel as themselves, not as \\u escapes."""
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_html(str(request.url.path)))

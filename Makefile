@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STORE ?= sqlite:///./ledger.sqlite3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install lint schema bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, load the demo organisation, print tokens, serve GraphQL on :8000
+demo: $(STAMP)
+	$(BIN)/ledger demo load --store "$(STORE)"
+	$(BIN)/ledger demo tokens --host $(HOST) --port $(PORT)
+	$(BIN)/ledger serve --store "$(STORE)" --host $(HOST) --port $(PORT)
+
+## make test: install, lint, check the exported schema, run the tests
+test: $(STAMP)
+	$(BIN)/ruff check src projections tests bench
+	$(BIN)/ledger schema --check
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src projections tests bench
+	$(BIN)/ruff format --check src projections tests bench
+
+schema: $(STAMP)
+	$(BIN)/ledger schema
+
+bench: $(STAMP)
+	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/queries.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
