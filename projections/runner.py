@@ -26,11 +26,14 @@ TRACKING_DDL = (
 
 
 def default_projectors() -> list[Projector]:
+    from projections.cases import CaseProjector
     from projections.event_index import EventIndexProjector
     from projections.organisation import OrganisationProjector
     from projections.responsibility import ResponsibilityProjector
 
-    return [EventIndexProjector(), OrganisationProjector(), ResponsibilityProjector()]
+    return [
+        EventIndexProjector(), OrganisationProjector(), ResponsibilityProjector(), CaseProjector(),
+    ]
 
 
 class ProjectionRunner:
@@ -158,6 +161,10 @@ class ProjectionRunner:
         return max(last, position)
 
     # ------------------------------------------------------------------ following
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def notify(self, position: int | None = None) -> None:
         """Wake the follower at once (called after every local save)."""

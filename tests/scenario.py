@@ -50,3 +50,33 @@ def build_organ(gql) -> None:
 def item_ids(gql, person: str, as_of: str, known_at: str | None = None) -> list[str]:
     data = gql.data(LIST, {"p": person, "asOf": as_of, "knownAt": known_at})
     return [i["id"] for i in data["responsibilityList"]["items"]]
+
+REGISTER_CASE = """mutation($id: ID!, $unit: ID!, $subject: ID!, $cat: ViolationCategory!, $disc: Discovery!,
+                   $facts: Date!, $until: Date, $reg: Date!) {
+  registerCase(input: {id: $id, unitId: $unit, subjectId: $subject, category: $cat, discovery: $disc,
+                       factsOn: $facts, factsUntil: $until, registeredOn: $reg, summary: "违规收受礼品"}) { id position }
+}"""
+CORRECT_CASE = """mutation($id: ID!, $unit: ID!, $facts: Date!, $until: Date) {
+  correctCase(input: {caseId: $id, unitId: $unit, factsOn: $facts, factsUntil: $until, reason: "更正"}) { id position }
+}"""
+CONCLUDE_CASE = """mutation($id: ID!, $on: Date!) {
+  concludeCase(input: {caseId: $id, form: SECOND, decision: "党内警告", on: $on}) { id position }
+}"""
+DETERMINE = """mutation($id: ID!, $p: ID!, $m: AccountabilityMeasure!) {
+  determineAccountability(input: {caseId: $id, personId: $p, measure: $m, reason: "管理失职", on: "2024-10-01"}) { id position }
+}"""
+CHAIN = """query($id: ID!, $knownAt: DateTime) {
+  accountabilityChain(caseId: $id, knownAt: $knownAt) {
+    case { id unit { id } factsOn }
+    links { person { id } kind post { role from to unit { id } } basis { id } measure heldFrom heldTo }
+    gaps { kind from to unit { id } }
+  }
+}"""
+
+
+def chain(gql, case_id: str, known_at: str | None = None) -> dict:
+    return gql.data(CHAIN, {"id": case_id, "knownAt": known_at})["accountabilityChain"]
+
+
+def links(gql, case_id: str, known_at: str | None = None) -> set[tuple[str, str]]:
+    return {(link["kind"], link["person"]["id"]) for link in chain(gql, case_id, known_at)["links"]}

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.base import Stamp, event_type
+from ledger.domain.case import Case, case_uuid
 from ledger.domain.errors import Conflict, NotFound
 from ledger.domain.idempotency import IdempotencyKey, key_uuid
 from ledger.domain.person import Person, person_uuid
@@ -53,6 +54,9 @@ class LedgerApplication(Application):
         super().__init__(env=self.store.eventsourcing_env())
         self.log_sql = EventLogSQL(self.recorder, self.store)
         self.listeners: list[Callable[[int], None]] = []
+        # Who is in a case's accountability chain, as the read models know it now; set by
+        # `Ledger.open` (the chain is resolved from bitemporal read models, not a replay).
+        self.chain_members: Callable[[str], set[str]] | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -86,6 +90,9 @@ class LedgerApplication(Application):
             "responsibility item",
             item_id,
         )
+
+    def case(self, case_id: str) -> Case:
+        return self.load(Case, case_uuid(business_id(case_id, "case id")), "case", case_id)
 
     def _new(self, uuid: UUID, what: str, business: str) -> None:
         if self.exists(uuid):
@@ -330,6 +337,125 @@ class LedgerApplication(Application):
                 "periods": [
                     {k: str(v) if v is not None else None for k, v in p.items()} for p in periods
                 ],
+                "reason": reason,
+            },
+            decide,
+        )
+
+    # ------------------------------------------------------------------ cases, 一案双查
+
+    def register_case(
+        self,
+        stamp: Stamp,
+        *,
+        id: str,
+        unit_id: str,
+        subject_id: str,
+        category: str,  # noqa: A002
+        discovery: str,
+        facts_on: str,
+        facts_until: str | None,
+        registered_on: str,
+        summary: str,
+    ) -> CommandResult:
+        def decide():
+            business_id(id, "case id")
+            self.unit(unit_id)
+            self.person(subject_id)
+            case = Case.register(
+                stamp,
+                id,
+                unit_id,
+                subject_id,
+                category,
+                discovery,
+                facts_on,
+                facts_until,
+                registered_on,
+                summary,
+            )
+            self._new(case.id, "case", id)
+            return id, [case]
+
+        return self.execute(
+            "registerCase",
+            stamp,
+            {
+                "id": id,
+                "unitId": unit_id,
+                "subjectId": subject_id,
+                "category": category,
+                "discovery": discovery,
+                "factsOn": str(facts_on),
+                "factsUntil": None if facts_until is None else str(facts_until),
+                "registeredOn": str(registered_on),
+                "summary": summary,
+            },
+            decide,
+        )
+
+    def conclude_case(
+        self, stamp: Stamp, *, case_id: str, form: str, decision: str, on: str
+    ) -> CommandResult:
+        def decide():
+            case = self.case(case_id)
+            case.conclude(stamp, form, decision, on)
+            return case_id, [case]
+
+        return self.execute(
+            "concludeCase",
+            stamp,
+            {"caseId": case_id, "form": form, "decision": decision, "on": str(on)},
+            decide,
+        )
+
+    def determine_accountability(
+        self, stamp: Stamp, *, case_id: str, person_id: str, measure: str, reason: str, on: str
+    ) -> CommandResult:
+        def decide():
+            case = self.case(case_id)
+            self.person(person_id)
+            chain = self.chain_members(case_id) if self.chain_members else set()
+            case.determine_accountability(stamp, person_id, measure, reason, on, chain)
+            return case_id, [case]
+
+        return self.execute(
+            "determineAccountability",
+            stamp,
+            {
+                "caseId": case_id,
+                "personId": person_id,
+                "measure": measure,
+                "reason": reason,
+                "on": str(on),
+            },
+            decide,
+        )
+
+    def correct_case(
+        self,
+        stamp: Stamp,
+        *,
+        case_id: str,
+        unit_id: str,
+        facts_on: str,
+        facts_until: str | None,
+        reason: str,
+    ) -> CommandResult:
+        def decide():
+            case = self.case(case_id)
+            self.unit(unit_id)
+            case.correct(stamp, unit_id, facts_on, facts_until, reason)
+            return case_id, [case]
+
+        return self.execute(
+            "correctCase",
+            stamp,
+            {
+                "caseId": case_id,
+                "unitId": unit_id,
+                "factsOn": str(facts_on),
+                "factsUntil": None if facts_until is None else str(facts_until),
                 "reason": reason,
             },
             decide,

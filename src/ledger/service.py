@@ -27,12 +27,23 @@ class Ledger:
         config = parse_store_url(settings.store)
         app = LedgerApplication(config)
         reads = ReadStore(config)
-        return cls(
+        ledger = cls(
             settings,
             app,
             reads,
             ProjectionRunner(app, reads, page_size=settings.projection_page_size),
         )
+        app.chain_members = ledger.chain_members
+        return ledger
+
+    def chain_members(self, case_id: str) -> set[str]:
+        """Everyone in a case's chain as recorded now (after catching up with the log)."""
+        from projections.chain import resolve_chain
+
+        self.wait_for(self.app.head())
+        with self.reads.read() as tx:
+            chain = resolve_chain(tx, case_id, None)
+        return chain.people if chain else set()
 
     def start_projector(self) -> None:
         self.runner.start(self.settings.poll_interval)
@@ -41,6 +52,8 @@ class Ledger:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""
         if timeout is None:
             timeout = self.settings.read_your_writes_timeout
+        if self.settings.embedded_projector and not self.runner.running:
+            self.runner.catch_up()  # no follower thread here (CLI, tests): project inline
         return self.runner.wait_for(position, timeout)
 
     def close(self) -> None:

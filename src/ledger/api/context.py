@@ -103,6 +103,17 @@ class Context:
         if outside:
             raise Forbidden(f"{', '.join(outside)} lies outside the units of your token")
 
+    def check_case_scope(self, mutation: str, case_id: str, also: Sequence[str] = ()) -> None:
+        """A case belongs to its unit: scoped callers act on cases of their units only."""
+        from projections.cases import cases_by_id
+
+        case = self.read(lambda tx: cases_by_id(tx, [str(case_id)])).get(str(case_id))
+        units = ([case.unit_id] if case else []) + [str(u) for u in also]
+        if units or not self.caller.scoped:
+            self.check_scope(mutation, units)
+        else:
+            self.caller.may(mutation)
+
     def check_item_scope(self, mutation: str, item_id: str) -> None:
         units = self.read(lambda tx: scopes(tx, [str(item_id)])).get(str(item_id)) or []
         if units or not self.caller.scoped:

@@ -12,6 +12,7 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from ledger.api.cases import AccountabilityMeasure, DisciplineForm, Discovery, ViolationCategory
 from ledger.api.organisation import PostRole, UnitKind
 from ledger.api.responsibility import ResponsibilityArea, ResponsibilityKind
 
@@ -291,6 +292,133 @@ class OrganisationMutations:
                         }
                         for p in input.periods
                     ],
+                ),
+            )
+        )
+
+
+@strawberry.input
+class RegisterCaseInput:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    subject_id: strawberry.ID
+    category: ViolationCategory
+    discovery: Discovery
+    facts_on: date
+    registered_on: date
+    summary: str
+    facts_until: date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ConcludeCaseInput:
+    case_id: strawberry.ID
+    form: DisciplineForm
+    decision: str
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CorrectCaseInput:
+    case_id: strawberry.ID
+    unit_id: strawberry.ID
+    facts_on: date
+    reason: str
+    facts_until: date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class DetermineAccountabilityInput:
+    case_id: strawberry.ID
+    person_id: strawberry.ID
+    measure: AccountabilityMeasure
+    reason: str
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class CaseMutations:
+    @strawberry.mutation
+    def register_case(self, info: Info, input: RegisterCaseInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("registerCase", [input.unit_id])
+        return _result(
+            ctx.command(
+                "registerCase",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.register_case(
+                    s,
+                    id=input.id,
+                    unit_id=input.unit_id,
+                    subject_id=input.subject_id,
+                    category=input.category.value,
+                    discovery=input.discovery.value,
+                    facts_on=input.facts_on.isoformat(),
+                    facts_until=_iso(input.facts_until),
+                    registered_on=input.registered_on.isoformat(),
+                    summary=input.summary,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def conclude_case(self, info: Info, input: ConcludeCaseInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_case_scope("concludeCase", input.case_id)
+        return _result(
+            ctx.command(
+                "concludeCase",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.conclude_case(
+                    s,
+                    case_id=input.case_id,
+                    form=input.form.value,
+                    decision=input.decision,
+                    on=input.on.isoformat(),
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def correct_case(self, info: Info, input: CorrectCaseInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_case_scope("correctCase", input.case_id, also=[input.unit_id])
+        return _result(
+            ctx.command(
+                "correctCase",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.correct_case(
+                    s,
+                    case_id=input.case_id,
+                    unit_id=input.unit_id,
+                    facts_on=input.facts_on.isoformat(),
+                    facts_until=_iso(input.facts_until),
+                    reason=input.reason,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def determine_accountability(
+        self, info: Info, input: DetermineAccountabilityInput
+    ) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_case_scope("determineAccountability", input.case_id)
+        return _result(
+            ctx.command(
+                "determineAccountability",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.determine_accountability(
+                    s,
+                    case_id=input.case_id,
+                    person_id=input.person_id,
+                    measure=input.measure.value,
+                    reason=input.reason,
+                    on=input.on.isoformat(),
                 ),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -16,14 +17,24 @@ from strawberry.extensions import (
 )
 from strawberry.types import Info
 
+from ledger.api.cases import (
+    AccountabilityChain,
+    Case,
+    CaseStatistics,
+    ViolationCategory,
+    cases_from,
+    chain_for,
+    statistics_for,
+)
 from ledger.api.context import as_of_text
 from ledger.api.errors import CodedErrors
 from ledger.api.history import LedgerEvent, LedgerEventPage, Verification
-from ledger.api.mutations import OrganisationMutations
+from ledger.api.mutations import CaseMutations, OrganisationMutations
 from ledger.api.organisation import Person, Unit, UnitKind, load_person, load_unit, units_from
 from ledger.api.responsibility import ResponsibilityList, items_from
 from ledger.domain.errors import BadInput, NotFound
 from ledger.integrity import verify_log
+from projections import cases as case_rows
 from projections import event_index
 from projections import organisation as org
 from projections import responsibility as resp
@@ -76,6 +87,53 @@ class Query:
             known_at=known_at or datetime.now(UTC),
             items=items_from(rows),
         )
+
+    @strawberry.field
+    def case(self, info: Info, id: strawberry.ID) -> Case | None:  # noqa: A002
+        info.context.caller  # noqa: B018
+        row = info.context.read(lambda tx: case_rows.cases_by_id(tx, [str(id)])).get(str(id))
+        return cases_from([row])[0] if row else None
+
+    @strawberry.field(description="cases registered in [from, to], in the unit's subtree")
+    def cases(
+        self,
+        info: Info,
+        unit_id: strawberry.ID | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+        category: ViolationCategory | None = None,
+    ) -> list[Case]:
+        info.context.caller  # noqa: B018
+        rows = info.context.read(
+            lambda tx: case_rows.list_cases(
+                tx,
+                str(unit_id) if unit_id else None,
+                from_.isoformat() if from_ else None,
+                to.isoformat() if to else None,
+                category.value if category else None,
+            )
+        )
+        return cases_from(rows)
+
+    @strawberry.field
+    def accountability_chain(
+        self, info: Info, case_id: strawberry.ID, known_at: datetime | None = None
+    ) -> AccountabilityChain:
+        info.context.caller  # noqa: B018
+        return chain_for(info, str(case_id), known_at)
+
+    @strawberry.field(
+        description="counts and shares of cases in a subtree over a period (政治生态分析报告)"
+    )
+    def case_statistics(
+        self,
+        info: Info,
+        root_unit_id: strawberry.ID,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> CaseStatistics:
+        info.context.caller  # noqa: B018
+        return statistics_for(info, str(root_unit_id), from_, to)
 
     @strawberry.field(description="every event of one entity, oldest first")
     def history(self, info: Info, entity_id: strawberry.ID) -> list[LedgerEvent]:
@@ -133,7 +191,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation(OrganisationMutations):
+class Mutation(OrganisationMutations, CaseMutations):
     pass
 
 

@@ -1,0 +1,227 @@
+"""一案双查: the accountability chain of a case, resolved from bitemporal read models.
+
+For subject S in unit U with facts period F..G (G = F for a single date), as recorded at
+position p:
+  DIRECT       the head (UNIT_HEAD / BRANCH_SECRETARY) of U, unless that is S;
+  IN_CHARGE    every holder of an IN_CHARGE item whose scope covers U or an ancestor of U;
+  PRINCIPAL    the PRINCIPAL of the organ at the root of U's tree;
+  SUPERVISORY  the DISCIPLINE_SECRETARY of that organ;
+each counted when their post or holding overlaps F..G (终身问责: people who have moved on
+stay; successors who came after G never appear). Where nobody covered a role for part of
+F..G, the answer names the gap (责任空档). Every step is an indexed lookup on rows valid in
+F..G and current at p, so the cost does not grow with the length of history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from projections.bitemporal import NOW, open_date
+from projections.cases import CaseRow, cases_by_id, measures_at
+from projections.db import Tx
+from projections.organisation import PostRow
+from projections.responsibility import HoldingRow
+
+HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
+ORGAN_ROLES = {"PRINCIPAL": "PRINCIPAL", "DISCIPLINE_SECRETARY": "SUPERVISORY"}
+ITEM_FOR_LINK = {"DIRECT": "DIRECT", "PRINCIPAL": "PRINCIPAL", "SUPERVISORY": "SUPERVISORY"}
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    person_id: str
+    kind: str
+    post: PostRow
+    basis: HoldingRow | None
+    held_from: str
+    held_to: str | None
+    measure: str | None
+
+
+@dataclass(frozen=True)
+class GapRow:
+    kind: str
+    unit_id: str
+    gap_from: str
+    gap_to: str
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    case: CaseRow
+    root_id: str
+    links: list[LinkRow]
+    gaps: list[GapRow]
+
+    @property
+    def people(self) -> set[str]:
+        return {link.person_id for link in self.links}
+
+
+def _overlap(alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return (
+        f"{a}valid_from <= ? AND {a}valid_to >= ? AND {a}recorded_from <= ? AND {a}recorded_to > ?"
+    )
+
+
+def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None:
+    p = NOW if position is None else position
+    case = cases_by_id(tx, [case_id], position).get(case_id)
+    if case is None:
+        return None
+    f, g = case.facts_on, case.facts_until or case.facts_on
+    window = (g, f, p, p)
+    unit = tx.one("SELECT kind, root_id FROM rm_units WHERE unit_id=?", (case.unit_id,))
+    root_id = unit["root_id"]
+    ancestors = [
+        r["ancestor_id"]
+        for r in tx.all("SELECT ancestor_id FROM rm_unit_tree WHERE unit_id=?", (case.unit_id,))
+    ]
+
+    posts = [
+        _post(r)
+        for r in tx.all(
+            "SELECT person_id, unit_id, role, valid_from, valid_to FROM rm_posts "
+            f"WHERE unit_id IN (?, ?) AND {_overlap()} ORDER BY valid_from, person_id",
+            (case.unit_id, root_id, *window),
+        )
+    ]
+    holdings = [
+        (_holding(r), r["via"])
+        for r in tx.all(
+            "SELECT h.item_id, h.holder_id, i.kind, i.area, i.title, h.valid_from, h.valid_to, "
+            "s.unit_id AS via FROM rm_item_scope s JOIN rm_items i ON i.item_id = s.item_id "
+            "JOIN rm_holdings h ON h.item_id = s.item_id "
+            f"WHERE s.unit_id IN ({', '.join('?' * len(ancestors))}) AND i.recorded_from <= ? "
+            f"AND {_overlap('h')} ORDER BY h.valid_from, h.item_id",
+            (*ancestors, p, *window),
+        )
+    ]
+    measures = measures_at(tx, case_id, position)
+
+    links: list[LinkRow] = []
+    coverage: dict[str, list[tuple[str, str | None]]] = {
+        k: [] for k in ("DIRECT", "IN_CHARGE", "PRINCIPAL", "SUPERVISORY")
+    }
+
+    def basis_for(person_id: str, kind: str) -> HoldingRow | None:
+        return next((h for h, _ in holdings if h.holder_id == person_id and h.kind == kind), None)
+
+    for post in posts:
+        if post.unit_id == case.unit_id and post.role in HEAD_ROLES:
+            kind = "DIRECT"
+        elif post.unit_id == root_id and post.role in ORGAN_ROLES:
+            kind = ORGAN_ROLES[post.role]
+        else:
+            continue
+        coverage[kind].append((post.valid_from, post.valid_to))
+        if post.person_id != case.subject_id:
+            links.append(
+                LinkRow(
+                    post.person_id,
+                    kind,
+                    post,
+                    basis_for(post.person_id, kind),
+                    post.valid_from,
+                    post.valid_to,
+                    measures.get(post.person_id),
+                )
+            )
+
+    in_charge = [(h, via) for h, via in holdings if h.kind == "IN_CHARGE"]
+    team_posts = _team_posts(tx, root_id, {h.holder_id for h, _ in in_charge}, window)
+    seen: set[tuple] = set()
+    for holding, _via in in_charge:
+        coverage["IN_CHARGE"].append((holding.valid_from, holding.valid_to))
+        key = (holding.item_id, holding.holder_id, holding.valid_from)
+        if holding.holder_id == case.subject_id or key in seen:
+            continue
+        seen.add(key)
+        post = team_posts.get(holding.holder_id) or PostRow(
+            holding.holder_id, root_id, "TEAM_MEMBER", holding.valid_from, holding.valid_to
+        )
+        links.append(
+            LinkRow(
+                holding.holder_id,
+                "IN_CHARGE",
+                post,
+                holding,
+                holding.valid_from,
+                holding.valid_to,
+                measures.get(holding.holder_id),
+            )
+        )
+
+    gaps = []
+    for kind, spans in coverage.items():
+        if kind == "DIRECT" and unit["kind"] == "ORGAN":
+            continue  # an organ's head is its PRINCIPAL
+        for gap_from, gap_to in _uncovered(f, g, spans):
+            gaps.append(
+                GapRow(
+                    kind,
+                    case.unit_id if kind in ("DIRECT", "IN_CHARGE") else root_id,
+                    gap_from,
+                    gap_to,
+                )
+            )
+    order = {"DIRECT": 0, "IN_CHARGE": 1, "PRINCIPAL": 2, "SUPERVISORY": 3}
+    links.sort(key=lambda link: (order[link.kind], link.held_from, link.person_id))
+    return ChainRow(case, root_id, links, gaps)
+
+
+def _team_posts(tx: Tx, root_id: str, people: set[str], window: tuple) -> dict[str, PostRow]:
+    """Each in-charge holder's leadership-team post in the organ during the facts period."""
+    if not people:
+        return {}
+    rows = tx.all(
+        "SELECT person_id, unit_id, role, valid_from, valid_to FROM rm_posts "
+        f"WHERE person_id IN ({', '.join('?' * len(people))}) AND unit_id = ? AND {_overlap()} "
+        "ORDER BY valid_from",
+        (*sorted(people), root_id, *window),
+    )
+    out: dict[str, PostRow] = {}
+    for r in rows:
+        post = _post(r)
+        if post.person_id not in out or post.role == "TEAM_MEMBER":
+            out[post.person_id] = post
+    return out
+
+
+def _post(r) -> PostRow:
+    return PostRow(
+        r["person_id"], r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])
+    )
+
+
+def _holding(r) -> HoldingRow:
+    return HoldingRow(
+        r["item_id"],
+        r["holder_id"],
+        r["kind"],
+        r["area"],
+        r["title"],
+        r["valid_from"],
+        open_date(r["valid_to"]),
+    )
+
+
+def _uncovered(start: str, end: str, spans: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """The parts of [start, end] (dates, inclusive) that no span covers."""
+    one = timedelta(days=1)
+    cursor = date.fromisoformat(start)
+    last = date.fromisoformat(end)
+    gaps = []
+    for span_from, span_to in sorted(spans):
+        a = date.fromisoformat(span_from)
+        b = date.fromisoformat(span_to) if span_to else last
+        if a > cursor:
+            gaps.append((cursor.isoformat(), min(a - one, last).isoformat()))
+        cursor = max(cursor, b + one)
+        if cursor > last:
+            break
+    if cursor <= last:
+        gaps.append((cursor.isoformat(), last.isoformat()))
+    return [(a, b) for a, b in gaps if a <= b]
