@@ -117,6 +117,8 @@ def _markdown(section: Section) -> str:
 def emit(name: str, heading: str, sections: Sequence[Section], command: str) -> Path:
     """Print the sections (rich, then markdown) and write the markdown to bench/results/NAME.md."""
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)
     for section in sections:
         table = Table(title=section.title, title_justify="left")
         for i, column in enumerate(section.columns):

@@ -27,7 +27,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,18 +105,6 @@ class Stores:
 
 
 # ---------------------------------------------------------------------- timing
-
-
-@dataclass
-class Row:
-    what: str
-    ops: int
-    ns: int
-    state_bytes: float
-
-    @property
-    def per_second(self) -> float:
-        return self.ops / (self.ns / 1e9)
 
 
 def timed(op: Callable[[int], Any], n: int, warmup: int) -> int:
@@ -251,9 +239,7 @@ def ledger_op(app: LedgerApplication, *, keyed: bool) -> Callable[[int], Any]:
         if i % 2 == 0:
             app.register_person(stamp, id=pid, name=name_of(i // 2))
         else:
-            app.assume_post(
-                stamp, person_id=pid, unit_id=UNIT, role="STAFF", valid_from=VALID_FROM
-            )
+            app.assume_post(stamp, person_id=pid, unit_id=UNIT, role="STAFF", valid_from=VALID_FROM)
 
     return op
 
@@ -319,41 +305,59 @@ def graphql_mutations(stores: Stores, n: int, warmup: int) -> int:
 # ---------------------------------------------------------------------- main
 
 
-def run_store(kind: str, n: int, warmup: int, postgres_url: str) -> list[Row]:
-    rows: list[Row] = []
-    with Stores(kind, postgres_url) as stores:
-        # The row size of the ledger's events, for the raw driver row.
-        with ledger_app(stores.url("sizing")) as app:
-            ledger_bytes = ledger_state_bytes(app)
+@dataclass
+class Case:
+    what: str
+    run: Callable[[Stores], tuple[int, float]]  # -> (elapsed ns for n ops, stored bytes/event)
+    samples: list[float] = field(default_factory=list)  # ops/s, one per round
+    state_bytes: float = 0.0
 
-        progress(f"[{kind}] raw driver INSERT + COMMIT")
-        raw = raw_sqlite if kind == "sqlite" else raw_psycopg
-        driver = "sqlite3" if kind == "sqlite" else "psycopg"
-        ns = raw(stores, n, warmup, round(ledger_bytes))
-        rows.append(Row(f"raw {driver} INSERT + COMMIT, 1 row/transaction", n, ns, ledger_bytes))
 
-        progress(f"[{kind}] raw eventsourcing save")
-        ns, size = raw_eventsourcing(stores, n, warmup, chained=False)
-        rows.append(Row("raw eventsourcing Application.save, 1 event/save", n, ns, size))
+def cases(kind: str, n: int, warmup: int, ledger_bytes: float) -> list[Case]:
+    raw = raw_sqlite if kind == "sqlite" else raw_psycopg
+    driver = "sqlite3" if kind == "sqlite" else "psycopg"
+    size = round(ledger_bytes)
+    return [
+        Case(
+            f"raw {driver} INSERT + COMMIT, 1 row/transaction",
+            lambda st: (raw(st, n, warmup, size), size),
+        ),
+        Case(
+            "raw eventsourcing Application.save, 1 event/save",
+            lambda st: raw_eventsourcing(st, n, warmup, chained=False),
+        ),
+        Case(
+            "… same + the ledger's hash-chain recorder",
+            lambda st: raw_eventsourcing(st, n, warmup, chained=True),
+        ),
+        Case(
+            "LedgerApplication: registerPerson / assumePost",
+            lambda st: ledger_commands(st, n, warmup, keyed=False),
+        ),
+        Case(
+            "… same, with idempotency key (2 events/command)",
+            lambda st: ledger_commands(st, n, warmup, keyed=True),
+        ),
+        Case(
+            "GraphQL mutation in process, incl. read-your-writes wait",
+            lambda st: (graphql_mutations(st, n, warmup), ledger_bytes),
+        ),
+    ]
 
-        progress(f"[{kind}] raw eventsourcing save + hash chain")
-        ns, size = raw_eventsourcing(stores, n, warmup, chained=True)
-        rows.append(Row("… same + ledger hash-chain recorder", n, ns, size))
 
-        progress(f"[{kind}] LedgerApplication commands")
-        ns, size = ledger_commands(stores, n, warmup, keyed=False)
-        rows.append(Row("LedgerApplication: registerPerson / assumePost", n, ns, size))
-
-        progress(f"[{kind}] LedgerApplication commands with idempotency keys")
-        ns, size = ledger_commands(stores, n, warmup, keyed=True)
-        rows.append(Row("… same, with idempotency key (2 events/command)", n, ns, size))
-
-        progress(f"[{kind}] GraphQL mutations")
-        ns = graphql_mutations(stores, n, warmup)
-        rows.append(
-            Row("GraphQL mutation in process, incl. read-your-writes wait", n, ns, ledger_bytes)
-        )
-    return rows
+def run_store(kind: str, n: int, warmup: int, rounds: int, postgres_url: str) -> list[Case]:
+    """Every case once per round, rounds interleaved so that drift hits all cases alike."""
+    with Stores(kind, postgres_url) as stores, ledger_app(stores.url("sizing")) as app:
+        ledger_bytes = ledger_state_bytes(app)
+    todo = cases(kind, n, warmup, ledger_bytes)
+    for r in range(rounds):
+        for case in todo:
+            progress(f"[{kind}] round {r + 1}/{rounds}: {case.what}")
+            with Stores(kind, postgres_url) as stores:
+                ns, size = case.run(stores)
+            case.samples.append(n / (ns / 1e9))
+            case.state_bytes = size
+    return todo
 
 
 def progress(message: str) -> None:
@@ -366,14 +370,20 @@ def main(argv: list[str] | None = None) -> None:
         "saves and raw driver INSERTs (sequential, one transaction per write).",
     )
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="sqlite")
-    parser.add_argument("--n", type=int, default=3000, help="timed operations per row")
+    parser.add_argument("--n", type=int, default=3000, help="timed operations per row and round")
     parser.add_argument(
-        "--warmup", type=int, default=200, help="untimed operations before each row"
+        "--warmup", type=int, default=200, help="untimed operations before each timed run"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="timed runs per row, interleaved; the table shows their median",
     )
     parser.add_argument(
         "--postgres-url",
         default=POSTGRES_URL,
-        help="database for --store postgres; a fresh schema per row is created and dropped",
+        help="database for --store postgres; a fresh schema per run is created and dropped",
     )
     args = parser.parse_args(argv)
     quiet_logging()
@@ -381,31 +391,43 @@ def main(argv: list[str] | None = None) -> None:
     kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
     section = Section(
         "Sequential single-event writes",
-        ("store", "what", "n", "ops/s", "µs/op", "stored bytes/event", "ratio to raw eventsourcing save"),
+        (
+            "store",
+            "what",
+            "ops/s",
+            "min–max ops/s",
+            "µs/op",
+            "stored bytes/event",
+            "ratio to raw eventsourcing save",
+        ),
         numeric=frozenset({2, 3, 4, 5, 6}),
     )
     for kind in kinds:
-        rows = run_store(kind, args.n, args.warmup, args.postgres_url)
-        base = rows[1].per_second
-        for r in rows:
+        done = run_store(kind, args.n, args.warmup, args.rounds, args.postgres_url)
+        base = statistics.median(done[1].samples)
+        for case in done:
+            median = statistics.median(case.samples)
             section.rows.append(
                 (
                     kind,
-                    r.what,
-                    count(r.ops),
-                    count(r.per_second),
-                    f"{r.ns / r.ops / 1e3:,.0f}",
-                    f"{r.state_bytes:.0f}",
-                    ratio(r.per_second, base),
+                    case.what,
+                    count(median),
+                    f"{count(min(case.samples))}–{count(max(case.samples))}",
+                    f"{1e6 / median:,.0f}",
+                    f"{case.state_bytes:.0f}",
+                    ratio(median, base),
                 )
             )
     section.notes = [
-        "ops/s = operations completed per second of wall time, one after another on one "
-        "thread; a LedgerApplication op is one command (one atomic save).",
+        f"n = {args.n:,} operations per run after {args.warmup} warm-up operations, "
+        f"{args.rounds} runs per row (interleaved, each on a fresh file/schema); ops/s is "
+        "their median, one operation after another on one thread.",
+        "A LedgerApplication operation is one command: its reads, its decision and one atomic "
+        "save (1 event, or 2 with an idempotency key).",
         "ratio = ops/s ÷ the raw eventsourcing save of the same store (1.00× = as fast as "
         "eventsourcing itself; the raw driver row shows what the database alone allows).",
-        "raw eventsourcing rows use the same persistence module and settings as the ledger "
-        "(StoreConfig.eventsourcing_env), in a fresh file/schema of their own.",
+        "The raw eventsourcing rows use the same persistence module and settings as the "
+        "ledger (StoreConfig.eventsourcing_env), without or with its recorder.",
         "Log lines are rendered as in production (JSON) but written to /dev/null.",
     ]
     emit(

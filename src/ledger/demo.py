@@ -144,6 +144,109 @@ ITEMS = [
 ROTATION = [("R-IC-XXZX", "P-0006", "2024-07-01"), ("R-IC-GHC-JJS", "P-0004", "2024-07-01")]
 
 
+# 25 cases against 处级 cadres over 2023-2024, as in the source text: 20 (80%) in affiliated
+# units or their branches, 14 (56%) under the eight provisions.
+CADRES = [
+    (f"P-01{n:02d}", name)
+    for n, name in enumerate(
+        [
+            "钱志刚",
+            "孙雅琴",
+            "李国平",
+            "周建华",
+            "吴晓东",
+            "郑海涛",
+            "王丽娟",
+            "冯建军",
+            "陈立群",
+            "褚红梅",
+            "卫东升",
+            "蒋文斌",
+            "沈玉兰",
+            "韩志明",
+            "杨秀英",
+            "朱振华",
+            "秦晓光",
+            "尤丽萍",
+            "许建平",
+            "何东海",
+            "吕晓燕",
+            "施国强",
+            "张海燕",
+            "孔祥瑞",
+            "曹文华",
+        ],
+        start=1,
+    )
+]
+CASE_UNITS = (
+    ["ZJ-FGW-XXZX"] * 6
+    + ["ZJ-FGW-XXZX-ZB"] * 2
+    + ["ZJ-FGW-JJS"] * 5
+    + ["ZJ-FGW-JJS-ZB"]
+    + ["ZJ-FGW-NYJ"] * 5
+    + ["ZJ-FGW-NYJ-ZB"]
+    + ["ZJ-FGW-BGS"] * 2
+    + ["ZJ-FGW-GHC"]
+    + ["ZJ-FGW-TZC"] * 2
+)
+CASE_CATEGORIES = (
+    ["EIGHT_PROVISIONS"] * 14
+    + ["INTEGRITY"] * 4
+    + ["WORK_DISCIPLINE"] * 3
+    + ["ORGANISATION_DISCIPLINE", "LIFE_DISCIPLINE", "DUTY_CRIME", "MASS_DISCIPLINE"]
+)
+CASE_SUMMARIES = {
+    "EIGHT_PROVISIONS": "违规收受礼品礼金、违规公款吃喝",
+    "INTEGRITY": "利用职务便利为他人谋取利益",
+    "WORK_DISCIPLINE": "履职不力、工作失职",
+    "ORGANISATION_DISCIPLINE": "违规干预干部选拔任用",
+    "LIFE_DISCIPLINE": "生活作风问题",
+    "DUTY_CRIME": "涉嫌职务违法",
+    "MASS_DISCIPLINE": "侵害群众利益",
+}
+FORMS = ("FIRST", "SECOND", "THIRD", "FOURTH")
+
+
+def demo_cases() -> list[dict]:
+    """The demo's cases: deterministic, spread over 2023-2024."""
+    cases = []
+    for n, (unit, category) in enumerate(zip(CASE_UNITS, CASE_CATEGORIES, strict=True)):
+        year = 2023 if n % 2 == 0 else 2024
+        month = 1 + (n * 5) % 11
+        cases.append(
+            {
+                "id": f"CASE-{year}-{n + 1:03d}",
+                "unit_id": unit,
+                "subject_id": CADRES[n][0],
+                "category": category,
+                "discovery": "PASSIVE" if n % 5 in (0, 1, 3) else "SELF_DISCOVERED",
+                "facts_on": f"{year}-{month:02d}-05",
+                "facts_until": None,
+                "registered_on": f"{year}-{month + 1:02d}-20",
+                "summary": CASE_SUMMARIES[category],
+                "form": FORMS[n % 4] if n % 3 else None,
+            }
+        )
+    # Facts before the mid-2024 rotation, registered after it: the chain names the holder then.
+    cases[2].update(
+        id="CASE-2024-ROT",
+        registered_on="2024-09-15",
+        facts_on="2024-05-10",
+        summary="2024年5月违规收受管理服务对象礼金，9月立案",
+    )
+    # The head of the planning institute: a leadership-team case (vetoes its 2024 evaluation).
+    cases[9].update(
+        subject_id="P-0012",
+        unit_id="ZJ-FGW-JJS",
+        facts_on="2024-03-12",
+        registered_on="2024-04-25",
+        category="EIGHT_PROVISIONS",
+        summary="单位主要负责人违规公款吃喝",
+    )
+    return cases
+
+
 def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]]:
     """Each step is (idempotency key, command); keys make a second load a no-op."""
     for uid, name, kind, parent in UNITS:
@@ -183,6 +286,57 @@ def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]
                 s, item_id=a[0], to_holder_id=a[1], effective=a[2]
             ),
         )
+    for pid, name in CADRES:
+        yield f"person:{pid}", lambda s, a=(pid, name): app.register_person(s, id=a[0], name=a[1])
+    for case in demo_cases():
+        if case["subject_id"] != "P-0012":
+            yield (
+                f"post:{case['subject_id']}",
+                lambda s, c=case: app.assume_post(
+                    s,
+                    person_id=c["subject_id"],
+                    unit_id=c["unit_id"],
+                    role="STAFF",
+                    valid_from="2019-01-01",
+                ),
+            )
+        yield (
+            f"case:{case['id']}",
+            lambda s, c=case: app.register_case(
+                s,
+                id=c["id"],
+                unit_id=c["unit_id"],
+                subject_id=c["subject_id"],
+                category=c["category"],
+                discovery=c["discovery"],
+                facts_on=c["facts_on"],
+                facts_until=c["facts_until"],
+                registered_on=c["registered_on"],
+                summary=c["summary"],
+            ),
+        )
+        if case["form"]:
+            yield (
+                f"conclude:{case['id']}",
+                lambda s, c=case: app.conclude_case(
+                    s,
+                    case_id=c["id"],
+                    form=c["form"],
+                    decision="依规依纪作出处理",
+                    on=c["registered_on"],
+                ),
+            )
+    yield (
+        "measure:CASE-2024-ROT:P-0004",
+        lambda s: app.determine_accountability(
+            s,
+            case_id="CASE-2024-ROT",
+            person_id="P-0004",
+            measure="ADMONISHMENT",
+            reason="分管期间对信息中心监督管理不力（一案双查）",
+            on="2024-10-20",
+        ),
+    )
 
 
 def load(app: LedgerApplication, on_step: Callable[[], None] | None = None) -> tuple[int, int]:
