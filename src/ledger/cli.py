@@ -6,43 +6,17 @@ Every command takes --store (or LEDGER_STORE): sqlite:///PATH or postgresql://US
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ledger import integrity_cli
+from ledger.cli_common import console, open_ledger, progress_bar, settings_from
 from ledger.domain.errors import LedgerError
-from ledger.settings import Settings
 
-console = Console(stderr=True)
 SCHEMA_PATH = Path("schema/ledger.graphql")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if getattr(args, "store", None):
-        settings.store = args.store
-    return settings
-
-
-def _open(args: argparse.Namespace):
-    from ledger.service import Ledger
-
-    return Ledger.open(_settings(args))
 
 
 # ---------------------------------------------------------------------- commands
@@ -53,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ledger.logs import configure_logging
 
-    settings = _settings(args)
+    settings = settings_from(args)
     settings.host = args.host or settings.host
     settings.port = args.port or settings.port
     if args.no_projector:
@@ -87,13 +61,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo_load(args: argparse.Namespace) -> int:
     from ledger import demo
 
-    ledger = _open(args)
+    ledger = open_ledger(args)
     try:
-        with _progress() as progress:
-            task = progress.add_task(
-                "loading the demo organisation", total=demo.step_count(ledger.app)
-            )
-            steps, appended = demo.load(ledger.app, lambda: progress.advance(task))
+        with progress_bar() as bar:
+            task = bar.add_task("loading the demo organisation", total=demo.step_count(ledger.app))
+            steps, appended = demo.load(ledger.app, lambda: bar.advance(task))
         console.print(
             f"demo: {steps} steps, {appended} events appended "
             f"({'already loaded' if appended == 0 else 'loaded'}); head {ledger.app.head()}"
@@ -109,7 +81,7 @@ def cmd_demo_tokens(args: argparse.Namespace) -> int:
     from ledger import demo
     from ledger.auth import ROLES, issue_token
 
-    settings = _settings(args)
+    settings = settings_from(args)
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"Tokens for the demo (valid 8h; paste one into GraphiQL's Headers tab at {url}):")
     for role in ROLES:
@@ -126,7 +98,7 @@ def cmd_demo_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_projections_status(args: argparse.Namespace) -> int:
-    ledger = _open(args)
+    ledger = open_ledger(args)
     try:
         head = ledger.app.head()
         table = Table(title=f"projections (log head {head})")
@@ -141,14 +113,14 @@ def cmd_projections_status(args: argparse.Namespace) -> int:
 
 
 def cmd_projections_rebuild(args: argparse.Namespace) -> int:
-    ledger = _open(args)
+    ledger = open_ledger(args)
     try:
         head = ledger.app.head()
         ledger.runner.reset()
-        with _progress() as progress:
-            task = progress.add_task("rebuilding read models", total=head or 1)
-            ledger.runner.catch_up(until=head, on_page=lambda p: progress.update(task, completed=p))
-            progress.update(task, completed=head or 1)
+        with progress_bar() as bar:
+            task = bar.add_task("rebuilding read models", total=head or 1)
+            ledger.runner.catch_up(until=head, on_page=lambda p: bar.update(task, completed=p))
+            bar.update(task, completed=head or 1)
         ledger.runner.catch_up()
         console.print(
             f"rebuilt {len(ledger.runner.projectors)} projections to position "
@@ -166,9 +138,9 @@ def cmd_projections_run(args: argparse.Namespace) -> int:
 
     from ledger.logs import configure_logging
 
-    settings = _settings(args)
+    settings = settings_from(args)
     configure_logging(settings)
-    ledger = _open(args)
+    ledger = open_ledger(args)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -199,41 +171,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from ledger.auth import issue_token
 
-    print(issue_token(_settings(args), args.subject, args.role, args.unit or [], args.ttl))
-    return 0
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    from ledger.integrity import verify_log
-
-    ledger = _open(args)
-    try:
-        head = ledger.app.head()
-        with _progress() as progress:
-            task = progress.add_task("re-hashing the log", total=head or 1)
-            result = verify_log(
-                ledger.app.recorder, on_progress=lambda p: progress.update(task, completed=p)
-            )
-    finally:
-        ledger.close()
-    print(
-        json.dumps(
-            {
-                "ok": result.ok,
-                "checkedEvents": result.checked_events,
-                "headPosition": result.head_position,
-                "headHash": result.head_hash,
-                "firstBadPosition": result.first_bad_position,
-                "problem": result.problem,
-            },
-            indent=2,
-        )
-    )
-    if not result.ok:
-        console.print(
-            f"[red]tampering detected at position {result.first_bad_position}: {result.problem}"
-        )
-        return 2
+    print(issue_token(settings_from(args), args.subject, args.role, args.unit or [], args.ttl))
     return 0
 
 
@@ -322,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--ttl", default="8h", help="lifetime, e.g. 30m, 8h, 7d (default 8h)")
 
-    add("verify", "re-hash the whole log; exit 2 naming the first bad position", cmd_verify)
+    integrity_cli.register(sub, add)
     return parser
 
 

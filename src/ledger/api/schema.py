@@ -28,12 +28,12 @@ from ledger.api.cases import (
 )
 from ledger.api.context import as_of_text
 from ledger.api.errors import CodedErrors
-from ledger.api.history import LedgerEvent, LedgerEventPage, Verification
+from ledger.api.history import LedgerEvent, LedgerEventPage
+from ledger.api.integrity import IntegrityQueries
 from ledger.api.mutations import CaseMutations, OrganisationMutations
 from ledger.api.organisation import Person, Unit, UnitKind, load_person, load_unit, units_from
 from ledger.api.responsibility import ResponsibilityList, items_from
 from ledger.domain.errors import BadInput, NotFound
-from ledger.integrity import verify_log
 from projections import cases as case_rows
 from projections import event_index
 from projections import organisation as org
@@ -43,7 +43,7 @@ MAX_PAGE = 500
 
 
 @strawberry.type
-class Query:
+class Query(IntegrityQueries):
     @strawberry.field
     def unit(self, info: Info, id: strawberry.ID) -> Unit | None:  # noqa: A002
         info.context.caller  # noqa: B018 (authenticates)
@@ -175,19 +175,6 @@ class Query:
         )
         events = [LedgerEvent.from_row(r) for r in rows]
         return LedgerEventPage(events=events, last=events[-1].position if events else after)
-
-    @strawberry.field(description="re-hash the whole stored log and name the first bad position")
-    def verify_ledger(self, info: Info) -> Verification:
-        info.context.caller.may_read_events()
-        v = verify_log(info.context.ledger.app.recorder)
-        return Verification(
-            ok=v.ok,
-            checked_events=v.checked_events,
-            head_position=v.head_position,
-            head_hash=v.head_hash,
-            first_bad_position=v.first_bad_position,
-            problem=v.problem,
-        )
 
 
 @strawberry.type

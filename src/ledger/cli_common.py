@@ -1,0 +1,36 @@
+"""What every CLI command shares: the console, progress bars, opening the ledger from --store."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ledger.settings import Settings
+
+console = Console(stderr=True)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if getattr(args, "store", None):
+        settings.store = args.store
+    return settings
+
+
+def open_ledger(args: argparse.Namespace):
+    from ledger.service import Ledger
+
+    return Ledger.open(settings_from(args))
