@@ -27,12 +27,19 @@ TRACKING_DDL = (
 
 def default_projectors() -> list[Projector]:
     from projections.cases import CaseProjector
+    from projections.evaluation import EvaluationProjector
     from projections.event_index import EventIndexProjector
+    from projections.letters import LetterProjector
     from projections.organisation import OrganisationProjector
     from projections.responsibility import ResponsibilityProjector
 
     return [
-        EventIndexProjector(), OrganisationProjector(), ResponsibilityProjector(), CaseProjector(),
+        EventIndexProjector(),
+        OrganisationProjector(),
+        ResponsibilityProjector(),
+        CaseProjector(),
+        LetterProjector(),
+        EvaluationProjector(),
     ]
 
 

@@ -22,7 +22,9 @@ from eventsourcing.persistence import IntegrityError
 from ledger.domain.base import Stamp, event_type
 from ledger.domain.case import Case, case_uuid
 from ledger.domain.errors import Conflict, NotFound
+from ledger.domain.evaluation import EvaluationCycle, cycle_uuid
 from ledger.domain.idempotency import IdempotencyKey, key_uuid
+from ledger.domain.letter import TaskLetter, letter_uuid
 from ledger.domain.person import Person, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
 from ledger.domain.unit import Unit, unit_uuid
@@ -93,6 +95,30 @@ class LedgerApplication(Application):
 
     def case(self, case_id: str) -> Case:
         return self.load(Case, case_uuid(business_id(case_id, "case id")), "case", case_id)
+
+    def letter(self, letter_id: str) -> TaskLetter:
+        return self.load(
+            TaskLetter, letter_uuid(business_id(letter_id, "letter id")), "task letter", letter_id
+        )
+
+    def cycle(self, cycle_id: str) -> EvaluationCycle:
+        return self.load(
+            EvaluationCycle,
+            cycle_uuid(business_id(cycle_id, "cycle id")),
+            "evaluation cycle",
+            cycle_id,
+        )
+
+    def is_below(self, unit_id: str, ancestor_id: str) -> bool:
+        """Is `unit_id` strictly below `ancestor_id`? Walks the (short) chain of parents."""
+        current = self.unit(unit_id)
+        for _ in range(64):
+            if current.parent_id is None:
+                return False
+            if current.parent_id == ancestor_id:
+                return True
+            current = self.unit(current.parent_id)
+        return False
 
     def _new(self, uuid: UUID, what: str, business: str) -> None:
         if self.exists(uuid):
@@ -459,4 +485,260 @@ class LedgerApplication(Application):
                 "reason": reason,
             },
             decide,
+        )
+
+    # ------------------------------------------------------------------ task letters
+
+    def issue_task_letter(
+        self,
+        stamp: Stamp,
+        *,
+        id: str,
+        number: str,
+        title: str,
+        issuer_id: str,  # noqa: A002
+        recipient_id: str,
+        issued_on: str,
+        tasks: list[dict[str, Any]],
+    ) -> CommandResult:
+        def decide():
+            business_id(id, "letter id")
+            self.unit(issuer_id)
+            self.unit(recipient_id)
+            letter = TaskLetter.issue(
+                stamp,
+                id,
+                number,
+                title,
+                issuer_id,
+                recipient_id,
+                issued_on,
+                tasks,
+                self.is_below(recipient_id, issuer_id),
+            )
+            self._new(letter.id, "task letter", id)
+            return id, [letter]
+
+        return self.execute(
+            "issueTaskLetter",
+            stamp,
+            {
+                "id": id,
+                "number": number,
+                "title": title,
+                "issuerId": issuer_id,
+                "recipientId": recipient_id,
+                "issuedOn": str(issued_on),
+                "tasks": [{k: str(v) for k, v in t.items()} for t in tasks],
+            },
+            decide,
+        )
+
+    def _letter_command(
+        self,
+        name: str,
+        stamp: Stamp,
+        letter_id: str,
+        inputs: dict,
+        act: Callable[[TaskLetter], None],
+    ) -> CommandResult:
+        def decide():
+            letter = self.letter(letter_id)
+            act(letter)
+            return letter_id, [letter]
+
+        return self.execute(name, stamp, {"letterId": letter_id, **inputs}, decide)
+
+    def acknowledge_task_letter(
+        self, stamp: Stamp, *, letter_id: str, person_id: str, on: str
+    ) -> CommandResult:
+        return self._letter_command(
+            "acknowledgeTaskLetter",
+            stamp,
+            letter_id,
+            {"personId": person_id, "on": str(on)},
+            lambda letter: letter.acknowledge(stamp, person_id, self.person(person_id).posts, on),
+        )
+
+    def report_task_progress(
+        self, stamp: Stamp, *, letter_id: str, task_id: str, percent: int, note: str, on: str
+    ) -> CommandResult:
+        return self._letter_command(
+            "reportTaskProgress",
+            stamp,
+            letter_id,
+            {"taskId": task_id, "percent": percent, "note": note, "on": str(on)},
+            lambda letter: letter.report_progress(stamp, task_id, percent, note, on),
+        )
+
+    def correct_task_progress(
+        self, stamp: Stamp, *, letter_id: str, task_id: str, percent: int, reason: str
+    ) -> CommandResult:
+        return self._letter_command(
+            "correctTaskProgress",
+            stamp,
+            letter_id,
+            {"taskId": task_id, "percent": percent, "reason": reason},
+            lambda letter: letter.correct_progress(stamp, task_id, percent, reason),
+        )
+
+    def complete_task(
+        self, stamp: Stamp, *, letter_id: str, task_id: str, on: str, evidence: str
+    ) -> CommandResult:
+        return self._letter_command(
+            "completeTask",
+            stamp,
+            letter_id,
+            {"taskId": task_id, "on": str(on), "evidence": evidence},
+            lambda letter: letter.complete(stamp, task_id, on, evidence),
+        )
+
+    def withdraw_task_letter(
+        self, stamp: Stamp, *, letter_id: str, on: str, reason: str
+    ) -> CommandResult:
+        return self._letter_command(
+            "withdrawTaskLetter",
+            stamp,
+            letter_id,
+            {"on": str(on), "reason": reason},
+            lambda letter: letter.withdraw(stamp, on, reason),
+        )
+
+    # ------------------------------------------------------------------ evaluation
+
+    def open_evaluation_cycle(
+        self,
+        stamp: Stamp,
+        *,
+        id: str,
+        year: int,
+        title: str,
+        period_from: str,  # noqa: A002
+        period_to: str,
+        unit_ids: list[str],
+        criteria: list[dict[str, Any]],
+        passive_case_deduction: float = 2.0,
+        veto_roles: list[str] | None = None,
+        grade_bands: dict[str, float] | None = None,
+    ) -> CommandResult:
+        def decide():
+            business_id(id, "cycle id")
+            for unit_id in unit_ids:
+                self.unit(unit_id)
+            cycle = EvaluationCycle.open(
+                stamp,
+                id,
+                year,
+                title,
+                period_from,
+                period_to,
+                unit_ids,
+                criteria,
+                passive_case_deduction,
+                veto_roles,
+                grade_bands,
+            )
+            self._new(cycle.id, "evaluation cycle", id)
+            return id, [cycle]
+
+        return self.execute(
+            "openEvaluationCycle",
+            stamp,
+            {
+                "id": id,
+                "year": year,
+                "title": title,
+                "periodFrom": str(period_from),
+                "periodTo": str(period_to),
+                "unitIds": list(unit_ids),
+                "criteria": criteria,
+                "passiveCaseDeduction": passive_case_deduction,
+                "vetoRoles": veto_roles,
+                "gradeBands": grade_bands,
+            },
+            decide,
+        )
+
+    def _cycle_command(
+        self,
+        name: str,
+        stamp: Stamp,
+        cycle_id: str,
+        inputs: dict,
+        act: Callable[[EvaluationCycle], None],
+        case_id: str | None = None,
+    ) -> CommandResult:
+        def decide():
+            cycle = self.cycle(cycle_id)
+            if case_id is not None:
+                self.case(case_id)
+            act(cycle)
+            return cycle_id, [cycle]
+
+        return self.execute(name, stamp, {"cycleId": cycle_id, **inputs}, decide)
+
+    def record_score(
+        self, stamp: Stamp, *, cycle_id: str, unit_id: str, criterion: str, points: float
+    ) -> CommandResult:
+        return self._cycle_command(
+            "recordScore",
+            stamp,
+            cycle_id,
+            {"unitId": unit_id, "criterion": criterion, "points": points},
+            lambda cycle: cycle.record_score(stamp, unit_id, criterion, points),
+        )
+
+    def deduct_score(
+        self,
+        stamp: Stamp,
+        *,
+        cycle_id: str,
+        unit_id: str,
+        points: float,
+        reason: str,
+        case_id: str | None = None,
+    ) -> CommandResult:
+        return self._cycle_command(
+            "deductScore",
+            stamp,
+            cycle_id,
+            {"unitId": unit_id, "points": points, "reason": reason, "caseId": case_id},
+            lambda cycle: cycle.deduct(stamp, unit_id, points, reason, case_id),
+            case_id,
+        )
+
+    def add_bonus(
+        self,
+        stamp: Stamp,
+        *,
+        cycle_id: str,
+        unit_id: str,
+        points: float,
+        reason: str,
+        case_id: str | None = None,
+    ) -> CommandResult:
+        return self._cycle_command(
+            "addBonus",
+            stamp,
+            cycle_id,
+            {"unitId": unit_id, "points": points, "reason": reason, "caseId": case_id},
+            lambda cycle: cycle.add_bonus(stamp, unit_id, points, reason, case_id),
+            case_id,
+        )
+
+    def apply_veto(
+        self, stamp: Stamp, *, cycle_id: str, unit_id: str, reason: str, case_id: str | None = None
+    ) -> CommandResult:
+        return self._cycle_command(
+            "applyVeto",
+            stamp,
+            cycle_id,
+            {"unitId": unit_id, "reason": reason, "caseId": case_id},
+            lambda cycle: cycle.veto(stamp, unit_id, reason, case_id),
+            case_id,
+        )
+
+    def finalize_evaluation_cycle(self, stamp: Stamp, *, cycle_id: str) -> CommandResult:
+        return self._cycle_command(
+            "finalizeEvaluationCycle", stamp, cycle_id, {}, lambda cycle: cycle.finalize(stamp)
         )

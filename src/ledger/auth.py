@@ -40,6 +40,7 @@ MUTATION_ROLES: dict[str, frozenset[str]] = {
     "acknowledgeTaskLetter": BRANCH_WORK,
     "reportTaskProgress": BRANCH_WORK,
     "completeTask": BRANCH_WORK,
+    "correctTaskProgress": BRANCH_WORK,
     "openEvaluationCycle": APPRAISING,
     "recordScore": APPRAISING,
     "deductScore": APPRAISING,

@@ -41,6 +41,7 @@ class Context:
         self._caller = caller
         self.auth_error = auth_error
         self.min_position = min_position
+        self.connection_params: dict | None = None  # graphql-transport-ws connection_init
         self._cache: dict[tuple, dict[Any, Any]] = {}
         self._positions: dict[datetime, int] = {}
         self.statements = 0  # read transactions opened; tests count them
@@ -113,6 +114,23 @@ class Context:
             self.check_scope(mutation, units)
         else:
             self.caller.may(mutation)
+
+    def check_letter_scope(self, mutation: str, letter_id: str, issuer: bool = False) -> None:
+        """Branches act on letters addressed to their units; issuers withdraw their own."""
+        from projections.letters import letters_by_id
+
+        letter = self.read(lambda tx: letters_by_id(tx, [str(letter_id)])).get(str(letter_id))
+        units = [letter.issuer_id if issuer else letter.recipient_id] if letter else []
+        if units or not self.caller.scoped:
+            self.check_scope(mutation, units)
+        else:
+            self.caller.may(mutation)
+
+    def cycle_units(self, cycle_id: str) -> list[str]:
+        from projections.evaluation import cycle
+
+        row = self.read(lambda tx: cycle(tx, str(cycle_id)))
+        return row.unit_ids if row else []
 
     def check_item_scope(self, mutation: str, item_id: str) -> None:
         units = self.read(lambda tx: scopes(tx, [str(item_id)])).get(str(item_id)) or []

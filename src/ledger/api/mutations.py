@@ -422,3 +422,381 @@ class CaseMutations:
                 ),
             )
         )
+
+
+@strawberry.input
+class TaskInput:
+    id: strawberry.ID
+    title: str
+    area: ResponsibilityArea
+    deadline: date
+
+
+@strawberry.input
+class IssueTaskLetterInput:
+    id: strawberry.ID
+    number: str
+    title: str
+    issuer_id: strawberry.ID
+    recipient_id: strawberry.ID
+    issued_on: date
+    tasks: list[TaskInput]
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AcknowledgeTaskLetterInput:
+    letter_id: strawberry.ID
+    person_id: strawberry.ID
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ReportTaskProgressInput:
+    letter_id: strawberry.ID
+    task_id: strawberry.ID
+    percent: int
+    note: str
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Restate a task's progress, backwards if need be, with a reason.")
+class CorrectTaskProgressInput:
+    letter_id: strawberry.ID
+    task_id: strawberry.ID
+    percent: int
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CompleteTaskInput:
+    letter_id: strawberry.ID
+    task_id: strawberry.ID
+    on: date
+    evidence: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class WithdrawTaskLetterInput:
+    letter_id: strawberry.ID
+    on: date
+    reason: str
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class LetterMutations:
+    @strawberry.mutation
+    def issue_task_letter(self, info: Info, input: IssueTaskLetterInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("issueTaskLetter", [input.issuer_id])
+        return _result(
+            ctx.command(
+                "issueTaskLetter",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.issue_task_letter(
+                    s,
+                    id=input.id,
+                    number=input.number,
+                    title=input.title,
+                    issuer_id=input.issuer_id,
+                    recipient_id=input.recipient_id,
+                    issued_on=input.issued_on.isoformat(),
+                    tasks=[
+                        {
+                            "task_id": t.id,
+                            "title": t.title,
+                            "area": t.area.value,
+                            "deadline": t.deadline.isoformat(),
+                        }
+                        for t in input.tasks
+                    ],
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def acknowledge_task_letter(
+        self, info: Info, input: AcknowledgeTaskLetterInput
+    ) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_letter_scope("acknowledgeTaskLetter", input.letter_id)
+        return _result(
+            ctx.command(
+                "acknowledgeTaskLetter",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.acknowledge_task_letter(
+                    s, letter_id=input.letter_id, person_id=input.person_id, on=input.on.isoformat()
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def report_task_progress(self, info: Info, input: ReportTaskProgressInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_letter_scope("reportTaskProgress", input.letter_id)
+        return _result(
+            ctx.command(
+                "reportTaskProgress",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.report_task_progress(
+                    s,
+                    letter_id=input.letter_id,
+                    task_id=input.task_id,
+                    percent=input.percent,
+                    note=input.note,
+                    on=input.on.isoformat(),
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def correct_task_progress(self, info: Info, input: CorrectTaskProgressInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_letter_scope("correctTaskProgress", input.letter_id)
+        return _result(
+            ctx.command(
+                "correctTaskProgress",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.correct_task_progress(
+                    s,
+                    letter_id=input.letter_id,
+                    task_id=input.task_id,
+                    percent=input.percent,
+                    reason=input.reason,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def complete_task(self, info: Info, input: CompleteTaskInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_letter_scope("completeTask", input.letter_id)
+        return _result(
+            ctx.command(
+                "completeTask",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.complete_task(
+                    s,
+                    letter_id=input.letter_id,
+                    task_id=input.task_id,
+                    on=input.on.isoformat(),
+                    evidence=input.evidence,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def withdraw_task_letter(self, info: Info, input: WithdrawTaskLetterInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_letter_scope("withdrawTaskLetter", input.letter_id, issuer=True)
+        return _result(
+            ctx.command(
+                "withdrawTaskLetter",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.withdraw_task_letter(
+                    s, letter_id=input.letter_id, on=input.on.isoformat(), reason=input.reason
+                ),
+            )
+        )
+
+
+@strawberry.input
+class CriterionInput:
+    code: str
+    title: str
+    max_points: float
+
+
+@strawberry.input(description="Grade thresholds (defaults: EXCELLENT 90, GOOD 80, PASS 60).")
+class GradeBandsInput:
+    excellent: float = 90.0
+    good: float = 80.0
+    pass_: float = strawberry.field(name="pass", default=60.0)
+
+
+@strawberry.input
+class OpenEvaluationCycleInput:
+    id: strawberry.ID
+    year: int
+    title: str
+    period_from: date
+    period_to: date
+    unit_ids: list[strawberry.ID]
+    criteria: list[CriterionInput]
+    passive_case_deduction: float = strawberry.field(
+        default=2.0,
+        description="points deducted for each PASSIVE case registered in the period against a unit",
+    )
+    veto_roles: list[PostRole] | None = strawberry.field(
+        default=None,
+        description="post roles whose holder's case vetoes the unit (default: "
+        "PRINCIPAL, TEAM_MEMBER, DISCIPLINE_SECRETARY, UNIT_HEAD)",
+    )
+    grade_bands: GradeBandsInput | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RecordScoreInput:
+    cycle_id: strawberry.ID
+    unit_id: strawberry.ID
+    criterion: str
+    points: float
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AdjustScoreInput:
+    cycle_id: strawberry.ID
+    unit_id: strawberry.ID
+    points: float
+    reason: str
+    case_id: strawberry.ID | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ApplyVetoInput:
+    cycle_id: strawberry.ID
+    unit_id: strawberry.ID
+    reason: str
+    case_id: strawberry.ID | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class FinalizeEvaluationCycleInput:
+    cycle_id: strawberry.ID
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class EvaluationMutations:
+    @strawberry.mutation
+    def open_evaluation_cycle(self, info: Info, input: OpenEvaluationCycleInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("openEvaluationCycle", list(input.unit_ids))
+        bands = input.grade_bands
+        return _result(
+            ctx.command(
+                "openEvaluationCycle",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.open_evaluation_cycle(
+                    s,
+                    id=input.id,
+                    year=input.year,
+                    title=input.title,
+                    period_from=input.period_from.isoformat(),
+                    period_to=input.period_to.isoformat(),
+                    unit_ids=list(input.unit_ids),
+                    criteria=[
+                        {"code": c.code, "title": c.title, "max_points": c.max_points}
+                        for c in input.criteria
+                    ],
+                    passive_case_deduction=input.passive_case_deduction,
+                    veto_roles=[r.value for r in input.veto_roles]
+                    if input.veto_roles is not None
+                    else None,
+                    grade_bands={
+                        "EXCELLENT": bands.excellent,
+                        "GOOD": bands.good,
+                        "PASS": bands.pass_,
+                    }
+                    if bands
+                    else None,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def record_score(self, info: Info, input: RecordScoreInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("recordScore", [input.unit_id])
+        return _result(
+            ctx.command(
+                "recordScore",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.record_score(
+                    s,
+                    cycle_id=input.cycle_id,
+                    unit_id=input.unit_id,
+                    criterion=input.criterion,
+                    points=input.points,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def deduct_score(self, info: Info, input: AdjustScoreInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("deductScore", [input.unit_id])
+        return _result(
+            ctx.command(
+                "deductScore",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.deduct_score(
+                    s,
+                    cycle_id=input.cycle_id,
+                    unit_id=input.unit_id,
+                    points=input.points,
+                    reason=input.reason,
+                    case_id=input.case_id,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def add_bonus(self, info: Info, input: AdjustScoreInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("addBonus", [input.unit_id])
+        return _result(
+            ctx.command(
+                "addBonus",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.add_bonus(
+                    s,
+                    cycle_id=input.cycle_id,
+                    unit_id=input.unit_id,
+                    points=input.points,
+                    reason=input.reason,
+                    case_id=input.case_id,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def apply_veto(self, info: Info, input: ApplyVetoInput) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("applyVeto", [input.unit_id])
+        return _result(
+            ctx.command(
+                "applyVeto",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.apply_veto(
+                    s,
+                    cycle_id=input.cycle_id,
+                    unit_id=input.unit_id,
+                    reason=input.reason,
+                    case_id=input.case_id,
+                ),
+            )
+        )
+
+    @strawberry.mutation
+    def finalize_evaluation_cycle(
+        self, info: Info, input: FinalizeEvaluationCycleInput
+    ) -> MutationResult:  # noqa: A002
+        ctx = info.context
+        ctx.check_scope("finalizeEvaluationCycle", ctx.cycle_units(input.cycle_id))
+        return _result(
+            ctx.command(
+                "finalizeEvaluationCycle",
+                input.idempotency_key,
+                lambda s: ctx.ledger.app.finalize_evaluation_cycle(s, cycle_id=input.cycle_id),
+            )
+        )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+import anyio
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -28,14 +31,38 @@ from ledger.api.cases import (
 )
 from ledger.api.context import as_of_text
 from ledger.api.errors import CodedErrors
+from ledger.api.evaluation import (
+    EvaluationCycle,
+    EvaluationResult,
+    cycle_from,
+    load_cycle,
+    results_for,
+)
 from ledger.api.history import LedgerEvent, LedgerEventPage
 from ledger.api.integrity import IntegrityQueries
-from ledger.api.mutations import CaseMutations, OrganisationMutations
+from ledger.api.letters import (
+    PageInfo,
+    TaskLetter,
+    TaskLetterConnection,
+    TaskLetterEdge,
+    TaskLetterStatus,
+    TransmissionLevel,
+    decode_cursor,
+    encode_cursor,
+    letters_from,
+)
+from ledger.api.mutations import (
+    CaseMutations,
+    EvaluationMutations,
+    LetterMutations,
+    OrganisationMutations,
+)
 from ledger.api.organisation import Person, Unit, UnitKind, load_person, load_unit, units_from
 from ledger.api.responsibility import ResponsibilityList, items_from
 from ledger.domain.errors import BadInput, NotFound
 from projections import cases as case_rows
 from projections import event_index
+from projections import letters as letter_rows
 from projections import organisation as org
 from projections import responsibility as resp
 
@@ -86,6 +113,93 @@ class Query(IntegrityQueries):
             as_of=date.fromisoformat(day),
             known_at=known_at or datetime.now(UTC),
             items=items_from(rows),
+        )
+
+    @strawberry.field
+    def task_letter(self, info: Info, id: strawberry.ID) -> TaskLetter | None:  # noqa: A002
+        info.context.caller  # noqa: B018
+        row = info.context.read(lambda tx: letter_rows.letters_by_id(tx, [str(id)])).get(str(id))
+        return letters_from([row])[0] if row else None
+
+    @strawberry.field(
+        description="letters in issue order, as a keyset connection stable under inserts"
+    )
+    def task_letters(
+        self,
+        info: Info,
+        recipient_id: strawberry.ID | None = None,
+        issuer_id: strawberry.ID | None = None,
+        status: TaskLetterStatus | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> TaskLetterConnection:
+        info.context.caller  # noqa: B018
+        first = 50 if first is None else first
+        if not 1 <= first <= MAX_PAGE:
+            raise BadInput(f"first must lie between 1 and {MAX_PAGE}")
+        after_seq = decode_cursor(after)
+        found, more, total = info.context.read(
+            lambda tx: letter_rows.letters_page(
+                tx,
+                recipient_id=str(recipient_id) if recipient_id else None,
+                issuer_id=str(issuer_id) if issuer_id else None,
+                status=status.value if status else None,
+                first=first,
+                after_seq=after_seq,
+            )
+        )
+        edges = [
+            TaskLetterEdge(cursor=encode_cursor(r.seq), node=n)
+            for r, n in zip(found, letters_from(found), strict=True)
+        ]
+        return TaskLetterConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else after),
+        )
+
+    @strawberry.field(description="层层传导: per depth below the root, how letters fare on asOf")
+    def responsibility_transmission(
+        self, info: Info, root_unit_id: strawberry.ID, as_of: date | None = None
+    ) -> list[TransmissionLevel]:
+        info.context.caller  # noqa: B018
+        if load_unit(info, str(root_unit_id), []) is None:
+            raise NotFound(f"no unit {root_unit_id!r}")
+        day = as_of_text(as_of)
+        levels = info.context.read(lambda tx: letter_rows.transmission(tx, str(root_unit_id), day))
+        return [
+            TransmissionLevel(
+                depth=v.depth,
+                letters=v.letters,
+                acknowledged_rate=v.acknowledged_rate,
+                completed_rate=v.completed_rate,
+                overdue_tasks=v.overdue_tasks,
+            )
+            for v in levels
+        ]
+
+    @strawberry.field
+    def evaluation_cycle(self, info: Info, id: strawberry.ID) -> EvaluationCycle | None:  # noqa: A002
+        info.context.caller  # noqa: B018
+        row = load_cycle(info, str(id))
+        return cycle_from(row) if row else None
+
+    @strawberry.field
+    def evaluation_result(
+        self,
+        info: Info,
+        cycle_id: strawberry.ID,
+        unit_id: strawberry.ID,
+        known_at: datetime | None = None,
+    ) -> EvaluationResult | None:
+        info.context.caller  # noqa: B018
+        return next(
+            (
+                r
+                for r in results_for(info, str(cycle_id), known_at)
+                if str(r.unit.id) == str(unit_id)
+            ),
+            None,
         )
 
     @strawberry.field
@@ -178,8 +292,35 @@ class Query(IntegrityQueries):
 
 
 @strawberry.type
-class Mutation(OrganisationMutations, CaseMutations):
+class Mutation(OrganisationMutations, LetterMutations, EvaluationMutations, CaseMutations):
     pass
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="new events as they are committed, optionally filtered by event type"
+    )
+    async def ledger_events(
+        self, info: Info, types: list[str] | None = None
+    ) -> AsyncGenerator[LedgerEvent, None]:
+        """Follows the event index from its head: every event once, in position order."""
+        ctx = info.context
+        ctx.caller.may_read_events()
+        wanted = set(types or [])
+        after = await anyio.to_thread.run_sync(
+            lambda: ctx.read(lambda tx: tx.scalar("SELECT MAX(position) FROM rm_events")) or 0
+        )
+        while True:
+            rows = await anyio.to_thread.run_sync(
+                lambda a=after: ctx.read(lambda tx: event_index.events_page(tx, a, MAX_PAGE))
+            )
+            for row in rows:
+                after = row.position
+                if not wanted or row.type in wanted:
+                    yield LedgerEvent.from_row(row)
+            if len(rows) < MAX_PAGE:
+                await asyncio.sleep(ctx.ledger.settings.poll_interval)
 
 
 class LedgerSchema(strawberry.Schema):
@@ -208,6 +349,7 @@ class QueryLimits(AddValidationRules):
 schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         CodedErrors,
         QueryLimits,

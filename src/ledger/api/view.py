@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 
 from ledger.api.context import Context
 from ledger.api.graphiql import graphiql_html
@@ -54,6 +55,18 @@ class LedgerGraphQL(GraphQL):
     def encode_json(self, data: object) -> str:
         """Chinese names travel as themselves, not as \\u escapes."""
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    async def on_ws_connect(self, context: Context):
+        """Websocket clients authenticate with a header or with connection_init's payload."""
+        if context._caller is None:
+            params = context.connection_params or {}
+            header = params.get("Authorization") or params.get("authorization")
+            try:
+                context._caller = authenticate(self.ledger.settings, header)
+                context.auth_error = None
+            except LedgerError as e:
+                raise ConnectionRejectionError({"code": e.code, "message": e.message}) from None
+        return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_html(str(request.url.path)))

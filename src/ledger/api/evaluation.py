@@ -1,0 +1,143 @@
+"""GraphQL types for evaluation cycles, with every point of a result explained."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from ledger.api.cases import Case, cases_from
+from ledger.api.organisation import Unit, load_unit
+from projections import evaluation as ev
+
+
+@strawberry.enum
+class Grade(Enum):
+    EXCELLENT = "EXCELLENT"
+    GOOD = "GOOD"
+    PASS = "PASS"
+    FAIL = "FAIL"
+
+
+@strawberry.enum
+class EvaluationCycleStatus(Enum):
+    OPEN = "OPEN"
+    FINALIZED = "FINALIZED"
+
+
+@strawberry.type(description="One explained line of a result; deductions carry negative points.")
+class ScoreLine:
+    rule: str = strawberry.field(
+        description="criterion code, deduction rule, or bonus rule that produced this line"
+    )
+    points: float
+    reason: str
+    case: Case | None
+
+
+@strawberry.type(description="One unit's result in one cycle, with every point explained.")
+class EvaluationResult:
+    cycle: EvaluationCycle
+    unit: Unit
+    base_score: float
+    criteria: list[ScoreLine] = strawberry.field(description="the recorded criterion scores")
+    deductions: list[ScoreLine]
+    bonuses: list[ScoreLine]
+    total: float
+    vetoed: bool = strawberry.field(
+        description="一票否决: set when a veto applies; the grade is then FAIL whatever the total"
+    )
+    veto_reasons: list[ScoreLine]
+    grade: Grade
+    eligible_for_awards: bool = strawberry.field(description="评奖评先 — false when vetoed")
+    rank: int | None
+
+
+@strawberry.type
+class EvaluationCycle:
+    id: strawberry.ID
+    year: int
+    title: str
+    status: EvaluationCycleStatus
+    period_from: date
+    period_to: date
+    passive_case_deduction: float
+    veto_roles: list[str]
+    row: strawberry.Private[ev.CycleRow]
+
+    @strawberry.field
+    def units(self, info: Info) -> list[Unit]:
+        return [load_unit(info, u, self.row.unit_ids) for u in self.row.unit_ids]
+
+    @strawberry.field
+    def results(self, info: Info, known_at: datetime | None = None) -> list[EvaluationResult]:
+        return results_for(info, self.row.cycle_id, known_at)
+
+
+def cycle_from(row: ev.CycleRow) -> EvaluationCycle:
+    return EvaluationCycle(
+        id=strawberry.ID(row.cycle_id),
+        year=row.year,
+        title=row.title,
+        status=EvaluationCycleStatus.FINALIZED if row.finalized_at else EvaluationCycleStatus.OPEN,
+        period_from=date.fromisoformat(row.period_from),
+        period_to=date.fromisoformat(row.period_to),
+        passive_case_deduction=row.rules["passive_case_deduction"],
+        veto_roles=row.rules["veto_roles"],
+        row=row,
+    )
+
+
+def load_cycle(info: Info, cycle_id: str, known_at: datetime | None = None) -> ev.CycleRow | None:
+    position = info.context.position(known_at)
+    return info.context.read(lambda tx: ev.cycle(tx, cycle_id, position))
+
+
+def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[EvaluationResult]:
+    ctx = info.context
+    position = ctx.position(known_at)
+
+    def compute(tx):
+        row = ev.cycle(tx, cycle_id, position)
+        return (row, *ev.results(tx, row, position)) if row else (None, [], {})
+
+    row, ranked, cases = ctx.read(compute)
+    if row is None:
+        return []
+    cycle = cycle_from(row)
+    bands = row.rules["grade_bands"]
+    case_objects = {
+        c.case_id: obj
+        for c, obj in zip(cases.values(), cases_from(list(cases.values())), strict=True)
+    }
+
+    def lines(found: list[ev.Line]) -> list[ScoreLine]:
+        return [
+            ScoreLine(
+                rule=x.rule,
+                points=x.points,
+                reason=x.reason,
+                case=case_objects.get(x.case_id) if x.case_id else None,
+            )
+            for x in found
+        ]
+
+    return [
+        EvaluationResult(
+            cycle=cycle,
+            unit=load_unit(info, r.unit_id, row.unit_ids),
+            base_score=r.base,
+            criteria=lines(r.criteria),
+            deductions=lines(r.deductions),
+            bonuses=lines(r.bonuses),
+            total=r.total,
+            vetoed=r.vetoed,
+            veto_reasons=lines(r.vetoes),
+            grade=Grade(r.grade(bands)),
+            eligible_for_awards=r.grade(bands) != "FAIL",
+            rank=r.rank,
+        )
+        for r in ranked
+    ]
