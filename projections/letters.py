@@ -259,13 +259,18 @@ def transmission(tx: Tx, root_id: str, as_of: str) -> list[LevelRow]:
             level["tasks"] += 1
             level["done"] += status == "DONE"
             level["overdue"] += status == "OVERDUE"
-    return [
-        LevelRow(
-            depth,
-            v["letters"],
-            round(v["acknowledged"] / v["letters"], 4),
-            round(v["done"] / v["tasks"], 4) if v["tasks"] else 0.0,
-            v["overdue"],
+    deepest = tx.scalar("SELECT MAX(distance) FROM rm_unit_tree WHERE ancestor_id = ?", (root_id,))
+    empty = {"letters": 0, "acknowledged": 0, "tasks": 0, "done": 0, "overdue": 0}
+    out = []
+    for depth in range(0, (deepest or 0) + 1):
+        v = levels.get(depth, empty)
+        out.append(
+            LevelRow(
+                depth,
+                v["letters"],
+                round(v["acknowledged"] / v["letters"], 4) if v["letters"] else 0.0,
+                round(v["done"] / v["tasks"], 4) if v["tasks"] else 0.0,
+                v["overdue"],
+            )
         )
-        for depth, v in sorted(levels.items())
-    ]
+    return out

@@ -80,3 +80,43 @@ def chain(gql, case_id: str, known_at: str | None = None) -> dict:
 
 def links(gql, case_id: str, known_at: str | None = None) -> set[tuple[str, str]]:
     return {(link["kind"], link["person"]["id"]) for link in chain(gql, case_id, known_at)["links"]}
+
+ISSUE_LETTER = """mutation($id: ID!, $number: String!, $issuer: ID!, $to: ID!, $on: Date!, $tasks: [TaskInput!]!) {
+  issueTaskLetter(input: {id: $id, number: $number, title: "2024年党风廉政建设主要工作任务函告书",
+                          issuerId: $issuer, recipientId: $to, issuedOn: $on, tasks: $tasks}) { id position }
+}"""
+ACKNOWLEDGE = """mutation($id: ID!, $p: ID!, $on: Date!) {
+  acknowledgeTaskLetter(input: {letterId: $id, personId: $p, on: $on}) { id position }
+}"""
+PROGRESS = """mutation($id: ID!, $t: ID!, $pct: Int!, $on: Date!) {
+  reportTaskProgress(input: {letterId: $id, taskId: $t, percent: $pct, note: "进展", on: $on}) { id position }
+}"""
+COMPLETE = """mutation($id: ID!, $t: ID!, $on: Date!) {
+  completeTask(input: {letterId: $id, taskId: $t, on: $on, evidence: "会议纪要"}) { id position }
+}"""
+OPEN_CYCLE = """mutation($id: ID!, $units: [ID!]!, $ded: Float! = 2) {
+  openEvaluationCycle(input: {id: $id, year: 2024, title: "2024年度党风廉政建设责任制考核",
+    periodFrom: "2024-01-01", periodTo: "2024-12-31", unitIds: $units, passiveCaseDeduction: $ded,
+    criteria: [{code: "EDU", title: "宣传教育", maxPoints: 30}, {code: "SUP", title: "监督检查", maxPoints: 40},
+               {code: "MGT", title: "日常管理", maxPoints: 30}]}) { id position }
+}"""
+RECORD_SCORE = """mutation($c: ID!, $u: ID!, $k: String!, $pts: Float!) {
+  recordScore(input: {cycleId: $c, unitId: $u, criterion: $k, points: $pts}) { id position }
+}"""
+FINALIZE = """mutation($c: ID!) { finalizeEvaluationCycle(input: {cycleId: $c}) { id position } }"""
+RESULT = """query($c: ID!, $u: ID!, $knownAt: DateTime) {
+  evaluationResult(cycleId: $c, unitId: $u, knownAt: $knownAt) {
+    unit { id } baseScore total vetoed grade eligibleForAwards rank
+    deductions { rule points reason case { id } } bonuses { rule points }
+    vetoReasons { rule reason case { id } }
+  }
+}"""
+
+
+def score(gql, cycle: str, unit: str, edu: float, sup: float, mgt: float) -> None:
+    for code, points in (("EDU", edu), ("SUP", sup), ("MGT", mgt)):
+        gql.data(RECORD_SCORE, {"c": cycle, "u": unit, "k": code, "pts": points})
+
+
+def result(gql, cycle: str, unit: str, known_at: str | None = None) -> dict:
+    return gql.data(RESULT, {"c": cycle, "u": unit, "knownAt": known_at})["evaluationResult"]
