@@ -265,7 +265,8 @@ def results(
     if roles:
         vetoing = tx.all(
             "SELECT DISTINCT po.unit_id AS evaluated, po.role, c.case_id, c.subject_id, "
-            "c.registered_on FROM rm_cases c JOIN rm_posts po ON po.person_id = c.subject_id "
+            "c.registered_on, pe.name FROM rm_cases c JOIN rm_posts po ON po.person_id = c.subject_id "
+            "JOIN rm_persons pe ON pe.person_id = c.subject_id "
             f"AND po.unit_id IN ({marks}) AND po.role IN ({', '.join('?' * len(roles))}) "
             "AND po.valid_from <= COALESCE(c.facts_until, c.facts_on) "
             "AND po.valid_to >= c.facts_on AND po.recorded_from <= ? AND po.recorded_to > ? "
@@ -278,7 +279,8 @@ def results(
                 Line(
                     RULE_LEADERSHIP_VETO,
                     0.0,
-                    f"一票否决: {r['subject_id']} ({r['role']}) is the subject of a case",
+                    f"一票否决: {r['name']} ({r['subject_id']}, {r['role']}) is the subject of a case "
+                    f"registered {r['registered_on']}",
                     r["case_id"],
                 )
             )

@@ -28,3 +28,16 @@ def test_the_demo_rotation_and_the_case_that_predates_it(gql):
     chain = gql.data('{ accountabilityChain(caseId: "CASE-2024-ROT") { links { kind person { id } measure } } }')
     in_charge = [link for link in chain["accountabilityChain"]["links"] if link["kind"] == "IN_CHARGE"]
     assert in_charge == [{"kind": "IN_CHARGE", "person": {"id": "P-0004"}, "measure": "ADMONISHMENT"}]
+
+
+def test_the_demo_cycle_vetoes_the_unit_that_scored_95(gql):
+    demo.load(gql.ledger.app)
+    r = gql.data('{ evaluationResult(cycleId: "EV-2024", unitId: "ZJ-FGW-JJS") '
+                 '{ baseScore vetoed grade eligibleForAwards vetoReasons { case { id } } } }')
+    assert r["evaluationResult"] == {"baseScore": 95.0, "vetoed": True, "grade": "FAIL",
+                                     "eligibleForAwards": False,
+                                     "vetoReasons": [{"case": {"id": "CASE-2024-010"}}]}
+    levels = gql.data('{ responsibilityTransmission(rootUnitId: "ZJ-FGW", asOf: "2024-10-01") '
+                      '{ depth acknowledgedRate overdueTasks } }')["responsibilityTransmission"]
+    assert levels[1]["acknowledgedRate"] > levels[2]["acknowledgedRate"], "上热下冷"
+    assert levels[2]["overdueTasks"] > 0

@@ -247,6 +247,53 @@ def demo_cases() -> list[dict]:
     return cases
 
 
+BRANCHES = [
+    "ZJ-FGW-JGDW",
+    "ZJ-FGW-BGS-ZB",
+    "ZJ-FGW-TZC-ZB",
+    "ZJ-FGW-XXZX-ZB",
+    "ZJ-FGW-JJS-ZB",
+    "ZJ-FGW-NYJ-ZB",
+]
+AFFILIATED = ["ZJ-FGW-XXZX", "ZJ-FGW-JJS", "ZJ-FGW-NYJ"]
+HEADS = {
+    "ZJ-FGW-XXZX": "P-0011",
+    "ZJ-FGW-JJS": "P-0012",
+    "ZJ-FGW-NYJ": "P-0013",
+    "ZJ-FGW-XXZX-ZB": "P-0014",
+    "ZJ-FGW-JJS-ZB": "P-0015",
+    "ZJ-FGW-NYJ-ZB": "P-0016",
+}
+LETTER_TASKS = [
+    ("EDU", "开展警示教育和廉政党课", "EDUCATION", "2024-06-30"),
+    ("SUP", "开展廉政风险点排查和专项检查", "SUPERVISION", "2024-09-30"),
+    ("MGT", "落实“三重一大”集体决策制度", "MANAGEMENT", "2024-12-31"),
+]
+# The 2024 cycle: the planning institute scores 95 and is vetoed by its head's case.
+CYCLE_SCORES = {"ZJ-FGW-XXZX": (27, 35, 26), "ZJ-FGW-JJS": (29, 38, 28), "ZJ-FGW-NYJ": (28, 36, 27)}
+
+
+def demo_letters() -> list[dict]:
+    """2024 letters to every affiliated unit and branch: signing and completion thin out lower
+    down the tree (上热下冷), and some tasks run past their deadlines."""
+    letters = []
+    for n, unit in enumerate(AFFILIATED + BRANCHES, 1):
+        is_branch = unit in BRANCHES
+        done = ["EDU"] if is_branch and n % 2 else ([] if is_branch else ["EDU", "SUP"])
+        letters.append(
+            {
+                "id": f"LTR-2024-{n:02d}",
+                "number": f"浙发改党函〔2024〕{n}号",
+                "recipient": unit,
+                "head": HEADS.get(unit),
+                "acknowledge": unit in HEADS and (not is_branch or n % 2 == 0),
+                "done": done,
+                "progress": {} if done else {"SUP": 40},
+            }
+        )
+    return letters
+
+
 def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]]:
     """Each step is (idempotency key, command); keys make a second load a no-op."""
     for uid, name, kind, parent in UNITS:
@@ -324,6 +371,79 @@ def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]
                     form=c["form"],
                     decision="依规依纪作出处理",
                     on=c["registered_on"],
+                ),
+            )
+    for letter in demo_letters():
+        key = f"letter:{letter['id']}"
+        yield (
+            key,
+            lambda s, x=letter: app.issue_task_letter(
+                s,
+                id=x["id"],
+                number=x["number"],
+                title="2024年党风廉政建设主要工作任务函告书",
+                issuer_id=ORGAN,
+                recipient_id=x["recipient"],
+                issued_on="2024-02-20",
+                tasks=[
+                    {"task_id": t, "title": title, "area": area, "deadline": deadline}
+                    for t, title, area, deadline in LETTER_TASKS
+                ],
+            ),
+        )
+        if letter["acknowledge"]:
+            yield (
+                f"{key}:ack",
+                lambda s, x=letter: app.acknowledge_task_letter(
+                    s, letter_id=x["id"], person_id=x["head"], on="2024-02-28"
+                ),
+            )
+        for task, percent in letter["progress"].items():
+            yield (
+                f"{key}:progress:{task}",
+                lambda s, x=letter, t=task, p=percent: app.report_task_progress(
+                    s,
+                    letter_id=x["id"],
+                    task_id=t,
+                    percent=p,
+                    note="已制定方案并部署",
+                    on="2024-05-15",
+                ),
+            )
+        for task in letter["done"]:
+            yield (
+                f"{key}:done:{task}",
+                lambda s, x=letter, t=task: app.complete_task(
+                    s,
+                    letter_id=x["id"],
+                    task_id=t,
+                    on="2024-06-20" if t == "EDU" else "2024-09-20",
+                    evidence="会议纪要及台账",
+                ),
+            )
+    yield (
+        "cycle:EV-2024",
+        lambda s: app.open_evaluation_cycle(
+            s,
+            id="EV-2024",
+            year=2024,
+            title="2024年度直属单位党风廉政建设责任制考核",
+            period_from="2024-01-01",
+            period_to="2024-12-31",
+            unit_ids=AFFILIATED,
+            criteria=[
+                {"code": "EDU", "title": "宣传教育", "max_points": 30},
+                {"code": "SUP", "title": "监督检查", "max_points": 40},
+                {"code": "MGT", "title": "日常管理", "max_points": 30},
+            ],
+        ),
+    )
+    for unit, points in CYCLE_SCORES.items():
+        for code, value in zip(("EDU", "SUP", "MGT"), points, strict=True):
+            yield (
+                f"score:EV-2024:{unit}:{code}",
+                lambda s, u=unit, c=code, v=value: app.record_score(
+                    s, cycle_id="EV-2024", unit_id=u, criterion=c, points=v
                 ),
             )
     yield (

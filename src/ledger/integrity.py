@@ -10,13 +10,18 @@ verifiable. Leaves use RFC 6962's 0x00 prefix so the same leaves build the Merkl
 signed digests. The chain rows are written by the recorder in the insert transaction,
 while the event table is locked (PostgreSQL) or the write lock is held (SQLite), so
 concurrent writers still produce one chain in notification order.
+
+Both recorders also offer a small portable SQL helper (`chain_tx`, `fetch`) for the
+integrity tools (Merkle cache, export/import), and `import_log`, which writes an exported
+log verbatim, positions included, into an empty store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -25,21 +30,42 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from ledger.domain.errors import Conflict
+
 CHAIN_TABLE = "ledger_chain"
+# Roots of complete, aligned subtrees of `width` leaves of the Merkle tree: a cache that
+# `ledger.proofs` fills on demand (and `ledger digest` checks against the stored leaves).
+CHUNKS_TABLE = "ledger_merkle_chunks"
 GENESIS = bytes(32)
+
+CHAIN_DDL = (
+    "CREATE TABLE IF NOT EXISTS {chain} (position BIGINT PRIMARY KEY, "
+    "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+)
+CHUNKS_DDL = (
+    "CREATE TABLE IF NOT EXISTS {chunks} (width INTEGER NOT NULL, chunk BIGINT NOT NULL, "
+    "last_position BIGINT NOT NULL, root TEXT NOT NULL, PRIMARY KEY (width, chunk))"
+)
 
 
 def payload_hash(state: bytes) -> bytes:
     return hashlib.sha256(state).digest()
 
 
+def canonical_leaf(
+    position: int, originator_id: UUID | str, version: int, topic: str, payload_digest: bytes
+) -> bytes:
+    """The exact bytes a leaf hash covers (after the 0x00 prefix)."""
+    oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
+    return json.dumps(
+        [position, oid, version, topic, payload_digest.hex()], separators=(",", ":")
+    ).encode()
+
+
 def leaf_hash(
     position: int, originator_id: UUID | str, version: int, topic: str, payload_digest: bytes
 ) -> bytes:
-    oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
-    canonical = json.dumps(
-        [position, oid, version, topic, payload_digest.hex()], separators=(",", ":")
-    ).encode()
+    canonical = canonical_leaf(position, originator_id, version, topic, payload_digest)
     return hashlib.sha256(b"\x00" + canonical).digest()
 
 
@@ -58,17 +84,142 @@ def _chain_rows(previous: bytes, ids: Sequence[int], events: Sequence[StoredEven
 
 
 CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash"
+INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?)"
 
 
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+class StoreNotEmpty(Conflict):
+    """An import was asked of a store that already holds events."""
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One exported event, checked against its hashes, ready to be written verbatim."""
+
+    position: int
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+    payload_hash: str
+    leaf_hash: str
+    hash: str
+
+
+class ChainTx:
+    """A transaction on the event store with `?` placeholders and {events}/{chain}/{chunks}."""
+
+    def __init__(self, cursor: Any, render: Callable[[str], Any]):
+        self.cursor, self.render = cursor, render
+
+    def execute(self, template: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(self.render(template), params)
+
+    def executemany(self, template: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.render(template), rows)
+
+    def fetch(self, template: str, params: Sequence[Any] = ()) -> list[dict]:
+        self.cursor.execute(self.render(template), params)
+        return [dict(r) for r in self.cursor.fetchall()]
+
+
+class _ChainQueries:
+    """What both chained recorders answer, written once over `chain_tx`."""
+
+    events_table_name: str
+
+    @contextmanager
+    def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
+        raise NotImplementedError
+
+    def fetch(self, template: str, params: Sequence[Any] = ()) -> list[dict]:
+        with self.chain_tx() as tx:
+            return tx.fetch(template, params)
+
+    def select_chain(self, start: int, stop: int) -> list[dict]:
+        return self.fetch(
+            "SELECT " + CHAIN_COLUMNS + " FROM {chain} WHERE position >= ? AND position <= ? "
+            "ORDER BY position",
+            (start, stop),
+        )
+
+    def chain_head(self) -> dict | None:
+        rows = self.fetch(
+            "SELECT " + CHAIN_COLUMNS + " FROM {chain} ORDER BY position DESC LIMIT 1"
+        )
+        return rows[0] if rows else None
+
+    def import_log(
+        self, batches: Iterable[Sequence[ImportRow]], on_batch: Callable[[int], None] | None = None
+    ) -> int:
+        """Write checked rows verbatim (positions too) in ONE transaction, into an empty store.
+
+        `batches` may raise at any point (a broken chain found late): the transaction then
+        rolls back and nothing is written. Returns the number of events written.
+        """
+        written = 0
+        with self.chain_tx(commit=True) as tx:
+            self._lock_for_import(tx)
+            head = tx.fetch("SELECT MAX(position) AS p FROM {chain}")[0]["p"]
+            if head or tx.fetch("SELECT originator_id FROM {events} LIMIT 1"):
+                raise StoreNotEmpty(
+                    f"the store is not empty (it holds events up to position {head or '?'}): "
+                    "import only into an empty store"
+                )
+            last = 0
+            for batch in batches:
+                tx.executemany(
+                    self._import_events_sql(),
+                    [
+                        (r.position, self._oid(r.originator_id), r.version, r.topic, r.state)
+                        for r in batch
+                    ],
+                )
+                tx.executemany(
+                    INSERT_CHAIN,
+                    [(r.position, r.payload_hash, r.leaf_hash, r.hash) for r in batch],
+                )
+                written += len(batch)
+                last = batch[-1].position if batch else last
+                if on_batch:
+                    on_batch(written)
+            self._after_import(tx, last)
+        return written
+
+    # dialect hooks
+    def _lock_for_import(self, tx: ChainTx) -> None:
+        tx.execute("DELETE FROM {chunks}")  # also takes SQLite's write lock before the checks
+
+    def _import_events_sql(self) -> str:
+        raise NotImplementedError
+
+    def _oid(self, originator_id: UUID) -> Any:
+        return originator_id
+
+    def _after_import(self, tx: ChainTx, last_position: int) -> None:
+        pass
+
+
+class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
     """SQLite event recorder that appends the hash chain in the same transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
-            "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+            # INTEGER PRIMARY KEY: the position is the rowid itself on SQLite.
+            self._render(CHAIN_DDL.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY")),
+            self._render(CHUNKS_DDL),
         ]
+
+    def _render(self, template: str) -> str:
+        return template.format(
+            events=self.events_table_name, chain=CHAIN_TABLE, chunks=CHUNKS_TABLE
+        )
+
+    @contextmanager
+    def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
+        with self.datastore.transaction(commit=commit) as c:
+            yield ChainTx(c, self._render)
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kw: Any):
         ids = super()._insert_events(c, stored_events, **kw)  # takes the write lock first
@@ -76,86 +227,74 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            c.executemany(
-                f"INSERT INTO {CHAIN_TABLE} ({CHAIN_COLUMNS}) VALUES (?, ?, ?, ?)",
-                _chain_rows(previous, ids, stored_events),
-            )
+            c.executemany(self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events))
         return ids
 
-    def select_chain(self, start: int, stop: int) -> list[dict]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT {CHAIN_COLUMNS} FROM {CHAIN_TABLE} WHERE position >= ? AND position <= ? "
-                "ORDER BY position",
-                (start, stop),
-            )
-            return [dict(r) for r in c.fetchall()]
+    def _import_events_sql(self) -> str:
+        return (
+            "INSERT INTO {events} (rowid, originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?, ?)"
+        )
 
-    def chain_head(self) -> dict | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {CHAIN_COLUMNS} FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
-            row = c.fetchone()
-            return dict(row) if row else None
+    def _oid(self, originator_id: UUID) -> Any:
+        return originator_id.hex
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
+class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
     """PostgreSQL event recorder that appends the hash chain under the insert's table lock."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         from psycopg.sql import SQL, Identifier
 
-        self._chain = Identifier(datastore.schema, CHAIN_TABLE)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (position BIGINT PRIMARY KEY, "
-                "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL)"
-            ).format(self._chain)
-        )
+        schema = datastore.schema
+        self._names = {
+            "events": Identifier(schema, events_table_name),
+            "chain": Identifier(schema, CHAIN_TABLE),
+            "chunks": Identifier(schema, CHUNKS_TABLE),
+        }
+        self._SQL = SQL
+        self.sql_create_statements.append(self._render(CHAIN_DDL))
+        self.sql_create_statements.append(self._render(CHUNKS_DDL))
+
+    def _render(self, template: str) -> Any:
+        return self._SQL(template.replace("?", "%s")).format(**self._names)
+
+    @contextmanager
+    def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
+        with self.datastore.transaction(commit=commit) as curs:
+            yield ChainTx(curs, self._render)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kw: Any
     ):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kw)
         if ids:
-            from psycopg.sql import SQL
-
-            curs.execute(
-                SQL("SELECT hash FROM {} ORDER BY position DESC LIMIT 1").format(self._chain)
-            )
+            curs.execute(self._render("SELECT hash FROM {chain} ORDER BY position DESC LIMIT 1"))
             row = curs.fetchone()
             previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            curs.executemany(
-                SQL("INSERT INTO {} (" + CHAIN_COLUMNS + ") VALUES (%s, %s, %s, %s)").format(
-                    self._chain
-                ),
-                _chain_rows(previous, ids, stored_events),
-            )
+            curs.executemany(self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events))
         return ids
 
-    def select_chain(self, start: int, stop: int) -> list[dict]:
-        from psycopg.sql import SQL
+    def _lock_for_import(self, tx: ChainTx) -> None:
+        tx.execute("LOCK TABLE {events} IN EXCLUSIVE MODE")
+        tx.execute("LOCK TABLE {chain} IN EXCLUSIVE MODE")
+        super()._lock_for_import(tx)
 
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT " + CHAIN_COLUMNS + " FROM {} WHERE position >= %s AND position <= %s "
-                    "ORDER BY position"
-                ).format(self._chain),
-                (start, stop),
+    def _import_events_sql(self) -> str:
+        return (
+            "INSERT INTO {events} (notification_id, originator_id, originator_version, topic, "
+            "state) VALUES (?, ?, ?, ?, ?)"
+        )
+
+    def _after_import(self, tx: ChainTx, last_position: int) -> None:
+        """Move the id sequence past the imported positions, so new events follow them."""
+        if last_position:
+            table = self._names["events"].as_string(None)
+            tx.execute(
+                "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
+                (table, last_position),
             )
-            return list(curs.fetchall())
-
-    def chain_head(self) -> dict | None:
-        from psycopg.sql import SQL
-
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL("SELECT " + CHAIN_COLUMNS + " FROM {} ORDER BY position DESC LIMIT 1").format(
-                    self._chain
-                )
-            )
-            return curs.fetchone()
 
 
 # ---------------------------------------------------------------------- verification
@@ -174,7 +313,11 @@ class Verification:
 def verify_log(
     recorder: Any, *, page: int = 2000, on_progress: Callable[[int], None] | None = None
 ) -> Verification:
-    """Re-hash the whole log from its stored bytes and name the first position that fails."""
+    """Re-hash the whole log from its stored bytes and name the first position that fails.
+
+    The head is fixed first; events committed while we read lie past it and are left for
+    the next run (their event and chain rows may be read by different statements).
+    """
     previous, checked, last_position = GENESIS, 0, 0
     head = recorder.chain_head()
     head_position = max(recorder.max_notification_id() or 0, head["position"] if head else 0)
@@ -183,7 +326,7 @@ def verify_log(
         return Verification(False, checked, head_position, previous.hex(), position, problem)
 
     while last_position < head_position:
-        stop = last_position + page
+        stop = min(last_position + page, head_position)
         events = recorder.select_notifications(start=last_position + 1, limit=page, stop=stop)
         chain = {r["position"]: r for r in recorder.select_chain(last_position + 1, stop)}
         by_position = {e.id: e for e in events}
@@ -208,8 +351,8 @@ def verify_log(
                     "the chain breaks here (an earlier event was removed or "
                     "reordered, or this hash was rewritten)",
                 )
-            previous, checked, last_position = expected, checked + 1, position
-        last_position = max(last_position, stop) if not events and not chain else last_position
+            previous, checked = expected, checked + 1
+        last_position = stop
         if on_progress:
             on_progress(last_position)
     return Verification(True, checked, head_position, previous.hex(), None)

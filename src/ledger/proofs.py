@@ -1,0 +1,203 @@
+"""The Merkle tree over the stored log: tree heads, inclusion and consistency proofs.
+
+Leaf i (0-based) is the leaf hash of the i-th chain row in position order. PostgreSQL may
+leave gaps in positions, so a leaf's index and its position can differ; the position is
+inside the leaf hash, so a proof still names its event unambiguously.
+
+Two ways to the subtree hashes, by what the caller can afford:
+- `read_leaves`: one pass over `ledger_chain` (digests and `verify --digest`, which must
+  trust nothing but the stored rows): O(n) rows, O(n) hashes, 32 bytes per event.
+- `StoredTree`: roots of complete aligned chunks of `width` leaves, cached in
+  `ledger_merkle_chunks` (filled once, then only for new chunks), so a proof for one event
+  reads ~n/width chunk roots plus at most a few chunks of leaves (GraphQL proofs).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ledger import merkle
+from ledger.domain.errors import BadInput, NotFound
+
+WIDTH = 256
+PAGE = 16384
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """The log at one moment: its last position, the chain hash there, and its Merkle root."""
+
+    position: int
+    tree_size: int
+    head_hash: str
+    merkle_root: str
+
+
+@dataclass
+class LogLeaves:
+    positions: array
+    tree: merkle.LeafList
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+
+def _leaf_rows(recorder: Any, after: int, limit: int, upto: int | None) -> list[dict]:
+    if upto is None:
+        return recorder.fetch(
+            "SELECT position, leaf_hash FROM {chain} WHERE position > ? ORDER BY position LIMIT ?",
+            (after, limit),
+        )
+    return recorder.fetch(
+        "SELECT position, leaf_hash FROM {chain} WHERE position > ? AND position <= ? "
+        "ORDER BY position LIMIT ?",
+        (after, upto, limit),
+    )
+
+
+def read_leaves(
+    recorder: Any, upto: int | None = None, on_progress: Callable[[int], None] | None = None
+) -> LogLeaves:
+    """Every leaf hash up to position `upto` (default: the whole log), in one pass."""
+    positions, buf, after = array("q"), bytearray(), 0
+    while True:
+        rows = _leaf_rows(recorder, after, PAGE, upto)
+        for r in rows:
+            positions.append(r["position"])
+            buf += bytes.fromhex(r["leaf_hash"])
+        if len(rows) < PAGE:
+            break
+        after = rows[-1]["position"]
+        if on_progress:
+            on_progress(after)
+    return LogLeaves(positions, merkle.LeafList(bytes(buf)))
+
+
+def head_of(recorder: Any, leaves: LogLeaves) -> TreeHead:
+    """The tree head of exactly these leaves (the chain hash read at their last position)."""
+    if not leaves.size:
+        return TreeHead(0, 0, bytes(32).hex(), merkle.EMPTY_ROOT.hex())
+    position = leaves.positions[-1]
+    row = recorder.select_chain(position, position)
+    return TreeHead(position, leaves.size, row[0]["hash"], leaves.tree.root().hex())
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    last_position: int
+    root: bytes
+
+
+class StoredTree:
+    """The tree over the log as it is when constructed, served from cached chunk roots."""
+
+    def __init__(self, recorder: Any, width: int = WIDTH):
+        assert width & (width - 1) == 0, "chunk width must be a power of two"
+        self.recorder, self.width = recorder, width
+        self.chunks: list[_Chunk] = []
+        self._leaves: dict[int, tuple[list[int], merkle.LeafList]] = {}
+        self._load()
+
+    # ------------------------------------------------------------------ the cache
+
+    def _load(self) -> None:
+        rows = self.recorder.fetch(
+            "SELECT chunk, last_position, root FROM {chunks} WHERE width = ? ORDER BY chunk",
+            (self.width,),
+        )
+        for i, r in enumerate(rows):
+            if r["chunk"] != i:
+                break  # only a gap-free prefix is trusted; the rest is recomputed
+            self.chunks.append(_Chunk(r["last_position"], bytes.fromhex(r["root"])))
+        while True:  # extend with every complete chunk the log now has
+            after = self.chunks[-1].last_position if self.chunks else 0
+            rows = _leaf_rows(self.recorder, after, PAGE, None)
+            complete = len(rows) // self.width
+            new = []
+            for c in range(complete):
+                part = rows[c * self.width : (c + 1) * self.width]
+                leaves = merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in part])
+                new.append(_Chunk(part[-1]["position"], leaves.root()))
+            if new:
+                self._store(len(self.chunks), new)
+                self.chunks.extend(new)
+            if len(rows) < PAGE:
+                tail = rows[complete * self.width :]
+                self._leaves[len(self.chunks)] = (
+                    [r["position"] for r in tail],
+                    merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in tail]),
+                )
+                self.size = len(self.chunks) * self.width + len(tail)
+                return
+
+    def _store(self, first: int, chunks: list[_Chunk]) -> None:
+        with self.recorder.chain_tx(commit=True) as tx:
+            tx.executemany(
+                "INSERT INTO {chunks} (width, chunk, last_position, root) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (width, chunk) DO NOTHING",
+                [
+                    (self.width, first + i, c.last_position, c.root.hex())
+                    for i, c in enumerate(chunks)
+                ],
+            )
+
+    @staticmethod
+    def clear_cache(recorder: Any) -> None:
+        with recorder.chain_tx(commit=True) as tx:
+            tx.execute("DELETE FROM {chunks}")
+
+    def _chunk_leaves(self, c: int) -> tuple[list[int], merkle.LeafList]:
+        if c not in self._leaves:
+            after = self.chunks[c - 1].last_position if c else 0
+            rows = _leaf_rows(self.recorder, after, self.width, None)
+            self._leaves[c] = (
+                [r["position"] for r in rows],
+                merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in rows]),
+            )
+        return self._leaves[c]
+
+    # ------------------------------------------------------------------ the tree
+
+    def subtree(self, lo: int, hi: int) -> bytes:
+        """MTH(D[lo:hi]) for the ranges RFC 9162's recursion asks for (aligned, see below).
+
+        A range of at most `width` leaves never straddles two chunks (its start is a multiple
+        of the smallest power of two >= its length), and a larger one splits at a multiple
+        of `width`, so cached chunk roots and one chunk's leaves are all that is ever read.
+        """
+        w = self.width
+        if hi - lo > w:
+            k = merkle.split(hi - lo)
+            return merkle.node(self.subtree(lo, lo + k), self.subtree(lo + k, hi))
+        c = lo // w
+        if hi - lo == w and c < len(self.chunks):
+            return self.chunks[c].root
+        _, leaves = self._chunk_leaves(c)
+        return leaves.subtree(lo - c * w, hi - c * w)
+
+    def root(self, size: int) -> bytes:
+        return merkle.root_of(self.subtree, size)
+
+    def locate(self, position: int) -> tuple[int, int]:
+        """(leaf index, position) of the event at `position`."""
+        c = bisect_left([ch.last_position for ch in self.chunks], position)
+        positions, _ = self._chunk_leaves(c)
+        i = bisect_left(positions, position)
+        if i == len(positions) or positions[i] != position:
+            raise NotFound(f"no event at position {position}")
+        return c * self.width + i, position
+
+    def position_of(self, index: int) -> int:
+        positions, _ = self._chunk_leaves(index // self.width)
+        return positions[index % self.width]
+
+    def check_size(self, tree_size: int | None) -> int:
+        size = self.size if tree_size is None else tree_size
+        if not 0 < size <= self.size:
+            raise BadInput(f"treeSize must lie between 1 and the log's size {self.size}")
+        return size
