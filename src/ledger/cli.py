@@ -151,6 +151,21 @@ def cmd_projections_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluation_export(args: argparse.Namespace) -> int:
+    from ledger.evaluation_export import table, write
+
+    ledger = open_ledger(args)
+    try:
+        ledger.wait_for(ledger.app.head())
+        rows = table(ledger, args.cycle, args.lang)
+    finally:
+        ledger.close()
+    out = Path(args.out) if args.out else Path(f"{args.cycle}.{args.format}")
+    write(rows, args.format, out)
+    console.print(f"wrote {out} ({len(rows) - 1} units)")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from ledger.api.schema import schema
 
@@ -240,6 +255,20 @@ def build_parser() -> argparse.ArgumentParser:
         proj,
     )
     add("run", "run the projection worker: follow the log until stopped", cmd_projections_run, proj)
+
+    evaluation = sub.add_parser("evaluation", help="evaluation cycles").add_subparsers(
+        dest="evaluation_command", required=True, metavar="ACTION"
+    )
+    p = add(
+        "export",
+        "export a cycle's results: one row per unit, one column per criterion",
+        cmd_evaluation_export,
+        evaluation,
+    )
+    p.add_argument("cycle", metavar="CYCLE", help="the cycle id, e.g. EV-2024")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="header language")
+    p.add_argument("--out", help="output file (default CYCLE.csv / CYCLE.xlsx)")
 
     p = add("schema", "export the GraphQL SDL (default schema/ledger.graphql)", cmd_schema)
     p.add_argument("--out", default=str(SCHEMA_PATH))

@@ -1,16 +1,28 @@
-"""CLI commands for inspectors: verify the hash chain (and, later, digests, proofs, export/import)."""
+"""CLI commands for inspectors: verify the hash chain (and against a signed digest), signing
+keys, digests, export and import of the log."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from ledger.cli_common import console, open_ledger, progress_bar
 
+TAMPERED = 2
+
+
+def _print_json(obj: dict) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from ledger import digest as signed
     from ledger.integrity import verify_log
 
+    saved = signed.load_digest(Path(args.digest)) if args.digest else None
+    trusted = _trusted_key(args) if saved else None
     ledger = open_ledger(args)
     try:
         head = ledger.app.head()
@@ -19,29 +31,191 @@ def cmd_verify(args: argparse.Namespace) -> int:
             result = verify_log(
                 ledger.app.recorder, on_progress=lambda p: bar.update(task, completed=p)
             )
+            check = None
+            if saved is not None:
+                task = bar.add_task("proving consistency with the digest", total=head or 1)
+                check = _check_digest(ledger.app.recorder, saved, trusted, bar, task)
     finally:
         ledger.close()
-    print(
-        json.dumps(
-            {
-                "ok": result.ok,
-                "checkedEvents": result.checked_events,
-                "headPosition": result.head_position,
-                "headHash": result.head_hash,
-                "firstBadPosition": result.first_bad_position,
-                "problem": result.problem,
-            },
-            indent=2,
-        )
-    )
+    report = {
+        "ok": result.ok and (check is None or check.ok),
+        "checkedEvents": result.checked_events,
+        "headPosition": result.head_position,
+        "headHash": result.head_hash,
+        "firstBadPosition": result.first_bad_position,
+        "problem": result.problem,
+    }
+    if check is not None:
+        report["digest"] = check.as_json()
+    _print_json(report)
     if not result.ok:
         console.print(
             f"[red]tampering detected at position {result.first_bad_position}: {result.problem}"
         )
-        return 2
+    if check is not None and not check.ok:
+        console.print(f"[red]the log does not extend the digest {args.digest}: {check.problem}")
+    elif check is not None:
+        console.print(
+            f"[green]the log extends the digest of position {check.digest_position} "
+            f"(consistency proof of {len(check.consistency_proof)} hashes verified)"
+        )
+    return 0 if report["ok"] else TAMPERED
+
+
+def _trusted_key(args: argparse.Namespace):
+    """The key digests must be signed with: --public-key, else the local key pair's, if any."""
+    from ledger import digest as signed
+
+    path = Path(args.public_key) if args.public_key else Path(args.key_dir) / signed.PUBLIC_NAME
+    if path.exists():
+        return signed.load_public(path.read_text(encoding="ascii"))
+    if args.public_key:
+        from ledger.domain.errors import BadInput
+
+        raise BadInput(f"no public key at {path}")
+    console.print(
+        "[yellow]no trusted public key (--public-key): checking the digest against the key "
+        "it names itself"
+    )
+    return None
+
+
+def _check_digest(recorder, saved, trusted, bar, task):
+    from ledger import digest as signed
+
+    problem = signed.signature_problem(saved, trusted)
+    if problem:
+        return signed.DigestCheck(False, problem, int(saved["position"]), int(saved["treeSize"]))
+    return signed.check_log_extends(
+        recorder, saved, on_progress=lambda p: bar.update(task, completed=p)
+    )
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from ledger import digest as signed
+
+    private, public, encoded = signed.create_keys(Path(args.dir), force=args.force)
+    console.print(f"private key {private} (mode 0600: keep it secret, back it up)")
+    console.print(f"public key  {public} (publish it; inspectors check digests with it):")
+    print(encoded)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from ledger import digest as signed
+
+    key = signed.load_private(
+        Path(args.key) if args.key else Path(args.key_dir) / signed.PRIVATE_NAME
+    )
+    ledger = open_ledger(args)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("hashing the Merkle tree", total=ledger.app.head() or 1)
+            digest = signed.make_digest(
+                ledger.app.recorder, key, on_progress=lambda p: bar.update(task, completed=p)
+            )
+    finally:
+        ledger.close()
+    text = json.dumps(digest, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        console.print(f"digest of position {digest['position']} saved to {args.out}")
+    print(text)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ledger.transfer import export_to
+
+    ledger = open_ledger(args)
+    try:
+        head = ledger.app.head()
+        out = open(args.to, "w", encoding="utf-8") if args.to else sys.stdout  # noqa: SIM115
+        try:
+            with progress_bar() as bar:
+                task = bar.add_task("exporting the log", total=head or 1)
+                count = export_to(
+                    ledger.app.recorder, out, on_progress=lambda p: bar.update(task, completed=p)
+                )
+        finally:
+            if args.to:
+                out.close()
+    finally:
+        ledger.close()
+    console.print(
+        f"exported {count} events up to position {head}" + (f" to {args.to}" if args.to else "")
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ledger.domain.errors import BadInput
+    from ledger.transfer import check_file, import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise BadInput(f"no file {path}")
+    ledger = open_ledger(args)
+    try:
+        recorder = ledger.app.recorder
+        with progress_bar() as bar:
+            task = bar.add_task("checking the file's chain", total=None)
+            count, last_hash = check_file(path, lambda n: bar.update(task, completed=n))
+            bar.update(task, total=count or 1, completed=count or 1)
+            task = bar.add_task("importing events", total=count or 1)
+            written = import_file(recorder, path, lambda n: bar.update(task, completed=n))
+            ledger.runner.reset()
+            head = ledger.app.head()
+            task = bar.add_task("catching up the read models", total=head or 1)
+            ledger.runner.catch_up(on_page=lambda p: bar.update(task, completed=p))
+            bar.update(task, completed=head or 1)
+        chain = recorder.chain_head()
+    finally:
+        ledger.close()
+    console.print(
+        f"imported {written} events up to position {head}; head hash "
+        f"{chain['hash'] if chain else '-'} (file: {last_hash}); read models caught up"
+    )
     return 0
 
 
 def register(sub, add) -> None:
     """Add this module's commands to the `ledger` parser (`add(name, help, fn, parent)`)."""
-    add("verify", "re-hash the whole log; exit 2 naming the first bad position", cmd_verify)
+    from ledger import digest as signed
+
+    p = add(
+        "verify",
+        "re-hash the whole log; exit 2 naming the first bad position (with --digest: also "
+        "prove the log extends a saved signed digest)",
+        cmd_verify,
+    )
+    p.add_argument("--digest", help="a digest saved by `ledger digest --out`")
+    p.add_argument("--public-key", help="the trusted public key (default: KEY_DIR's, if any)")
+    p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
+
+    keys = sub.add_parser("keys", help="Ed25519 keys that sign digests").add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION"
+    )
+    p = add("create", "create a signing key pair and print the public key", cmd_keys_create, keys)
+    p.add_argument("--dir", default=str(signed.DEFAULT_KEY_DIR), help="default .ledger/keys")
+    p.add_argument("--force", action="store_true", help="replace an existing key pair")
+
+    p = add(
+        "digest",
+        "print a signed digest of the log (position, head hash, RFC 9162 Merkle root, time)",
+        cmd_digest,
+    )
+    p.add_argument("--out", help="also save the digest to this file")
+    p.add_argument("--key", help="the private key (default KEY_DIR/ledger-ed25519.key)")
+    p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
+
+    p = add("export", "write the log as JSON Lines, one event per line with its hashes", cmd_export)
+    p.add_argument("--to", help="file to write (default: standard output)")
+
+    p = add(
+        "import",
+        "load an exported log into an EMPTY store (same positions and hashes), then "
+        "rebuild the read models",
+        cmd_import,
+    )
+    p.add_argument("file", help="a file written by `ledger export`")

@@ -135,9 +135,7 @@ def check_file(path: Path, on_progress: Callable[[int], None] | None = None) -> 
     return count, head
 
 
-def import_file(
-    recorder: Any, path: Path, on_progress: Callable[[int], None] | None = None
-) -> int:
+def import_file(recorder: Any, path: Path, on_progress: Callable[[int], None] | None = None) -> int:
     """Write a checked file into an empty store, in one transaction; returns events written."""
     if recorder.chain_head() or recorder.max_notification_id():
         raise StoreNotEmpty("the store is not empty: import only into an empty store")
