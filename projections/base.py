@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,15 @@ class Projector:
     tables: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # Event types this projector reads; None = all. Lets the runner skip irrelevant events.
     types: frozenset[str] | None = None
+
+    # Bump when apply() changes meaning without a table change; either change rebuilds.
+    revision: int = 1
+
+    @property
+    def version(self) -> str:
+        """A fingerprint of the tables and revision: when it changes, the runner rebuilds."""
+        shape = repr((self.revision, self.tables)).encode()
+        return hashlib.sha256(shape).hexdigest()[:16]
 
     def create(self, tx: Tx) -> None:
         for _name, ddl, indexes in self.tables:

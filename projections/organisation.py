@@ -25,7 +25,8 @@ class OrganisationProjector(Projector):
         (
             "rm_units",
             "CREATE TABLE IF NOT EXISTS rm_units (unit_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "kind TEXT NOT NULL, parent_id TEXT, root_id TEXT NOT NULL, depth INTEGER NOT NULL, "
+            "kind TEXT NOT NULL, parent_id TEXT, short_name TEXT, root_id TEXT NOT NULL, "
+            "depth INTEGER NOT NULL, "
             "recorded_from BIGINT NOT NULL)",
             (
                 "CREATE INDEX IF NOT EXISTS rm_units_parent ON rm_units (parent_id, unit_id)",
@@ -77,9 +78,18 @@ class OrganisationProjector(Projector):
             )
             root_id, depth = parent["root_id"], parent["depth"] + 1
         tx.execute(
-            "INSERT INTO rm_units (unit_id, name, kind, parent_id, root_id, depth, recorded_from) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (event.unit_id, event.name, event.kind, event.parent_id, root_id, depth, q),
+            "INSERT INTO rm_units (unit_id, name, kind, parent_id, short_name, root_id, depth, "
+            "recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.unit_id,
+                event.name,
+                event.kind,
+                event.parent_id,
+                event.short_name,
+                root_id,
+                depth,
+                q,
+            ),
         )
         tx.execute(
             "INSERT INTO rm_unit_tree (ancestor_id, unit_id, distance) VALUES (?, ?, 0)",
@@ -134,6 +144,7 @@ class UnitRow:
     parent_id: str | None
     root_id: str
     depth: int
+    short_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,10 +167,18 @@ def _marks(values) -> str:
 
 
 def _unit(r) -> UnitRow:
-    return UnitRow(r["unit_id"], r["name"], r["kind"], r["parent_id"], r["root_id"], r["depth"])
+    return UnitRow(
+        r["unit_id"],
+        r["name"],
+        r["kind"],
+        r["parent_id"],
+        r["root_id"],
+        r["depth"],
+        r["short_name"],
+    )
 
 
-UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth"
+UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth, short_name"
 
 
 def units_by_id(tx: Tx, ids: list[str], position: int | None = None) -> dict[str, UnitRow]:

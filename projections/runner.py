@@ -21,7 +21,8 @@ from projections.db import ReadStore
 log = structlog.get_logger("ledger.projections")
 
 TRACKING_DDL = (
-    "CREATE TABLE IF NOT EXISTS rm_tracking (projector TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS rm_tracking (projector TEXT PRIMARY KEY, "
+    "position BIGINT NOT NULL, version TEXT NOT NULL)"
 )
 
 
@@ -65,14 +66,29 @@ class ProjectionRunner:
     # ------------------------------------------------------------------ tables
 
     def setup(self) -> None:
+        """Create missing tables; rebuild from zero any read model whose shape has changed."""
         with self.store.write() as tx:
             tx.execute(TRACKING_DDL)
+            known = {
+                r["projector"]: r["version"]
+                for r in tx.all("SELECT projector, version FROM rm_tracking")
+            }
             for p in self.projectors:
+                if p.name in known and known[p.name] != p.version:
+                    log.warning(
+                        "projection.reshaped", projector=p.name, note="rebuilding from zero"
+                    )
+                    p.drop(tx)
+                    p.reset_caches()
+                    tx.execute(
+                        "UPDATE rm_tracking SET position=0, version=? WHERE projector=?",
+                        (p.version, p.name),
+                    )
                 p.create(tx)
                 tx.execute(
-                    "INSERT INTO rm_tracking (projector, position) VALUES (?, 0) "
+                    "INSERT INTO rm_tracking (projector, position, version) VALUES (?, 0, ?) "
                     "ON CONFLICT (projector) DO NOTHING",
-                    (p.name,),
+                    (p.name, p.version),
                 )
 
     def positions(self) -> dict[str, int]:

@@ -188,19 +188,20 @@ class LedgerApplication(Application):
         id: str,
         name: str,
         kind: str,
-        parent_id: str | None = None,  # noqa: A002
+        parent_id: str | None = None,
+        short_name: str | None = None,
     ) -> CommandResult:
         def decide():
             business_id(id, "unit id")
             parent = self.unit(parent_id) if parent_id else None
-            unit = Unit.register(stamp, id, name, kind, parent)
+            unit = Unit.register(stamp, id, name, kind, parent, short_name)
             self._new(unit.id, "unit", id)
             return id, [unit]
 
         return self.execute(
             "registerUnit",
             stamp,
-            {"id": id, "name": name, "kind": kind, "parentId": parent_id},
+            {"id": id, "name": name, "kind": kind, "parentId": parent_id, "shortName": short_name},
             decide,
         )
 

@@ -29,6 +29,7 @@ class RegisterUnitInput:
     name: str
     kind: UnitKind
     parent_id: strawberry.ID | None = None
+    short_name: str | None = strawberry.field(default=None, description="简称, e.g. 省发改委")
     idempotency_key: str | None = None
 
 
@@ -143,6 +144,7 @@ class OrganisationMutations:
                     name=input.name,
                     kind=input.kind.value,
                     parent_id=input.parent_id,
+                    short_name=input.short_name,
                 ),
             )
         )

@@ -36,6 +36,7 @@ class Unit:
     name: str
     kind: UnitKind
     depth: int = strawberry.field(description="0 for an organ, 1 for its children, ...")
+    short_name: str | None = strawberry.field(description="简称, e.g. 省发改委")
     row: strawberry.Private[org.UnitRow]
     peers: strawberry.Private[tuple[org.UnitRow, ...]]
 
@@ -125,6 +126,7 @@ def units_from(rows: list[org.UnitRow]) -> list[Unit]:
             name=r.name,
             kind=UnitKind(r.kind),
             depth=r.depth,
+            short_name=r.short_name,
             row=r,
             peers=peers,
         )

@@ -29,25 +29,42 @@ class Unit(Aggregate):
         TOPIC = "ledger:Unit.Created"  # required by eventsourcing's explicit topics; never emitted
 
     class Registered(Aggregate.Created, Stamped):
+        """Version 2 added `short_name` (简称); version-1 events upcast with none."""
+
         TOPIC = "ledger:UnitRegistered"
+        class_version = 2
         unit_id: str
         name: str
         kind: str
         parent_id: str | None
+        short_name: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["short_name"] = None
 
         @property
         def entity_id(self) -> str:
             return self.unit_id
 
-    def __init__(self, unit_id: str, name: str, kind: str, parent_id: str | None):
+    def __init__(
+        self, unit_id: str, name: str, kind: str, parent_id: str | None, short_name: str | None
+    ):
         self.unit_id = unit_id
         self.name = name
         self.kind = kind
         self.parent_id = parent_id
+        self.short_name = short_name
 
     @classmethod
     def register(
-        cls, stamp: Stamp, unit_id: str, name: str, kind: str, parent: Unit | None
+        cls,
+        stamp: Stamp,
+        unit_id: str,
+        name: str,
+        kind: str,
+        parent: Unit | None,
+        short_name: str | None = None,
     ) -> Unit:
         unit_id = business_id(unit_id, "unit id")
         name = text(name, "unit name")
@@ -69,4 +86,5 @@ class Unit(Aggregate):
             name=name,
             kind=kind,
             parent_id=parent.unit_id if parent else None,
+            short_name=text(short_name, "short name", max_length=50) if short_name else None,
         )
