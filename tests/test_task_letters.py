@@ -125,3 +125,31 @@ def test_a_branch_token_acts_only_on_letters_addressed_to_its_units(tree):
     tree.data(PROGRESS, {"id": "L-AFF", "t": "T1", "pct": 10, "on": "2024-03-01"}, token=branch)
     assert tree.error_code(ISSUE_LETTER, {"id": "L-Y", "number": "Y", "issuer": "ORG", "to": "AFF", "on": "2024-02-01",
                                           "tasks": TASKS}, token=branch) == "FORBIDDEN"
+
+
+CORRECT_PROGRESS = """mutation($id: ID!, $t: ID!, $pct: Int!) {
+  correctTaskProgress(input: {letterId: $id, taskId: $t, percent: $pct, reason: "误报更正"}) { id position }
+}"""
+WITHDRAW = """mutation($id: ID!, $on: Date!) {
+  withdrawTaskLetter(input: {letterId: $id, on: $on, reason: "机构调整"}) { id position }
+}"""
+
+
+def test_progress_goes_back_only_by_a_correction_and_a_withdrawn_letter_takes_no_more_work(tree):
+    issue(tree, "L-AFF", "AFF")
+    tree.data(PROGRESS, {"id": "L-AFF", "t": "T1", "pct": 80, "on": "2024-05-01"})
+    tree.data(CORRECT_PROGRESS, {"id": "L-AFF", "t": "T1", "pct": 30})
+    tasks = tree.data('{ taskLetter(id: "L-AFF") { tasks { id percent } } }')["taskLetter"]["tasks"]
+    assert {t["id"]: t["percent"] for t in tasks}["T1"] == 30
+    history = [e["type"] for e in tree.data('{ history(entityId: "L-AFF") { type } }')["history"]]
+    assert history == ["TaskLetterIssued", "TaskProgressReported", "TaskProgressCorrected"]
+
+    tree.data(WITHDRAW, {"id": "L-AFF", "on": "2024-06-01"})
+    head = tree.head()
+    assert tree.error_code(PROGRESS, {"id": "L-AFF", "t": "T1", "pct": 90, "on": "2024-06-02"}) == "CONFLICT"
+    assert tree.error_code(WITHDRAW, {"id": "L-AFF", "on": "2024-06-03"}) == "CONFLICT"
+    assert tree.head() == head
+    letter = tree.data('{ taskLetter(id: "L-AFF") { status } }')["taskLetter"]
+    assert letter["status"] == "WITHDRAWN"
+    levels = tree.data('{ responsibilityTransmission(rootUnitId: "ORG", asOf: "2024-07-01") { letters } }')
+    assert [v["letters"] for v in levels["responsibilityTransmission"]] == [0, 0, 0]
