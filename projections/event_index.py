@@ -189,7 +189,7 @@ def events_page(
     first: int,
     *,
     entity_id: str | None = None,
-    type: str | None = None,  # noqa: A002
+    type: str | None = None,
     actor: str | None = None,
     recorded_from: datetime | None = None,
     recorded_to: datetime | None = None,

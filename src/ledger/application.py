@@ -205,7 +205,7 @@ class LedgerApplication(Application):
             decide,
         )
 
-    def register_person(self, stamp: Stamp, *, id: str, name: str) -> CommandResult:  # noqa: A002
+    def register_person(self, stamp: Stamp, *, id: str, name: str) -> CommandResult:
         def decide():
             person = Person.register(stamp, id, name)
             self._new(person.id, "person", id)
@@ -288,7 +288,7 @@ class LedgerApplication(Application):
         holder_id: str,
         kind: str,
         area: str,
-        title: str,  # noqa: A002
+        title: str,
         scope_unit_ids: list[str],
         valid_from: str,
         valid_to: str | None = None,
@@ -378,7 +378,7 @@ class LedgerApplication(Application):
         id: str,
         unit_id: str,
         subject_id: str,
-        category: str,  # noqa: A002
+        category: str,
         discovery: str,
         facts_on: str,
         facts_until: str | None,
@@ -497,7 +497,7 @@ class LedgerApplication(Application):
         id: str,
         number: str,
         title: str,
-        issuer_id: str,  # noqa: A002
+        issuer_id: str,
         recipient_id: str,
         issued_on: str,
         tasks: list[dict[str, Any]],
@@ -614,7 +614,7 @@ class LedgerApplication(Application):
         id: str,
         year: int,
         title: str,
-        period_from: str,  # noqa: A002
+        period_from: str,
         period_to: str,
         unit_ids: list[str],
         criteria: list[dict[str, Any]],

@@ -1,18 +1,27 @@
-"""The ASGI application: /graphql (queries, mutations, GraphiQL, websockets), health checks."""
+"""The ASGI application: /graphql (queries, mutations, GraphiQL, websockets), operations.
+
+/healthz   the process answers (liveness: no database call)
+/readyz    the store answers and every projection is within LEDGER_READY_MAX_LAG events
+           of the log head (503 otherwise, with the numbers)
+/metrics   Prometheus text: operations and latencies, events appended, projection
+           positions and lag (see `ledger.metrics`)
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ledger import metrics
 from ledger.api.graphiql import graphiql_assets_mount
 from ledger.api.schema import schema
 from ledger.api.view import LedgerGraphQL
@@ -73,23 +82,38 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
 def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -> Starlette:
     ledger = ledger or Ledger.open(settings)
     view = LedgerGraphQL(ledger, schema)
+    metrics.instrument(ledger)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
     async def readyz(request: Request) -> JSONResponse:
-        import anyio
-
         def lag() -> tuple[int, dict[str, int]]:
             return ledger.app.head(), ledger.runner.positions()
 
-        head, positions = await anyio.to_thread.run_sync(lag)
+        try:
+            head, positions = await anyio.to_thread.run_sync(lag)
+        except Exception as e:  # the store does not answer: not ready, and say why
+            return JSONResponse(
+                {"ready": False, "error": f"store unavailable: {type(e).__name__}"},
+                status_code=503,
+            )
         worst = max((head - p for p in positions.values()), default=0)
         ready = worst <= ledger.settings.ready_max_lag
         return JSONResponse(
-            {"ready": ready, "head": head, "projections": positions, "maxLag": worst},
+            {
+                "ready": ready,
+                "head": head,
+                "projections": positions,
+                "maxLag": worst,
+                "maxLagAllowed": ledger.settings.ready_max_lag,
+            },
             status_code=200 if ready else 503,
         )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        body = await anyio.to_thread.run_sync(metrics.exposition, ledger)
+        return Response(body, media_type=metrics.CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -99,6 +123,7 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
             yield
         finally:
             ledger.runner.stop()
+            metrics.process_exited()
 
     middleware = [Middleware(BodyLimit)]
     if ledger.settings.allowed_origins:
@@ -117,6 +142,7 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
             graphiql_assets_mount(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=middleware,
         lifespan=lifespan,

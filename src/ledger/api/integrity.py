@@ -29,7 +29,7 @@ class ProofLeaf:
     topic: str
     payload_hash: str = strawberry.field(description="SHA-256 of the stored state bytes, hex")
     canonical: str = strawberry.field(
-        description='JSON [position, originatorId, version, topic, payloadHash] as hashed'
+        description="JSON [position, originatorId, version, topic, payloadHash] as hashed"
     )
 
 
@@ -85,8 +85,12 @@ class IntegrityQueries:
         recorder = info.context.ledger.app.recorder
         tree = StoredTree(recorder)
         if not tree.size:
-            return TreeHead(position=0, tree_size=0, head_hash=bytes(32).hex(),
-                            merkle_root=merkle.EMPTY_ROOT.hex())
+            return TreeHead(
+                position=0,
+                tree_size=0,
+                head_hash=bytes(32).hex(),
+                merkle_root=merkle.EMPTY_ROOT.hex(),
+            )
         position = tree.position_of(tree.size - 1)
         return TreeHead(
             position=position,

@@ -131,7 +131,7 @@ def _iso(d: date | None) -> str | None:
 @strawberry.type
 class OrganisationMutations:
     @strawberry.mutation
-    def register_unit(self, info: Info, input: RegisterUnitInput) -> MutationResult:  # noqa: A002
+    def register_unit(self, info: Info, input: RegisterUnitInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("registerUnit", [input.parent_id] if input.parent_id else [])
         return _result(
@@ -150,7 +150,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def register_person(self, info: Info, input: RegisterPersonInput) -> MutationResult:  # noqa: A002
+    def register_person(self, info: Info, input: RegisterPersonInput) -> MutationResult:
         ctx = info.context
         return _result(
             ctx.command(
@@ -161,7 +161,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def assume_post(self, info: Info, input: AssumePostInput) -> MutationResult:  # noqa: A002
+    def assume_post(self, info: Info, input: AssumePostInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("assumePost", [input.unit_id])
         return _result(
@@ -179,7 +179,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def leave_post(self, info: Info, input: LeavePostInput) -> MutationResult:  # noqa: A002
+    def leave_post(self, info: Info, input: LeavePostInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("leavePost", [input.unit_id])
         return _result(
@@ -197,7 +197,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def correct_post(self, info: Info, input: CorrectPostInput) -> MutationResult:  # noqa: A002
+    def correct_post(self, info: Info, input: CorrectPostInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("correctPost", [input.unit_id])
         return _result(
@@ -218,7 +218,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def assign_responsibility(self, info: Info, input: AssignResponsibilityInput) -> MutationResult:  # noqa: A002
+    def assign_responsibility(self, info: Info, input: AssignResponsibilityInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("assignResponsibility", list(input.scope_unit_ids))
         return _result(
@@ -242,7 +242,7 @@ class OrganisationMutations:
     @strawberry.mutation
     def transfer_responsibility(
         self, info: Info, input: TransferResponsibilityInput
-    ) -> MutationResult:  # noqa: A002
+    ) -> MutationResult:
         ctx = info.context
         ctx.check_item_scope("transferResponsibility", input.item_id)
         return _result(
@@ -259,7 +259,7 @@ class OrganisationMutations:
         )
 
     @strawberry.mutation
-    def end_responsibility(self, info: Info, input: EndResponsibilityInput) -> MutationResult:  # noqa: A002
+    def end_responsibility(self, info: Info, input: EndResponsibilityInput) -> MutationResult:
         ctx = info.context
         ctx.check_item_scope("endResponsibility", input.item_id)
         return _result(
@@ -275,7 +275,7 @@ class OrganisationMutations:
     @strawberry.mutation
     def correct_responsibility(
         self, info: Info, input: CorrectResponsibilityInput
-    ) -> MutationResult:  # noqa: A002
+    ) -> MutationResult:
         ctx = info.context
         ctx.check_item_scope("correctResponsibility", input.item_id)
         return _result(
@@ -345,7 +345,7 @@ class DetermineAccountabilityInput:
 @strawberry.type
 class CaseMutations:
     @strawberry.mutation
-    def register_case(self, info: Info, input: RegisterCaseInput) -> MutationResult:  # noqa: A002
+    def register_case(self, info: Info, input: RegisterCaseInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("registerCase", [input.unit_id])
         return _result(
@@ -368,7 +368,7 @@ class CaseMutations:
         )
 
     @strawberry.mutation
-    def conclude_case(self, info: Info, input: ConcludeCaseInput) -> MutationResult:  # noqa: A002
+    def conclude_case(self, info: Info, input: ConcludeCaseInput) -> MutationResult:
         ctx = info.context
         ctx.check_case_scope("concludeCase", input.case_id)
         return _result(
@@ -386,7 +386,7 @@ class CaseMutations:
         )
 
     @strawberry.mutation
-    def correct_case(self, info: Info, input: CorrectCaseInput) -> MutationResult:  # noqa: A002
+    def correct_case(self, info: Info, input: CorrectCaseInput) -> MutationResult:
         ctx = info.context
         ctx.check_case_scope("correctCase", input.case_id, also=[input.unit_id])
         return _result(
@@ -407,7 +407,7 @@ class CaseMutations:
     @strawberry.mutation
     def determine_accountability(
         self, info: Info, input: DetermineAccountabilityInput
-    ) -> MutationResult:  # noqa: A002
+    ) -> MutationResult:
         ctx = info.context
         ctx.check_case_scope("determineAccountability", input.case_id)
         return _result(
@@ -493,7 +493,7 @@ class WithdrawTaskLetterInput:
 @strawberry.type
 class LetterMutations:
     @strawberry.mutation
-    def issue_task_letter(self, info: Info, input: IssueTaskLetterInput) -> MutationResult:  # noqa: A002
+    def issue_task_letter(self, info: Info, input: IssueTaskLetterInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("issueTaskLetter", [input.issuer_id])
         return _result(
@@ -524,7 +524,7 @@ class LetterMutations:
     @strawberry.mutation
     def acknowledge_task_letter(
         self, info: Info, input: AcknowledgeTaskLetterInput
-    ) -> MutationResult:  # noqa: A002
+    ) -> MutationResult:
         ctx = info.context
         ctx.check_letter_scope("acknowledgeTaskLetter", input.letter_id)
         return _result(
@@ -538,7 +538,7 @@ class LetterMutations:
         )
 
     @strawberry.mutation
-    def report_task_progress(self, info: Info, input: ReportTaskProgressInput) -> MutationResult:  # noqa: A002
+    def report_task_progress(self, info: Info, input: ReportTaskProgressInput) -> MutationResult:
         ctx = info.context
         ctx.check_letter_scope("reportTaskProgress", input.letter_id)
         return _result(
@@ -557,7 +557,7 @@ class LetterMutations:
         )
 
     @strawberry.mutation
-    def correct_task_progress(self, info: Info, input: CorrectTaskProgressInput) -> MutationResult:  # noqa: A002
+    def correct_task_progress(self, info: Info, input: CorrectTaskProgressInput) -> MutationResult:
         ctx = info.context
         ctx.check_letter_scope("correctTaskProgress", input.letter_id)
         return _result(
@@ -575,7 +575,7 @@ class LetterMutations:
         )
 
     @strawberry.mutation
-    def complete_task(self, info: Info, input: CompleteTaskInput) -> MutationResult:  # noqa: A002
+    def complete_task(self, info: Info, input: CompleteTaskInput) -> MutationResult:
         ctx = info.context
         ctx.check_letter_scope("completeTask", input.letter_id)
         return _result(
@@ -593,7 +593,7 @@ class LetterMutations:
         )
 
     @strawberry.mutation
-    def withdraw_task_letter(self, info: Info, input: WithdrawTaskLetterInput) -> MutationResult:  # noqa: A002
+    def withdraw_task_letter(self, info: Info, input: WithdrawTaskLetterInput) -> MutationResult:
         ctx = info.context
         ctx.check_letter_scope("withdrawTaskLetter", input.letter_id, issuer=True)
         return _result(
@@ -680,7 +680,7 @@ class FinalizeEvaluationCycleInput:
 @strawberry.type
 class EvaluationMutations:
     @strawberry.mutation
-    def open_evaluation_cycle(self, info: Info, input: OpenEvaluationCycleInput) -> MutationResult:  # noqa: A002
+    def open_evaluation_cycle(self, info: Info, input: OpenEvaluationCycleInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("openEvaluationCycle", list(input.unit_ids))
         bands = input.grade_bands
@@ -716,7 +716,7 @@ class EvaluationMutations:
         )
 
     @strawberry.mutation
-    def record_score(self, info: Info, input: RecordScoreInput) -> MutationResult:  # noqa: A002
+    def record_score(self, info: Info, input: RecordScoreInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("recordScore", [input.unit_id])
         return _result(
@@ -734,7 +734,7 @@ class EvaluationMutations:
         )
 
     @strawberry.mutation
-    def deduct_score(self, info: Info, input: AdjustScoreInput) -> MutationResult:  # noqa: A002
+    def deduct_score(self, info: Info, input: AdjustScoreInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("deductScore", [input.unit_id])
         return _result(
@@ -753,7 +753,7 @@ class EvaluationMutations:
         )
 
     @strawberry.mutation
-    def add_bonus(self, info: Info, input: AdjustScoreInput) -> MutationResult:  # noqa: A002
+    def add_bonus(self, info: Info, input: AdjustScoreInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("addBonus", [input.unit_id])
         return _result(
@@ -772,7 +772,7 @@ class EvaluationMutations:
         )
 
     @strawberry.mutation
-    def apply_veto(self, info: Info, input: ApplyVetoInput) -> MutationResult:  # noqa: A002
+    def apply_veto(self, info: Info, input: ApplyVetoInput) -> MutationResult:
         ctx = info.context
         ctx.check_scope("applyVeto", [input.unit_id])
         return _result(
@@ -792,7 +792,7 @@ class EvaluationMutations:
     @strawberry.mutation
     def finalize_evaluation_cycle(
         self, info: Info, input: FinalizeEvaluationCycleInput
-    ) -> MutationResult:  # noqa: A002
+    ) -> MutationResult:
         ctx = info.context
         ctx.check_scope("finalizeEvaluationCycle", ctx.cycle_units(input.cycle_id))
         return _result(

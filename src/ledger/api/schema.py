@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-import anyio
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -71,16 +69,17 @@ MAX_PAGE = 500
 
 @strawberry.type
 class Query(IntegrityQueries):
+    """Every query reads the read models only. The view has authenticated the caller before
+    any resolver runs; resolvers check roles where reads are restricted (raw events)."""
+
     @strawberry.field
-    def unit(self, info: Info, id: strawberry.ID) -> Unit | None:  # noqa: A002
-        info.context.caller  # noqa: B018 (authenticates)
+    def unit(self, info: Info, id: strawberry.ID) -> Unit | None:
         return load_unit(info, str(id), [])
 
     @strawberry.field
     def units(
         self, info: Info, kind: UnitKind | None = None, parent_id: strawberry.ID | None = None
     ) -> list[Unit]:
-        info.context.caller  # noqa: B018
         rows = info.context.read(
             lambda tx: org.list_units(
                 tx, kind.value if kind else None, str(parent_id) if parent_id else None
@@ -89,8 +88,7 @@ class Query(IntegrityQueries):
         return units_from(rows)
 
     @strawberry.field
-    def person(self, info: Info, id: strawberry.ID) -> Person | None:  # noqa: A002
-        info.context.caller  # noqa: B018
+    def person(self, info: Info, id: strawberry.ID) -> Person | None:
         return load_person(info, str(id), [])
 
     @strawberry.field
@@ -102,7 +100,6 @@ class Query(IntegrityQueries):
         known_at: datetime | None = None,
     ) -> ResponsibilityList:
         ctx = info.context
-        ctx.caller  # noqa: B018
         holder = load_person(info, str(person_id), [])
         if holder is None:
             raise NotFound(f"no person {person_id!r}")
@@ -116,8 +113,7 @@ class Query(IntegrityQueries):
         )
 
     @strawberry.field
-    def task_letter(self, info: Info, id: strawberry.ID) -> TaskLetter | None:  # noqa: A002
-        info.context.caller  # noqa: B018
+    def task_letter(self, info: Info, id: strawberry.ID) -> TaskLetter | None:
         row = info.context.read(lambda tx: letter_rows.letters_by_id(tx, [str(id)])).get(str(id))
         return letters_from([row])[0] if row else None
 
@@ -133,7 +129,6 @@ class Query(IntegrityQueries):
         first: int | None = 50,
         after: str | None = None,
     ) -> TaskLetterConnection:
-        info.context.caller  # noqa: B018
         first = 50 if first is None else first
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"first must lie between 1 and {MAX_PAGE}")
@@ -162,7 +157,6 @@ class Query(IntegrityQueries):
     def responsibility_transmission(
         self, info: Info, root_unit_id: strawberry.ID, as_of: date | None = None
     ) -> list[TransmissionLevel]:
-        info.context.caller  # noqa: B018
         if load_unit(info, str(root_unit_id), []) is None:
             raise NotFound(f"no unit {root_unit_id!r}")
         day = as_of_text(as_of)
@@ -179,8 +173,7 @@ class Query(IntegrityQueries):
         ]
 
     @strawberry.field
-    def evaluation_cycle(self, info: Info, id: strawberry.ID) -> EvaluationCycle | None:  # noqa: A002
-        info.context.caller  # noqa: B018
+    def evaluation_cycle(self, info: Info, id: strawberry.ID) -> EvaluationCycle | None:
         row = load_cycle(info, str(id))
         return cycle_from(row) if row else None
 
@@ -192,7 +185,6 @@ class Query(IntegrityQueries):
         unit_id: strawberry.ID,
         known_at: datetime | None = None,
     ) -> EvaluationResult | None:
-        info.context.caller  # noqa: B018
         return next(
             (
                 r
@@ -203,8 +195,7 @@ class Query(IntegrityQueries):
         )
 
     @strawberry.field
-    def case(self, info: Info, id: strawberry.ID) -> Case | None:  # noqa: A002
-        info.context.caller  # noqa: B018
+    def case(self, info: Info, id: strawberry.ID) -> Case | None:
         row = info.context.read(lambda tx: case_rows.cases_by_id(tx, [str(id)])).get(str(id))
         return cases_from([row])[0] if row else None
 
@@ -217,7 +208,6 @@ class Query(IntegrityQueries):
         to: date | None = None,
         category: ViolationCategory | None = None,
     ) -> list[Case]:
-        info.context.caller  # noqa: B018
         rows = info.context.read(
             lambda tx: case_rows.list_cases(
                 tx,
@@ -233,7 +223,6 @@ class Query(IntegrityQueries):
     def accountability_chain(
         self, info: Info, case_id: strawberry.ID, known_at: datetime | None = None
     ) -> AccountabilityChain:
-        info.context.caller  # noqa: B018
         return chain_for(info, str(case_id), known_at)
 
     @strawberry.field(
@@ -246,7 +235,6 @@ class Query(IntegrityQueries):
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> CaseStatistics:
-        info.context.caller  # noqa: B018
         return statistics_for(info, str(root_unit_id), from_, to)
 
     @strawberry.field(description="every event of one entity, oldest first")
@@ -265,7 +253,7 @@ class Query(IntegrityQueries):
         first: int | None = 100,
         entity_id: strawberry.ID | None = None,
         type: str | None = None,
-        actor: str | None = None,  # noqa: A002
+        actor: str | None = None,
         recorded_from: datetime | None = None,
         recorded_to: datetime | None = None,
     ) -> LedgerEventPage:
@@ -304,23 +292,24 @@ class Subscription:
     async def ledger_events(
         self, info: Info, types: list[str] | None = None
     ) -> AsyncGenerator[LedgerEvent, None]:
-        """Follows the event index from its head: every event once, in position order."""
+        """Every event committed after subscribing, once, in position order.
+
+        One shared poller per API process reads the event index and fans new rows out to
+        every subscriber (see `ledger.api.feed`); the filter is applied per subscriber.
+        """
+        from ledger.api.feed import feed_for
+
         ctx = info.context
         ctx.caller.may_read_events()
         wanted = set(types or [])
-        after = await anyio.to_thread.run_sync(
-            lambda: ctx.read(lambda tx: tx.scalar("SELECT MAX(position) FROM rm_events")) or 0
-        )
-        while True:
-            rows = await anyio.to_thread.run_sync(
-                lambda a=after: ctx.read(lambda tx: event_index.events_page(tx, a, MAX_PAGE))
-            )
-            for row in rows:
-                after = row.position
+        subscriber = await feed_for(ctx.ledger).subscribe()
+        rows = subscriber.rows()
+        try:
+            async for row in rows:
                 if not wanted or row.type in wanted:
                     yield LedgerEvent.from_row(row)
-            if len(rows) < MAX_PAGE:
-                await asyncio.sleep(ctx.ledger.settings.poll_interval)
+        finally:
+            await rows.aclose()
 
 
 class LedgerSchema(strawberry.Schema):

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from ledger import metrics
 from ledger.api.context import Context
 from ledger.api.graphiql import graphiql_html
 from ledger.auth import authenticate
@@ -75,6 +76,9 @@ class LedgerGraphQL(GraphQL):
         self, request, request_adapter, sub_response, context: Context, root_value, request_data
     ) -> ExecutionResult:
         if context.auth_error is not None:
+            metrics.observe_operation(
+                request_data.query, request_data.operation_name, 0.0, [context.auth_error]
+            )
             return ExecutionResult(
                 data=None,
                 errors=[
@@ -106,6 +110,12 @@ class LedgerGraphQL(GraphQL):
                 raise HTTPException(400, "No GraphQL query found in the request") from e
 
         result = await anyio.to_thread.run_sync(run)
+        metrics.observe_operation(
+            request_data.query,
+            request_data.operation_name,
+            time.perf_counter() - started,
+            result.errors,
+        )
         log.info(
             "request",
             operation=request_data.operation_name or "-",

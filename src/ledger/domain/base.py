@@ -31,7 +31,7 @@ class Stamp:
         return {"actor": self.actor, "idempotency_key": self.idempotency_key}
 
 
-def create(cls: type[Aggregate], event: type, stamp: Stamp, id: Any, **facts: Any) -> Any:  # noqa: A002
+def create(cls: type[Aggregate], event: type, stamp: Stamp, id: Any, **facts: Any) -> Any:
     """Create an aggregate from its first event (the aggregate id is the uuid5 of its business id)."""
     return cls._create(event, id=id, **stamp.fields(), **facts)
 
