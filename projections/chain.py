@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from projections.bitemporal import NOW, open_date
 from projections.cases import CaseRow, cases_by_id, measures_at
-from projections.db import Tx
+from projections.db import OPEN_DATE, Tx
 from projections.organisation import PostRow
 from projections.responsibility import HoldingRow
 
@@ -37,6 +37,7 @@ class LinkRow:
     held_from: str
     held_to: str | None
     measure: str | None
+    post_recorded: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,18 +140,21 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
         if holding.holder_id == case.subject_id or key in seen:
             continue
         seen.add(key)
-        post = team_posts.get(holding.holder_id) or PostRow(
-            holding.holder_id, root_id, "TEAM_MEMBER", holding.valid_from, holding.valid_to
-        )
+        post = team_posts.get(holding.holder_id)
         links.append(
             LinkRow(
                 holding.holder_id,
                 "IN_CHARGE",
-                post,
+                # No post recorded for the holder: show the item's span in the organ, and say so.
+                post
+                or PostRow(
+                    holding.holder_id, root_id, "TEAM_MEMBER", holding.valid_from, holding.valid_to
+                ),
                 holding,
                 holding.valid_from,
                 holding.valid_to,
                 measures.get(holding.holder_id),
+                post_recorded=post is not None,
             )
         )
 
@@ -173,19 +177,26 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
 
 
 def _team_posts(tx: Tx, root_id: str, people: set[str], window: tuple) -> dict[str, PostRow]:
-    """Each in-charge holder's leadership-team post in the organ during the facts period."""
+    """Each in-charge holder's post during the facts period: their TEAM_MEMBER post in the
+    organ if they had one, else another post in the organ, else any post they held."""
     if not people:
         return {}
     rows = tx.all(
         "SELECT person_id, unit_id, role, valid_from, valid_to FROM rm_posts "
-        f"WHERE person_id IN ({', '.join('?' * len(people))}) AND unit_id = ? AND {_overlap()} "
-        "ORDER BY valid_from",
-        (*sorted(people), root_id, *window),
+        f"WHERE person_id IN ({', '.join('?' * len(people))}) AND {_overlap()} "
+        "ORDER BY valid_from, unit_id, role",
+        (*sorted(people), *window),
     )
+
+    def preference(post: PostRow) -> int:
+        if post.unit_id == root_id:
+            return 0 if post.role == "TEAM_MEMBER" else 1
+        return 2
+
     out: dict[str, PostRow] = {}
     for r in rows:
         post = _post(r)
-        if post.person_id not in out or post.role == "TEAM_MEMBER":
+        if post.person_id not in out or preference(post) < preference(out[post.person_id]):
             out[post.person_id] = post
     return out
 
@@ -214,7 +225,7 @@ def _uncovered(start: str, end: str, spans: list[tuple[str, str | None]]) -> lis
     cursor = date.fromisoformat(start)
     last = date.fromisoformat(end)
     gaps = []
-    for span_from, span_to in sorted(spans):
+    for span_from, span_to in sorted(spans, key=lambda s: (s[0], s[1] or OPEN_DATE)):
         a = date.fromisoformat(span_from)
         b = date.fromisoformat(span_to) if span_to else last
         if a > cursor:

@@ -96,8 +96,9 @@ class LetterProjector(Projector):
             )
         elif envelope.type == "TaskProgressCorrected":
             tx.execute(
-                "UPDATE rm_tasks SET percent=? WHERE letter_id=? AND task_id=?",
-                (e.percent, letter_id, e.task_id),
+                "UPDATE rm_tasks SET percent=?, progress_since=CASE WHEN ? = 0 THEN NULL "
+                "ELSE progress_since END WHERE letter_id=? AND task_id=?",
+                (e.percent, e.percent, letter_id, e.task_id),
             )
         elif envelope.type == "TaskCompleted":
             tx.execute(

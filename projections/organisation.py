@@ -108,7 +108,7 @@ class OrganisationProjector(Projector):
         )
         rows = tx.all(
             "SELECT unit_id, role, valid_from, valid_to FROM rm_posts "
-            "WHERE person_id=? AND recorded_to=?",
+            "WHERE person_id=? AND recorded_to=? ORDER BY valid_from, unit_id, role",
             (person_id, OPEN_POSITION),
         )
         before = [_post(r) for r in rows]

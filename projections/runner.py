@@ -162,6 +162,15 @@ class ProjectionRunner:
         last = envelopes[-1].position
         if position >= last:
             return position
+        try:
+            return self._apply_in_transaction(projector, envelopes, position, last)
+        except BaseException:
+            projector.reset_caches()  # caches may hold rows of the rolled-back transaction
+            raise
+
+    def _apply_in_transaction(
+        self, projector: Projector, envelopes: list[Envelope], position: int, last: int
+    ) -> int:
         with self.store.write() as tx:
             current = tx.scalar(
                 "SELECT position FROM rm_tracking WHERE projector=?"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.application import LedgerApplication
+from ledger.domain.errors import Conflict
 from ledger.settings import Settings
 from ledger.store import parse_store_url
 from projections.db import ReadStore
@@ -40,7 +41,8 @@ class Ledger:
         """Everyone in a case's chain as recorded now (after catching up with the log)."""
         from projections.chain import resolve_chain
 
-        self.wait_for(self.app.head())
+        if not self.wait_for(self.app.head()):
+            raise Conflict("the read models are still catching up with the log; retry shortly")
         with self.reads.read() as tx:
             chain = resolve_chain(tx, case_id, None)
         return chain.people if chain else set()

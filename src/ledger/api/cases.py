@@ -125,6 +125,10 @@ class AccountabilityLink:
     measure: AccountabilityMeasure | None
     held_from: date = strawberry.field(description="when this person's post or item began")
     held_to: date | None = strawberry.field(description="when it ended (null: still held)")
+    post_recorded: bool = strawberry.field(
+        description="false when no post was recorded for an IN_CHARGE holder during the facts; "
+        "`post` then shows the item's span as a TEAM_MEMBER of the organ"
+    )
 
 
 @strawberry.type(description="责任空档 — part of the facts period that nobody covered in a role.")
@@ -163,6 +167,7 @@ def chain_for(info: Info, case_id: str, known_at: datetime | None) -> Accountabi
                 measure=AccountabilityMeasure(link.measure) if link.measure else None,
                 held_from=date.fromisoformat(link.held_from),
                 held_to=_day(link.held_to),
+                post_recorded=link.post_recorded,
             )
         )
     gaps = [

@@ -9,7 +9,7 @@ grows with the depth of the query, not with the length of its lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,9 +19,10 @@ from ledger.domain.errors import BadInput, Forbidden, LedgerError
 from ledger.service import Ledger
 from projections.db import Tx
 from projections.event_index import position_known_at
-from projections.responsibility import scopes
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+MIN_INSTANT = datetime(1949, 10, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(seconds=5)  # tolerated between a client's "now" and ours
 
 
 def today() -> date:
@@ -65,8 +66,16 @@ class Context:
             return None
         if known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)
+        if not MIN_INSTANT <= known_at <= datetime.now(UTC) + CLOCK_SKEW:
+            raise BadInput(
+                f"knownAt must lie between {MIN_INSTANT:%Y-%m-%d} and now, got {known_at.isoformat()}"
+                " (the ledger cannot answer for what it will know later)"
+            )
         if known_at not in self._positions:
-            self._positions[known_at] = self.read(lambda tx: position_known_at(tx, known_at))
+            position = self.read(lambda tx: position_known_at(tx, known_at))
+            # Every read model must have applied that position, or the answer would be partial.
+            self.ledger.wait_for(position)
+            self._positions[known_at] = position
         return self._positions[known_at]
 
     def batch(
@@ -104,40 +113,13 @@ class Context:
         if outside:
             raise Forbidden(f"{', '.join(outside)} lies outside the units of your token")
 
-    def check_case_scope(self, mutation: str, case_id: str, also: Sequence[str] = ()) -> None:
-        """A case belongs to its unit: scoped callers act on cases of their units only."""
-        from projections.cases import cases_by_id
-
-        case = self.read(lambda tx: cases_by_id(tx, [str(case_id)])).get(str(case_id))
-        units = ([case.unit_id] if case else []) + [str(u) for u in also]
-        if units or not self.caller.scoped:
-            self.check_scope(mutation, units)
-        else:
-            self.caller.may(mutation)
-
-    def check_letter_scope(self, mutation: str, letter_id: str, issuer: bool = False) -> None:
-        """Branches act on letters addressed to their units; issuers withdraw their own."""
-        from projections.letters import letters_by_id
-
-        letter = self.read(lambda tx: letters_by_id(tx, [str(letter_id)])).get(str(letter_id))
-        units = [letter.issuer_id if issuer else letter.recipient_id] if letter else []
-        if units or not self.caller.scoped:
-            self.check_scope(mutation, units)
-        else:
-            self.caller.may(mutation)
-
-    def cycle_units(self, cycle_id: str) -> list[str]:
-        from projections.evaluation import cycle
-
-        row = self.read(lambda tx: cycle(tx, str(cycle_id)))
-        return row.unit_ids if row else []
-
-    def check_item_scope(self, mutation: str, item_id: str) -> None:
-        units = self.read(lambda tx: scopes(tx, [str(item_id)])).get(str(item_id)) or []
-        if units or not self.caller.scoped:
-            self.check_scope(mutation, units)
-        else:
-            self.caller.may(mutation)
+    def check_entity_scope(self, mutation: str, units_of: Callable[[], list[str]]) -> None:
+        """For scoped callers, the units an existing entity belongs to, read from its aggregate
+        (the read models may lag): unknown entities are refused, never waved through."""
+        caller = self.caller
+        caller.may(mutation)
+        if caller.scoped:
+            self.check_scope(mutation, units_of())
 
     def command(
         self, mutation: str, idempotency_key: str | None, run: Callable[[Stamp], Any]

@@ -120,6 +120,11 @@ class CorrectPostInput:
     idempotency_key: str | None = None
 
 
+def app(ctx):
+    """The write side, for reading an entity's own units in scope checks."""
+    return ctx.ledger.app
+
+
 def _result(r) -> MutationResult:
     return MutationResult(id=strawberry.ID(r.id), position=r.position)
 
@@ -244,7 +249,9 @@ class OrganisationMutations:
         self, info: Info, input: TransferResponsibilityInput
     ) -> MutationResult:
         ctx = info.context
-        ctx.check_item_scope("transferResponsibility", input.item_id)
+        ctx.check_entity_scope(
+            "transferResponsibility", lambda: app(ctx).item(input.item_id).scope_unit_ids
+        )
         return _result(
             ctx.command(
                 "transferResponsibility",
@@ -261,7 +268,9 @@ class OrganisationMutations:
     @strawberry.mutation
     def end_responsibility(self, info: Info, input: EndResponsibilityInput) -> MutationResult:
         ctx = info.context
-        ctx.check_item_scope("endResponsibility", input.item_id)
+        ctx.check_entity_scope(
+            "endResponsibility", lambda: app(ctx).item(input.item_id).scope_unit_ids
+        )
         return _result(
             ctx.command(
                 "endResponsibility",
@@ -277,7 +286,9 @@ class OrganisationMutations:
         self, info: Info, input: CorrectResponsibilityInput
     ) -> MutationResult:
         ctx = info.context
-        ctx.check_item_scope("correctResponsibility", input.item_id)
+        ctx.check_entity_scope(
+            "correctResponsibility", lambda: app(ctx).item(input.item_id).scope_unit_ids
+        )
         return _result(
             ctx.command(
                 "correctResponsibility",
@@ -370,7 +381,7 @@ class CaseMutations:
     @strawberry.mutation
     def conclude_case(self, info: Info, input: ConcludeCaseInput) -> MutationResult:
         ctx = info.context
-        ctx.check_case_scope("concludeCase", input.case_id)
+        ctx.check_entity_scope("concludeCase", lambda: [app(ctx).case(input.case_id).unit_id])
         return _result(
             ctx.command(
                 "concludeCase",
@@ -388,7 +399,9 @@ class CaseMutations:
     @strawberry.mutation
     def correct_case(self, info: Info, input: CorrectCaseInput) -> MutationResult:
         ctx = info.context
-        ctx.check_case_scope("correctCase", input.case_id, also=[input.unit_id])
+        ctx.check_entity_scope(
+            "correctCase", lambda: [app(ctx).case(input.case_id).unit_id, input.unit_id]
+        )
         return _result(
             ctx.command(
                 "correctCase",
@@ -409,7 +422,9 @@ class CaseMutations:
         self, info: Info, input: DetermineAccountabilityInput
     ) -> MutationResult:
         ctx = info.context
-        ctx.check_case_scope("determineAccountability", input.case_id)
+        ctx.check_entity_scope(
+            "determineAccountability", lambda: [app(ctx).case(input.case_id).unit_id]
+        )
         return _result(
             ctx.command(
                 "determineAccountability",
@@ -526,7 +541,9 @@ class LetterMutations:
         self, info: Info, input: AcknowledgeTaskLetterInput
     ) -> MutationResult:
         ctx = info.context
-        ctx.check_letter_scope("acknowledgeTaskLetter", input.letter_id)
+        ctx.check_entity_scope(
+            "acknowledgeTaskLetter", lambda: [app(ctx).letter(input.letter_id).recipient_id]
+        )
         return _result(
             ctx.command(
                 "acknowledgeTaskLetter",
@@ -540,7 +557,9 @@ class LetterMutations:
     @strawberry.mutation
     def report_task_progress(self, info: Info, input: ReportTaskProgressInput) -> MutationResult:
         ctx = info.context
-        ctx.check_letter_scope("reportTaskProgress", input.letter_id)
+        ctx.check_entity_scope(
+            "reportTaskProgress", lambda: [app(ctx).letter(input.letter_id).recipient_id]
+        )
         return _result(
             ctx.command(
                 "reportTaskProgress",
@@ -559,7 +578,9 @@ class LetterMutations:
     @strawberry.mutation
     def correct_task_progress(self, info: Info, input: CorrectTaskProgressInput) -> MutationResult:
         ctx = info.context
-        ctx.check_letter_scope("correctTaskProgress", input.letter_id)
+        ctx.check_entity_scope(
+            "correctTaskProgress", lambda: [app(ctx).letter(input.letter_id).recipient_id]
+        )
         return _result(
             ctx.command(
                 "correctTaskProgress",
@@ -577,7 +598,9 @@ class LetterMutations:
     @strawberry.mutation
     def complete_task(self, info: Info, input: CompleteTaskInput) -> MutationResult:
         ctx = info.context
-        ctx.check_letter_scope("completeTask", input.letter_id)
+        ctx.check_entity_scope(
+            "completeTask", lambda: [app(ctx).letter(input.letter_id).recipient_id]
+        )
         return _result(
             ctx.command(
                 "completeTask",
@@ -595,7 +618,9 @@ class LetterMutations:
     @strawberry.mutation
     def withdraw_task_letter(self, info: Info, input: WithdrawTaskLetterInput) -> MutationResult:
         ctx = info.context
-        ctx.check_letter_scope("withdrawTaskLetter", input.letter_id, issuer=True)
+        ctx.check_entity_scope(
+            "withdrawTaskLetter", lambda: [app(ctx).letter(input.letter_id).issuer_id]
+        )
         return _result(
             ctx.command(
                 "withdrawTaskLetter",
@@ -794,7 +819,9 @@ class EvaluationMutations:
         self, info: Info, input: FinalizeEvaluationCycleInput
     ) -> MutationResult:
         ctx = info.context
-        ctx.check_scope("finalizeEvaluationCycle", ctx.cycle_units(input.cycle_id))
+        ctx.check_entity_scope(
+            "finalizeEvaluationCycle", lambda: app(ctx).cycle(input.cycle_id).unit_ids
+        )
         return _result(
             ctx.command(
                 "finalizeEvaluationCycle",

@@ -40,6 +40,13 @@ def posts_after(posts: list[Post], event: Any) -> list[Post]:
     return posts
 
 
+def _overlaps(post: Post, valid_from: str, valid_to: str | None) -> bool:
+    """Do two terms (closed date intervals, None = open) share a day?"""
+    return (valid_to is None or post["valid_from"] <= valid_to) and (
+        post["valid_to"] is None or valid_from <= post["valid_to"]
+    )
+
+
 def _open_post(posts: list[Post], unit_id: str, role: str) -> Post | None:
     for p in posts:
         if p["unit_id"] == unit_id and p["role"] == role and p["valid_to"] is None:
@@ -168,6 +175,14 @@ class Person(Aggregate):
             )
         if (post["valid_from"], post["valid_to"]) == (valid_from, valid_to):
             raise Conflict("the correction restates the post exactly as recorded")
+        for other in self.posts:
+            if other is post or (other["unit_id"], other["role"]) != (unit_id, role):
+                continue
+            if _overlaps(other, valid_from, valid_to):
+                raise Conflict(
+                    f"the corrected term would overlap {self.person_id}'s other {role} term in "
+                    f"{unit_id} from {other['valid_from']}"
+                )
         self.trigger_event(
             self.PostCorrected,
             **stamp.fields(),
