@@ -61,6 +61,7 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._reached = 0  # lowest position every projector has applied, as seen by this process
         self.setup()
 
     # ------------------------------------------------------------------ tables
@@ -105,6 +106,7 @@ class ProjectionRunner:
             tx.execute("DELETE FROM rm_tracking")
         for p in self.projectors:
             p.reset_caches()
+        self._reached = 0
         self.setup()
 
     # ------------------------------------------------------------------ catching up
@@ -139,6 +141,9 @@ class ProjectionRunner:
         """Apply everything up to the head (or `until`); returns the lowest position reached."""
         positions = self.positions()
         start = min(positions.values(), default=0)
+        with self._progress:
+            self._reached = max(self._reached, start)
+            self._progress.notify_all()
         recorder = self.app.recorder
         while until is None or start < until:
             notifications = recorder.select_notifications(
@@ -153,6 +158,7 @@ class ProjectionRunner:
                 )
             start = envelopes[-1].position
             with self._progress:
+                self._reached = max(self._reached, min(positions.values(), default=0))
                 self._progress.notify_all()
             if on_page:
                 on_page(start)
@@ -231,14 +237,25 @@ class ProjectionRunner:
             self.app.listeners.remove(self.notify)
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """Block until every projector has applied `position` (read-your-writes), or time out."""
+        """Block until every projector has applied `position` (read-your-writes), or time out.
+
+        With the follower running in this process, its progress is known in memory and the
+        wait ends the moment it gets there; otherwise (a separate worker) poll the tracking rows.
+        """
         deadline = time.monotonic() + timeout
+        if position <= self._reached:
+            return True
+        self._wake.set()
         while True:
-            if min(self.positions().values(), default=0) >= position:
+            if self.running:
+                with self._progress:
+                    if self._reached < position:
+                        self._progress.wait(max(0.0, min(deadline - time.monotonic(), 0.5)))
+                    if self._reached >= position:
+                        return True
+            elif min(self.positions().values(), default=0) >= position:
                 return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            else:
+                time.sleep(0.01)
+            if time.monotonic() >= deadline:
                 return False
-            self._wake.set()
-            with self._progress:
-                self._progress.wait(min(remaining, 0.02))
