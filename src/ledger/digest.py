@@ -109,19 +109,14 @@ def sign(head: TreeHead, key: Ed25519PrivateKey, now: datetime | None = None) ->
 
 
 def make_digest(recorder: Any, key: Ed25519PrivateKey, on_progress=None) -> dict[str, Any]:
-    """Sign the current log's tree head, computed from every stored leaf (never the cache).
+    """Sign the current log's tree head, computed from every stored leaf, read once.
 
-    The proof cache is checked against the same leaves so that proofs served later
-    reproduce the signed root; a cache that disagrees is dropped and rebuilt.
+    The proof cache is checked against the same leaves (and completed), so that proofs
+    served later reproduce the signed root; a cache that disagrees is dropped.
     """
     leaves = read_leaves(recorder, on_progress=on_progress)
-    head = head_of(recorder, leaves)
-    if head.tree_size:
-        cached = StoredTree(recorder)
-        if cached.root(head.tree_size).hex() != head.merkle_root:
-            StoredTree.clear_cache(recorder)
-            StoredTree(recorder)
-    return sign(head, key)
+    tree = StoredTree(recorder, leaves=leaves)
+    return sign(head_of(recorder, tree), key)
 
 
 def load_digest(path: Path) -> dict[str, Any]:
@@ -180,7 +175,8 @@ def check_log_extends(recorder: Any, digest: dict[str, Any], on_progress=None) -
     """Prove that the stored log extends the digested one (signature checked separately)."""
     m, position = int(digest["treeSize"]), int(digest["position"])
     leaves = read_leaves(recorder, on_progress=on_progress)
-    current = head_of(recorder, leaves)
+    tree = StoredTree(recorder, leaves=leaves, write_cache=False)  # hashes each leaf once
+    current = head_of(recorder, tree)
 
     def fail(problem: str, proof: list[str] | None = None) -> DigestCheck:
         return DigestCheck(False, problem, position, m, current, proof or [])
@@ -201,7 +197,7 @@ def check_log_extends(recorder: Any, digest: dict[str, Any], on_progress=None) -
     chain = recorder.select_chain(position, position) if position else []
     if position and (not chain or chain[0]["hash"] != digest["headHash"]):
         return fail(f"the chain hash at position {position} differs from the digest's head hash")
-    proof = merkle.consistency_proof(leaves.tree.subtree, m, leaves.size)
+    proof = merkle.consistency_proof(tree.subtree, m, leaves.size)
     proof_hex = [p.hex() for p in proof]
     if not merkle.verify_consistency(
         m,

@@ -108,8 +108,8 @@ class ImportRow:
 class ChainTx:
     """A transaction on the event store with `?` placeholders and {events}/{chain}/{chunks}."""
 
-    def __init__(self, cursor: Any, render: Callable[[str], Any]):
-        self.cursor, self.render = cursor, render
+    def __init__(self, cursor: Any, render: Callable[[str], Any], tuple_cursor: Callable[[], Any]):
+        self.cursor, self.render, self.tuple_cursor = cursor, render, tuple_cursor
 
     def execute(self, template: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.render(template), params)
@@ -121,6 +121,12 @@ class ChainTx:
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[dict]:
         self.cursor.execute(self.render(template), params)
         return [dict(r) for r in self.cursor.fetchall()]
+
+    def fetch_tuples(self, template: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Plain tuples: about twice as fast as named rows for bulk reads of leaf hashes."""
+        cursor = self.tuple_cursor()
+        cursor.execute(self.render(template), params)
+        return cursor.fetchall()
 
 
 class _ChainQueries:
@@ -135,6 +141,10 @@ class _ChainQueries:
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[dict]:
         with self.chain_tx() as tx:
             return tx.fetch(template, params)
+
+    def fetch_tuples(self, template: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.chain_tx() as tx:
+            return tx.fetch_tuples(template, params)
 
     def select_chain(self, start: int, stop: int) -> list[dict]:
         return self.fetch(
@@ -200,6 +210,12 @@ class _ChainQueries:
         pass
 
 
+def _plain_cursor(connection: Any) -> Any:
+    cursor = connection.cursor()
+    cursor.row_factory = None
+    return cursor
+
+
 class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
     """SQLite event recorder that appends the hash chain in the same transaction."""
 
@@ -219,7 +235,7 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
         with self.datastore.transaction(commit=commit) as c:
-            yield ChainTx(c, self._render)
+            yield ChainTx(c, self._render, lambda: _plain_cursor(c.sqlite_cursor.connection))
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kw: Any):
         ids = super()._insert_events(c, stored_events, **kw)  # takes the write lock first
@@ -262,8 +278,10 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
+        from psycopg.rows import tuple_row
+
         with self.datastore.transaction(commit=commit) as curs:
-            yield ChainTx(curs, self._render)
+            yield ChainTx(curs, self._render, lambda: curs.connection.cursor(row_factory=tuple_row))
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kw: Any

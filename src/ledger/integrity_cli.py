@@ -35,6 +35,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if saved is not None:
                 task = bar.add_task("proving consistency with the digest", total=head or 1)
                 check = _check_digest(ledger.app.recorder, saved, trusted, bar, task)
+                bar.update(task, completed=head or 1)
     finally:
         ledger.close()
     report = {
@@ -114,6 +115,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             digest = signed.make_digest(
                 ledger.app.recorder, key, on_progress=lambda p: bar.update(task, completed=p)
             )
+            bar.update(task, completed=ledger.app.head() or 1)
     finally:
         ledger.close()
     text = json.dumps(digest, indent=2)
@@ -150,7 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ledger.domain.errors import BadInput
-    from ledger.transfer import check_file, import_file
+    from ledger.transfer import check_file, ensure_empty, import_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -158,6 +160,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     try:
         recorder = ledger.app.recorder
+        ensure_empty(recorder)
         with progress_bar() as bar:
             task = bar.add_task("checking the file's chain", total=None)
             count, last_hash = check_file(path, lambda n: bar.update(task, completed=n))

@@ -15,19 +15,36 @@ be served from memory (`LeafList`) or from a cache of stored subtree roots.
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Callable, Sequence
 
+
+def _sha256() -> Callable[[bytes], object]:
+    """SHA-256 for many tiny inputs: hashlib's OpenSSL 3 path pays a per-call setup that
+    dominates 65-byte inputs (about 2.5x CPython's builtin implementation, measured here);
+    the builtin computes the same function, and hashlib remains the fallback."""
+    for name in ("_sha2", "_sha256"):  # CPython >= 3.12, 3.11
+        try:
+            sha = importlib.import_module(name).sha256
+        except (ImportError, AttributeError):
+            continue
+        if sha(b"abc").digest() == hashlib.sha256(b"abc").digest():
+            return sha
+    return hashlib.sha256
+
+
+sha256 = _sha256()
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 Subtree = Callable[[int, int], bytes]
 
 
 def leaf_of(data: bytes) -> bytes:
     """RFC 6962 leaf hash of raw entry data (our log computes these itself)."""
-    return hashlib.sha256(b"\x00" + data).digest()
+    return sha256(b"\x00" + data).digest()
 
 
 def node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return sha256(b"\x01" + left + right).digest()
 
 
 def split(n: int) -> int:
@@ -48,19 +65,18 @@ class LeafList:
         return bytes(self.buf[32 * i : 32 * i + 32])
 
     def subtree(self, lo: int, hi: int) -> bytes:
-        """MTH(D[lo:hi]) with a stack of perfect subtrees: linear, never recursive."""
+        """MTH(D[lo:hi]) level by level: pairing nodes left to right and promoting an odd
+        last one unchanged is exactly RFC 6962's split at the largest power of two. Linear."""
         if hi <= lo:
             return EMPTY_ROOT
-        stack: list[tuple[int, bytes]] = []  # (height, hash), heights strictly decreasing
-        for i in range(lo, hi):
-            h, height = self.leaf(i), 0
-            while stack and stack[-1][0] == height:
-                h, height = node(stack.pop()[1], h), height + 1
-            stack.append((height, h))
-        root = stack.pop()[1]
-        while stack:
-            root = node(stack.pop()[1], root)
-        return root
+        level = bytes(self.buf[32 * lo : 32 * hi])
+        while len(level) > 32:
+            paired = len(level) // 64 * 64
+            up = b"".join(
+                [sha256(b"\x01" + level[i : i + 64]).digest() for i in range(0, paired, 64)]
+            )
+            level = up + level[paired:]  # the odd node, if any, moves up as it is
+        return level
 
     def root(self, size: int | None = None) -> bytes:
         return self.subtree(0, self.size if size is None else size)

@@ -5,11 +5,11 @@ leave gaps in positions, so a leaf's index and its position can differ; the posi
 inside the leaf hash, so a proof still names its event unambiguously.
 
 Two ways to the subtree hashes, by what the caller can afford:
-- `read_leaves`: one pass over `ledger_chain` (digests and `verify --digest`, which must
-  trust nothing but the stored rows): O(n) rows, O(n) hashes, 32 bytes per event.
-- `StoredTree`: roots of complete aligned chunks of `width` leaves, cached in
-  `ledger_merkle_chunks` (filled once, then only for new chunks), so a proof for one event
-  reads ~n/width chunk roots plus at most a few chunks of leaves (GraphQL proofs).
+- from every leaf (`read_leaves`, then `StoredTree(leaves=...)`): digests and `verify
+  --digest` trust nothing but the stored rows: O(n) rows, O(n) hashes, 32 bytes per event.
+- from the cache (`StoredTree(recorder)`): roots of complete aligned chunks of `width`
+  leaves kept in `ledger_merkle_chunks` (filled once, then only for new chunks), so a proof
+  for one event reads ~n/width chunk roots plus a few chunks of leaves (GraphQL proofs).
 """
 
 from __future__ import annotations
@@ -47,44 +47,40 @@ class LogLeaves:
         return self.tree.size
 
 
-def _leaf_rows(recorder: Any, after: int, limit: int, upto: int | None) -> list[dict]:
-    if upto is None:
-        return recorder.fetch(
-            "SELECT position, leaf_hash FROM {chain} WHERE position > ? ORDER BY position LIMIT ?",
-            (after, limit),
-        )
-    return recorder.fetch(
-        "SELECT position, leaf_hash FROM {chain} WHERE position > ? AND position <= ? "
-        "ORDER BY position LIMIT ?",
-        (after, upto, limit),
+def _leaf_rows(recorder: Any, after: int, limit: int) -> list[tuple[int, str]]:
+    """(position, leaf hash hex) of the next `limit` chain rows after position `after`."""
+    return recorder.fetch_tuples(
+        "SELECT position, leaf_hash FROM {chain} WHERE position > ? ORDER BY position LIMIT ?",
+        (after, limit),
     )
 
 
-def read_leaves(
-    recorder: Any, upto: int | None = None, on_progress: Callable[[int], None] | None = None
-) -> LogLeaves:
-    """Every leaf hash up to position `upto` (default: the whole log), in one pass."""
-    positions, buf, after = array("q"), bytearray(), 0
+def _leaves(rows: list[tuple[int, str]]) -> merkle.LeafList:
+    return merkle.LeafList(bytes.fromhex("".join(r[1] for r in rows)))
+
+
+def read_leaves(recorder: Any, on_progress: Callable[[int], None] | None = None) -> LogLeaves:
+    """Every leaf hash of the log, in one pass."""
+    positions, parts, after = array("q"), [], 0
     while True:
-        rows = _leaf_rows(recorder, after, PAGE, upto)
-        for r in rows:
-            positions.append(r["position"])
-            buf += bytes.fromhex(r["leaf_hash"])
+        rows = _leaf_rows(recorder, after, PAGE)
+        positions.extend(r[0] for r in rows)
+        parts.append(bytes.fromhex("".join(r[1] for r in rows)))
         if len(rows) < PAGE:
             break
-        after = rows[-1]["position"]
+        after = rows[-1][0]
         if on_progress:
             on_progress(after)
-    return LogLeaves(positions, merkle.LeafList(bytes(buf)))
+    return LogLeaves(positions, merkle.LeafList(b"".join(parts)))
 
 
-def head_of(recorder: Any, leaves: LogLeaves) -> TreeHead:
-    """The tree head of exactly these leaves (the chain hash read at their last position)."""
-    if not leaves.size:
+def head_of(recorder: Any, tree: StoredTree) -> TreeHead:
+    """The tree head of exactly this tree (the chain hash read at its last position)."""
+    if not tree.size:
         return TreeHead(0, 0, bytes(32).hex(), merkle.EMPTY_ROOT.hex())
-    position = leaves.positions[-1]
+    position = tree.position_of(tree.size - 1)
     row = recorder.select_chain(position, position)
-    return TreeHead(position, leaves.size, row[0]["hash"], leaves.tree.root().hex())
+    return TreeHead(position, tree.size, row[0]["hash"], tree.root(tree.size).hex())
 
 
 @dataclass(frozen=True)
@@ -94,48 +90,82 @@ class _Chunk:
 
 
 class StoredTree:
-    """The tree over the log as it is when constructed, served from cached chunk roots."""
+    """The tree over the log as it is when constructed, served from cached chunk roots.
 
-    def __init__(self, recorder: Any, width: int = WIDTH):
+    Given `leaves` (every leaf, read once), it hashes each chunk from memory instead, checks
+    the cache against them (a cache that disagrees is dropped) and, with `write_cache`,
+    stores the chunks it lacked: a digest then costs one read and one hash of each leaf.
+    """
+
+    def __init__(
+        self,
+        recorder: Any,
+        width: int = WIDTH,
+        *,
+        leaves: LogLeaves | None = None,
+        write_cache: bool = True,
+    ):
         assert width & (width - 1) == 0, "chunk width must be a power of two"
-        self.recorder, self.width = recorder, width
+        self.recorder, self.width, self.leaves = recorder, width, leaves
+        self.write_cache = write_cache
         self.chunks: list[_Chunk] = []
+        self.cache_agreed = True
         self._leaves: dict[int, tuple[list[int], merkle.LeafList]] = {}
-        self._load()
+        if leaves is None:
+            self._load()
+        else:
+            self._from_memory(leaves)
 
     # ------------------------------------------------------------------ the cache
 
-    def _load(self) -> None:
+    def _cached(self) -> list[_Chunk]:
         rows = self.recorder.fetch(
             "SELECT chunk, last_position, root FROM {chunks} WHERE width = ? ORDER BY chunk",
             (self.width,),
         )
+        chunks = []
         for i, r in enumerate(rows):
             if r["chunk"] != i:
                 break  # only a gap-free prefix is trusted; the rest is recomputed
-            self.chunks.append(_Chunk(r["last_position"], bytes.fromhex(r["root"])))
+            chunks.append(_Chunk(r["last_position"], bytes.fromhex(r["root"])))
+        return chunks
+
+    def _load(self) -> None:
+        self.chunks = self._cached()
         while True:  # extend with every complete chunk the log now has
             after = self.chunks[-1].last_position if self.chunks else 0
-            rows = _leaf_rows(self.recorder, after, PAGE, None)
+            rows = _leaf_rows(self.recorder, after, PAGE)
             complete = len(rows) // self.width
             new = []
             for c in range(complete):
                 part = rows[c * self.width : (c + 1) * self.width]
-                leaves = merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in part])
-                new.append(_Chunk(part[-1]["position"], leaves.root()))
-            if new:
-                self._store(len(self.chunks), new)
-                self.chunks.extend(new)
+                new.append(_Chunk(part[-1][0], _leaves(part).root()))
+            self._store(len(self.chunks), new)
+            self.chunks.extend(new)
             if len(rows) < PAGE:
                 tail = rows[complete * self.width :]
-                self._leaves[len(self.chunks)] = (
-                    [r["position"] for r in tail],
-                    merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in tail]),
-                )
+                self._leaves[len(self.chunks)] = ([r[0] for r in tail], _leaves(tail))
                 self.size = len(self.chunks) * self.width + len(tail)
                 return
 
+    def _from_memory(self, leaves: LogLeaves) -> None:
+        w, tree = self.width, leaves.tree
+        self.chunks = [
+            _Chunk(leaves.positions[(c + 1) * w - 1], tree.subtree(c * w, (c + 1) * w))
+            for c in range(leaves.size // w)
+        ]
+        self.size = leaves.size
+        cached = self._cached()
+        self.cache_agreed = all(a == b for a, b in zip(cached, self.chunks, strict=False))
+        if self.write_cache:
+            if not self.cache_agreed:
+                self.clear_cache(self.recorder)
+                cached = []
+            self._store(len(cached), self.chunks[len(cached) :])
+
     def _store(self, first: int, chunks: list[_Chunk]) -> None:
+        if not chunks or not self.write_cache:
+            return
         with self.recorder.chain_tx(commit=True) as tx:
             tx.executemany(
                 "INSERT INTO {chunks} (width, chunk, last_position, root) VALUES (?, ?, ?, ?) "
@@ -153,12 +183,17 @@ class StoredTree:
 
     def _chunk_leaves(self, c: int) -> tuple[list[int], merkle.LeafList]:
         if c not in self._leaves:
-            after = self.chunks[c - 1].last_position if c else 0
-            rows = _leaf_rows(self.recorder, after, self.width, None)
-            self._leaves[c] = (
-                [r["position"] for r in rows],
-                merkle.LeafList([bytes.fromhex(r["leaf_hash"]) for r in rows]),
-            )
+            w = self.width
+            if self.leaves is not None:
+                lo, hi = c * w, min((c + 1) * w, self.leaves.size)
+                self._leaves[c] = (
+                    list(self.leaves.positions[lo:hi]),
+                    merkle.LeafList(self.leaves.tree.buf[32 * lo : 32 * hi]),
+                )
+            else:
+                after = self.chunks[c - 1].last_position if c else 0
+                rows = _leaf_rows(self.recorder, after, w)
+                self._leaves[c] = ([r[0] for r in rows], _leaves(rows))
         return self._leaves[c]
 
     # ------------------------------------------------------------------ the tree

@@ -132,13 +132,24 @@ def check_file(path: Path, on_progress: Callable[[int], None] | None = None) -> 
         count, head = count + 1, row.hash
         if on_progress and count % PAGE == 0:
             on_progress(count)
+    if not count:
+        raise BadInput(f"{path} holds no events")
     return count, head
+
+
+def ensure_empty(recorder: Any) -> None:
+    """Fail fast (the import checks again under its lock)."""
+    head = recorder.max_notification_id() or 0
+    if head or recorder.chain_head():
+        raise StoreNotEmpty(
+            f"the store is not empty (it holds events up to position {head}): "
+            "import only into an empty store"
+        )
 
 
 def import_file(recorder: Any, path: Path, on_progress: Callable[[int], None] | None = None) -> int:
     """Write a checked file into an empty store, in one transaction; returns events written."""
-    if recorder.chain_head() or recorder.max_notification_id():
-        raise StoreNotEmpty("the store is not empty: import only into an empty store")
+    ensure_empty(recorder)
 
     def batches() -> Iterator[list[ImportRow]]:
         batch: list[ImportRow] = []

@@ -18,7 +18,7 @@ from ledger import merkle
 from ledger.api.history import Verification
 from ledger.domain.errors import BadInput, NotFound
 from ledger.integrity import canonical_leaf, verify_log
-from ledger.proofs import StoredTree
+from ledger.proofs import StoredTree, head_of
 
 
 @strawberry.type(description="the exact fields a leaf hash covers: SHA-256(0x00 || canonical)")
@@ -83,20 +83,12 @@ class IntegrityQueries:
     def tree_head(self, info: Info) -> TreeHead:
         info.context.caller.may_read_events()
         recorder = info.context.ledger.app.recorder
-        tree = StoredTree(recorder)
-        if not tree.size:
-            return TreeHead(
-                position=0,
-                tree_size=0,
-                head_hash=bytes(32).hex(),
-                merkle_root=merkle.EMPTY_ROOT.hex(),
-            )
-        position = tree.position_of(tree.size - 1)
+        head = head_of(recorder, StoredTree(recorder))
         return TreeHead(
-            position=position,
-            tree_size=tree.size,
-            head_hash=recorder.select_chain(position, position)[0]["hash"],
-            merkle_root=tree.root(tree.size).hex(),
+            position=head.position,
+            tree_size=head.tree_size,
+            head_hash=head.head_hash,
+            merkle_root=head.merkle_root,
         )
 
     @strawberry.field(
