@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 import structlog
 
@@ -114,23 +115,27 @@ class ProjectionRunner:
     def _decode(self, notifications: Sequence) -> list[Envelope]:
         mapper = self.app.mapper
         chain = {
-            r["position"]: r["hash"]
+            r["position"]: r
             for r in self.app.recorder.select_chain(notifications[0].id, notifications[-1].id)
         }
         out = []
         for n in notifications:
             event = mapper.to_domain_event(n)
+            row = chain.get(n.id) or {}
+            committed = row.get("committed_at")
             out.append(
                 Envelope(
                     position=n.id,
                     aggregate_id=n.originator_id,
                     version=n.originator_version,
                     type=n.topic.partition(":")[2],
-                    recorded_at=event.timestamp,
+                    # Record time is the commit's (taken under the insert lock, monotone);
+                    # events stored before it was kept fall back to their own timestamp.
+                    recorded_at=datetime.fromisoformat(committed) if committed else event.timestamp,
                     actor=getattr(event, "actor", ""),
                     idempotency_key=getattr(event, "idempotency_key", None),
                     event=event,
-                    hash=chain.get(n.id, ""),
+                    hash=row.get("hash", ""),
                 )
             )
         return out

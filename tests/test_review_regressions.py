@@ -88,3 +88,25 @@ def test_a_task_corrected_back_to_zero_is_open_again(gql):
 def test_known_at_outside_the_ledgers_lifetime_is_refused(gql, known_at):
     gql.data(REGISTER_PERSON, {"id": "A", "name": "张三"})
     assert gql.error_code(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": known_at}) == "BAD_INPUT"
+
+
+def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_instant(gql):
+    """Record time is the commit's, not the moment the command decided: a save that waited
+    for the lock cannot slip into an answer asked `knownAt` an instant before it committed."""
+    import time
+    from datetime import UTC, datetime
+
+    from ledger.domain.person import Person
+
+    app = gql.ledger.app
+    decided_early = Person.register(Stamp("slow-writer"), "SLOW", "慢")  # its timestamp: now
+    time.sleep(0.02)
+    gql.data(REGISTER_PERSON, {"id": "FAST", "name": "快"})
+    time.sleep(0.02)
+    between = datetime.now(UTC).isoformat()
+    q = 'query($k: DateTime) { events(first: 10, recordedTo: $k) { events { entityId } } }'
+    before = gql.data(q, {"k": between})
+    time.sleep(0.02)
+    app.save(decided_early)  # commits only now, carrying a timestamp from before `between`
+    gql.ledger.wait_for(app.head())
+    assert gql.data(q, {"k": between}) == before == {"events": {"events": [{"entityId": "FAST"}]}}

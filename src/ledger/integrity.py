@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +41,8 @@ GENESIS = bytes(32)
 
 CHAIN_DDL = (
     "CREATE TABLE IF NOT EXISTS {chain} (position BIGINT PRIMARY KEY, "
-    "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+    "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+    "committed_at TEXT)"
 )
 CHUNKS_DDL = (
     "CREATE TABLE IF NOT EXISTS {chunks} (width INTEGER NOT NULL, chunk BIGINT NOT NULL, "
@@ -73,18 +75,32 @@ def chain_hash(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
 
 
-def _chain_rows(previous: bytes, ids: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple]:
+def commit_time(previous: str | None) -> str:
+    """The record time of a commit: the clock now, never before the previous commit's.
+
+    Taken under the insert's lock, so record time grows with position and an answer asked
+    `knownAt` an instant is the same before and after later commits (an event's own
+    `timestamp` is taken earlier, when the command decides, and may lag a slow save).
+    """
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return max(now, previous) if previous else now
+
+
+def _chain_rows(
+    previous: bytes, ids: Sequence[int], events: Sequence[StoredEvent], committed_at: str
+) -> list[tuple]:
     rows = []
     for position, s in zip(ids, events, strict=True):
         p = payload_hash(s.state)
         leaf = leaf_hash(position, s.originator_id, s.originator_version, s.topic, p)
         previous = chain_hash(previous, leaf)
-        rows.append((position, p.hex(), leaf.hex(), previous.hex()))
+        rows.append((position, p.hex(), leaf.hex(), previous.hex(), committed_at))
     return rows
 
 
-CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash"
-INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?)"
+CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash, committed_at"
+INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"
+LAST_CHAIN = "SELECT hash, committed_at FROM {chain} ORDER BY position DESC LIMIT 1"
 
 
 class StoreNotEmpty(Conflict):
@@ -103,6 +119,7 @@ class ImportRow:
     payload_hash: str
     leaf_hash: str
     hash: str
+    committed_at: str | None = None
 
 
 class ChainTx:
@@ -187,7 +204,10 @@ class _ChainQueries:
                 )
                 tx.executemany(
                     INSERT_CHAIN,
-                    [(r.position, r.payload_hash, r.leaf_hash, r.hash) for r in batch],
+                    [
+                        (r.position, r.payload_hash, r.leaf_hash, r.hash, r.committed_at)
+                        for r in batch
+                    ],
                 )
                 written += len(batch)
                 last = batch[-1].position if batch else last
@@ -240,10 +260,13 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kw: Any):
         ids = super()._insert_events(c, stored_events, **kw)  # takes the write lock first
         if ids:
-            c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            c.execute(self._render(LAST_CHAIN))
             row = c.fetchone()
             previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            c.executemany(self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events))
+            committed_at = commit_time(row["committed_at"] if row else None)
+            c.executemany(
+                self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
+            )
         return ids
 
     def _import_events_sql(self) -> str:
@@ -288,10 +311,13 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
     ):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kw)
         if ids:
-            curs.execute(self._render("SELECT hash FROM {chain} ORDER BY position DESC LIMIT 1"))
+            curs.execute(self._render(LAST_CHAIN))
             row = curs.fetchone()
             previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            curs.executemany(self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events))
+            committed_at = commit_time(row["committed_at"] if row else None)
+            curs.executemany(
+                self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
+            )
         return ids
 
     def _lock_for_import(self, tx: ChainTx) -> None:

@@ -54,6 +54,7 @@ def export_lines(recorder: Any, on_progress: Callable[[int], None] | None = None
                     "payloadHash": row.get("payload_hash"),
                     "leafHash": row.get("leaf_hash"),
                     "hash": row.get("hash"),
+                    "committedAt": row.get("committed_at"),
                 },
                 ensure_ascii=False,
                 separators=(",", ":"),
@@ -120,6 +121,7 @@ def _parse(line: str, number: int) -> ImportRow:
             payload_hash=str(d["payloadHash"]),
             leaf_hash=str(d["leafHash"]),
             hash=str(d["hash"]),
+            committed_at=d.get("committedAt"),
         )
     except (ValueError, KeyError, TypeError, binascii.Error) as e:
         raise BadInput(f"line {number} is not an exported event: {e!r}") from None
