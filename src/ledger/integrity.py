@@ -75,6 +75,12 @@ def chain_hash(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
 
 
+def clock() -> datetime:
+    """The ledger's clock for record time. Replaceable (`ledger.integrity.clock = ...`) only by
+    generators of synthetic histories, which commit years of record time in minutes."""
+    return datetime.now(UTC)
+
+
 def commit_time(previous: str | None) -> str:
     """The record time of a commit: the clock now, never before the previous commit's.
 
@@ -82,7 +88,7 @@ def commit_time(previous: str | None) -> str:
     `knownAt` an instant is the same before and after later commits (an event's own
     `timestamp` is taken earlier, when the command decides, and may lag a slow save).
     """
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    now = clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     return max(now, previous) if previous else now
 
 
