@@ -97,6 +97,17 @@ class Context:
                 cache[k] = loaded.get(k)
         return cache[key]
 
+    def level(self, name: str, args: tuple = ()) -> tuple:
+        """Everything `batch` has loaded under `name`: the peers of the next level down, so
+        that level too is loaded once, not once per parent."""
+        out: list[Any] = []
+        for value in self._cache.get((name, args), {}).values():
+            if isinstance(value, list):
+                out.extend(value)
+            elif value is not None:
+                out.append(value)
+        return tuple(out)
+
     # ------------------------------------------------------------------ writes
 
     def check_scope(self, mutation: str, unit_ids: Sequence[str]) -> None:

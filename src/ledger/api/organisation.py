@@ -60,7 +60,7 @@ class Unit:
             self.row.unit_id,
             lambda tx, ids: org.children_of(tx, ids),
         )
-        return units_from(rows)
+        return units_from(rows, info.context.level("children"))
 
     @strawberry.field(description="Post holders of this unit in effect on `asOf` (default: today).")
     def posts(
@@ -74,7 +74,7 @@ class Unit:
             self.row.unit_id,
             lambda tx, ids: org.posts_by_unit(tx, ids, day, position),
         )
-        return posts_from(rows)
+        return posts_from(rows, info.context.level("unit_posts", (day, position)))
 
 
 @strawberry.type
@@ -95,7 +95,7 @@ class Person:
             str(self.id),
             lambda tx, ids: org.posts_by_person(tx, ids, day, position),
         )
-        return posts_from(rows)
+        return posts_from(rows, info.context.level("person_posts", (day, position)))
 
 
 @strawberry.type
@@ -118,8 +118,9 @@ class Post:
 # ---------------------------------------------------------------------- construction
 
 
-def units_from(rows: list[org.UnitRow]) -> list[Unit]:
-    peers = tuple(rows)
+def units_from(rows: list[org.UnitRow], peers: tuple[org.UnitRow, ...] = ()) -> list[Unit]:
+    """Units whose related fields load together with `peers` (default: these rows)."""
+    peers = peers or tuple(rows)
     return [
         Unit(
             id=strawberry.ID(r.unit_id),
@@ -139,8 +140,8 @@ def persons_from(rows: list[org.PersonRow], peers: tuple[str, ...] | None = None
     return [Person(id=strawberry.ID(r.person_id), name=r.name, peers=peers) for r in rows]
 
 
-def posts_from(rows: list[org.PostRow]) -> list[Post]:
-    peers = tuple(rows)
+def posts_from(rows: list[org.PostRow], peers: tuple[org.PostRow, ...] = ()) -> list[Post]:
+    peers = peers or tuple(rows)
     return [
         Post(
             role=PostRole(r.role),
@@ -155,7 +156,7 @@ def posts_from(rows: list[org.PostRow]) -> list[Post]:
 
 def load_unit(info: Info, unit_id: str, peers: list[str | None]) -> Unit | None:
     row = info.context.batch("unit", (), peers, unit_id, lambda tx, ids: org.units_by_id(tx, ids))
-    return units_from([row])[0] if row else None
+    return units_from([row], info.context.level("unit"))[0] if row else None
 
 
 def load_person(info: Info, person_id: str, peers: list[str]) -> Person | None:
