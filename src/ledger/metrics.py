@@ -208,7 +208,9 @@ class ProjectionCollector(Collector):
         head_metric.add_metric([], head)
         yield head_metric
         position = GaugeMetricFamily(
-            "ledger_projection_position", "last position applied, by projector", labels=["projector"]
+            "ledger_projection_position",
+            "last position applied, by projector",
+            labels=["projector"],
         )
         lag = GaugeMetricFamily(
             "ledger_projection_lag_events",

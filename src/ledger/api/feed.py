@@ -151,10 +151,15 @@ class Subscriber:
         """Read the index directly from our cursor until level with the shared feed."""
         while True:
             rows = await anyio.to_thread.run_sync(self.feed.page, self.after)
+            reached = rows[-1].position if rows else self.after
+            # Rejoin before yielding (no await in between): the feed's later pages all lie
+            # past `reached`, and these rows go out before anything queued after them.
+            level = len(rows) < PAGE and reached >= self.feed.last
+            if level:
+                self.lagging = False
             for row in rows:
                 if row.position > self.after:
                     self.after = row.position
                     yield row
-            if len(rows) < PAGE and self.after >= self.feed.last:
-                self.lagging = False  # rejoin: later pages all lie past self.after
+            if level:
                 return

@@ -298,9 +298,13 @@ class Subscription:
         every subscriber (see `ledger.api.feed`); the filter is applied per subscriber.
         """
         from ledger.api.feed import feed_for
+        from ledger.domain.errors import LedgerError
 
         ctx = info.context
-        ctx.caller.may_read_events()
+        try:
+            ctx.caller.may_read_events()
+        except LedgerError as e:  # subscriptions bypass CodedErrors: code the refusal here
+            raise GraphQLError(e.message, extensions={"code": e.code}) from None
         wanted = set(types or [])
         subscriber = await feed_for(ctx.ledger).subscribe()
         rows = subscriber.rows()

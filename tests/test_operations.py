@@ -1,0 +1,172 @@
+"""Operations endpoints: /healthz, /readyz (lag threshold), /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from scenario import REGISTER_PERSON, REGISTER_UNIT
+from starlette.testclient import TestClient
+
+from ledger.api.app import create_app
+from ledger.domain.base import Stamp
+from ledger.service import Ledger
+
+
+def scrape(http: TestClient) -> dict[tuple[str, tuple], float]:
+    response = http.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples
+
+
+def value(samples: dict, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@pytest.fixture
+def lagging(settings) -> Iterator[tuple[Ledger, TestClient]]:
+    """An API without its own projector (as under docker-compose) and a small lag threshold."""
+    settings.embedded_projector = False
+    settings.ready_max_lag = 5
+    ledger = Ledger.open(settings)
+    try:
+        with TestClient(create_app(ledger)) as http:
+            yield ledger, http
+    finally:
+        ledger.close()
+
+
+def test_healthz_answers_without_the_store(gql):
+    response = gql.http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True}
+
+
+def test_readyz_is_not_ready_while_projections_lag_beyond_the_threshold(lagging):
+    ledger, http = lagging
+    first = http.get("/readyz")
+    assert first.status_code == 200, first.text
+    assert first.json()["ready"] is True and first.json()["maxLag"] == 0
+
+    stamp = Stamp("loader")
+    for n in range(8):  # appended, but nobody projects them
+        ledger.app.register_person(stamp, id=f"P-{n}", name=f"干部{n}")
+    behind = http.get("/readyz")
+    assert behind.status_code == 503
+    body = behind.json()
+    assert body["ready"] is False
+    assert body["head"] == 8 and body["maxLag"] == 8 and body["maxLagAllowed"] == 5
+    assert set(body["projections"].values()) == {0}
+
+    ledger.runner.catch_up(until=3)  # 5 behind: exactly at the threshold is still ready
+    assert http.get("/readyz").status_code == 200
+    ledger.runner.catch_up()
+    caught_up = http.get("/readyz").json()
+    assert caught_up["ready"] is True and caught_up["maxLag"] == 0
+
+
+def test_metrics_count_operations_events_and_projection_positions(gql):
+    before = scrape(gql.http)
+    gql.data(REGISTER_UNIT, {"id": "ORG", "name": "省直某厅", "kind": "ORGAN"})
+    for n in range(3):
+        gql.data(REGISTER_PERSON, {"id": f"P-{n}", "name": f"干部{n}"})
+    gql.data("query Dashboard { units { id name } }", role="VIEWER")
+    gql.data("query Dashboard { units { id name } }", role="VIEWER")
+    gql.data("{ units { id } }", role="VIEWER")
+    assert gql.error_code("{ units { id } }", token="not-a-token") == "UNAUTHENTICATED"
+    assert gql.error_code(REGISTER_PERSON, {"id": "P-0", "name": "重复"}) == "CONFLICT"
+    after = scrape(gql.http)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    requests = "ledger_graphql_requests_total"
+    assert delta(requests, operation="registerUnit", type="mutation", outcome="ok") == 1
+    assert delta(requests, operation="registerPerson", type="mutation", outcome="ok") == 3
+    assert delta(requests, operation="registerPerson", type="mutation", outcome="CONFLICT") == 1
+    assert delta(requests, operation="Dashboard", type="query", outcome="ok") == 2
+    assert delta(requests, operation="units", type="query", outcome="ok") == 1
+    assert delta(requests, operation="units", type="query", outcome="UNAUTHENTICATED") == 1
+    latency = "ledger_graphql_request_duration_seconds"
+    assert delta(f"{latency}_count", operation="Dashboard", type="query") == 2
+    assert delta(f"{latency}_sum", operation="registerPerson", type="mutation") > 0
+    assert delta(f"{latency}_bucket", operation="Dashboard", type="query", le="+Inf") == 2
+
+    events = "ledger_events_appended_total"
+    assert delta(events, type="UnitRegistered") == 1
+    assert delta(events, type="PersonRegistered") == 3  # the refused one appended nothing
+
+    head = gql.head()
+    assert value(after, "ledger_store_up") == 1
+    assert value(after, "ledger_log_head_position") == head == 4
+    projectors = {
+        dict(labels)["projector"]
+        for (name, labels) in after
+        if name == "ledger_projection_position"
+    }
+    assert "event_index" in projectors and "organisation" in projectors
+    for projector in projectors:
+        assert value(after, "ledger_projection_position", projector=projector) == head
+        assert value(after, "ledger_projection_lag_events", projector=projector) == 0
+        assert value(after, "ledger_projection_lag_seconds", projector=projector) == 0
+
+
+def test_metrics_show_projection_lag_in_events_and_seconds(lagging):
+    ledger, http = lagging
+    stamp = Stamp("loader")
+    for n in range(4):
+        ledger.app.register_person(stamp, id=f"P-{n}", name=f"干部{n}")
+    samples = scrape(http)
+    assert value(samples, "ledger_log_head_position") == 4
+    assert value(samples, "ledger_projection_lag_events", projector="event_index") == 4
+    seconds = value(samples, "ledger_projection_lag_seconds", projector="event_index")
+    assert 0 < seconds < 60 and not math.isnan(seconds)
+    ledger.runner.catch_up()
+    samples = scrape(http)
+    assert value(samples, "ledger_projection_lag_events", projector="event_index") == 0
+    assert value(samples, "ledger_projection_lag_seconds", projector="event_index") == 0
+
+
+def test_odd_operation_names_are_folded_into_other(gql):
+    """Operation names are the client's: labels stay short and bounded."""
+    long_name = "Q" + "x" * 100
+    gql.data(f"query {long_name} {{ units {{ id }} }}", role="VIEWER")
+    samples = scrape(gql.http)
+    names = {
+        dict(labels).get("operation")
+        for (name, labels) in samples
+        if name == "ledger_graphql_requests_total"
+    }
+    assert long_name not in names
+    assert "other" in names
+
+
+def test_the_compose_file_runs_what_the_multiprocess_test_runs():
+    """docker-compose.yml: env-only configuration, health checks, the tested commands."""
+    from pathlib import Path
+
+    yaml = pytest.importorskip("yaml")
+    root = Path(__file__).resolve().parent.parent
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"postgres", "api", "projector"} <= set(services)
+    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    assert "healthcheck" in services["projector"]
+    api_command = " ".join(services["api"]["command"])
+    assert "ledger serve" in api_command and "--workers" in api_command
+    assert "--no-projector" in api_command
+    assert services["projector"]["command"] == ["ledger", "projections", "run"]
+    for name in ("api", "projector", "migrate"):
+        env = services[name]["environment"]
+        assert env["LEDGER_STORE"].startswith("postgresql://")
+        assert "LEDGER_JWT_SECRET" in env
+    assert services["api"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert (root / "Dockerfile").exists() and (root / ".dockerignore").exists()
