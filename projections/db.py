@@ -110,7 +110,9 @@ class ReadStore:
                 raise
             conn.execute("COMMIT")
         else:
-            with self._pool.connection() as conn, conn.transaction():
+            # Pipeline mode: statements go out without waiting for each reply (one round
+            # trip per read that needs a result), which is most of a projector's time.
+            with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
                 yield Tx(conn, "postgres")
 
     @contextmanager

@@ -35,8 +35,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings)
     if args.workers > 1:
         import os
+        import tempfile
 
         os.environ["LEDGER_STORE"] = settings.store
+        # Several workers share their Prometheus counters through a directory.
+        os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ledger-metrics-")
+        )
         os.environ["LEDGER_EMBEDDED_PROJECTOR"] = "1" if settings.embedded_projector else "0"
         uvicorn.run(
             "ledger.api.app:create_app",

@@ -253,6 +253,13 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
             self._render(CHUNKS_DDL),
         ]
 
+    def _create_table(self, c: Any) -> None:
+        super()._create_table(c)
+        # Stores made before commit times were kept gain the column (older rows stay NULL).
+        c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
+        if "committed_at" not in {row["name"] for row in c.fetchall()}:
+            c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN committed_at TEXT")
+
     def _render(self, template: str) -> str:
         return template.format(
             events=self.events_table_name, chain=CHAIN_TABLE, chunks=CHUNKS_TABLE
@@ -301,6 +308,10 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
         self._SQL = SQL
         self.sql_create_statements.append(self._render(CHAIN_DDL))
         self.sql_create_statements.append(self._render(CHUNKS_DDL))
+        # Stores made before commit times were kept gain the column (older rows stay NULL).
+        self.sql_create_statements.append(
+            self._render("ALTER TABLE {chain} ADD COLUMN IF NOT EXISTS committed_at TEXT")
+        )
 
     def _render(self, template: str) -> Any:
         return self._SQL(template.replace("?", "%s")).format(**self._names)
