@@ -7,13 +7,18 @@ and prints that markdown too, so a run can be quoted as is.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import platform
 import sqlite3
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -25,6 +30,7 @@ from rich.table import Table
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+LOAD_AT_START = os.getloadavg()[0]  # other work on the machine shows in every figure
 
 
 @dataclass
@@ -93,8 +99,36 @@ def environment() -> str:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · Python {platform.python_version()} · "
         f"SQLite {sqlite3.sqlite_version} · eventsourcing {version('eventsourcing')} · "
         f"strawberry {version('strawberry-graphql')} · {cpu} × {os.cpu_count()} · "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()} · code {code_version()} · "
+        f"load average {LOAD_AT_START:.1f} at start, {os.getloadavg()[0]:.1f} at end"
     )
+
+
+def code_version() -> str:
+    """Which ledger code ran: its git commit (read-only git calls), or where it came from."""
+    import subprocess
+
+    import ledger
+
+    where = Path(ledger.__file__).resolve().parent.parent.parent
+    given = os.environ.get("BENCH_CODE_VERSION")
+    if given:
+        return given
+    try:
+        head = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(where), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "--no-optional-locks", "-C", str(where), "diff", "--quiet", "HEAD", "--"]
+            + ["src", "projections"],
+            capture_output=True,
+        ).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return f"from {where}"
+    return f"{head}{' + uncommitted changes' if dirty else ''}"
 
 
 def _markdown(section: Section) -> str:
@@ -163,3 +197,26 @@ def quiet_logging() -> None:
     configure_logging(settings)
     devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives for the process)
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=devnull))
+    # The test client's own request log is not the server's work: silence it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+
+@contextmanager
+def fresh_store(kind: str, name: str, postgres_url: str = POSTGRES_URL) -> Iterator[str]:
+    """A ledger store URL on an empty SQLite file or PostgreSQL schema, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / name}.sqlite3"
+        return
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}_{name}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in postgres_url else "?"
+        yield f"{postgres_url}{sep}schema={schema}"
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -15,6 +15,7 @@ from pathlib import Path
 import jwt
 
 from ledger.domain.errors import BadInput, Forbidden, Unauthenticated
+from ledger.domain.values import ID_PATTERN, business_id, clean_string
 from ledger.settings import Settings
 
 ALGORITHM = "HS256"
@@ -56,6 +57,13 @@ MUTATION_ROLES: dict[str, frozenset[str]] = {
 # Reads beyond the dashboards: raw event payloads, history and verification.
 RAW_EVENT_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
 
+# Roles that only ever act for named units: a token of theirs without `units` writes nothing
+# (a BRANCH acts on the letters addressed to its own units, so it must say which they are).
+UNIT_BOUND_ROLES = frozenset({"BRANCH"})
+
+MAX_TTL_SECONDS = 366 * 86400
+MAX_SUBJECT = 100
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -70,6 +78,8 @@ class Caller:
     def may(self, mutation: str) -> None:
         if self.role not in MUTATION_ROLES.get(mutation, frozenset()):
             raise Forbidden(f"role {self.role} may not call {mutation}")
+        if self.role in UNIT_BOUND_ROLES and not self.scoped:
+            raise Forbidden(f"a {self.role} token must name the units it acts for (--unit)")
 
     def may_read_events(self) -> None:
         if self.role not in RAW_EVENT_READERS:
@@ -88,14 +98,17 @@ def secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-_TTL = re.compile(r"^(\d+)([smhd])$")
+_TTL = re.compile(r"([0-9]{1,9})([smhd])")
 
 
 def parse_ttl(ttl: str) -> int:
-    m = _TTL.match(ttl.strip())
+    m = _TTL.fullmatch(ttl.strip())
     if not m:
         raise BadInput(f"ttl looks like 30m, 8h or 7d, got {ttl!r}")
-    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    if not 1 <= seconds <= MAX_TTL_SECONDS:
+        raise BadInput(f"ttl must lie between 1s and {MAX_TTL_SECONDS // 86400}d, got {ttl!r}")
+    return seconds
 
 
 def issue_token(
@@ -103,12 +116,15 @@ def issue_token(
 ) -> str:
     if role not in ROLES:
         raise BadInput(f"role must be one of {', '.join(ROLES)}")
-    if not subject or len(subject) > 100:
-        raise BadInput("subject must be 1-100 characters")
+    if not _valid_subject(subject):
+        raise BadInput(
+            f"subject must be 1-{MAX_SUBJECT} printable characters (it is recorded as the actor)"
+        )
+    units = [business_id(u, "unit") for u in units or []]
     now = int(time.time())
     claims = {"sub": subject, "role": role, "iat": now, "exp": now + parse_ttl(ttl)}
     if units:
-        claims["units"] = list(units)
+        claims["units"] = list(dict.fromkeys(units))
     return jwt.encode(claims, secret(settings), algorithm=ALGORITHM)
 
 
@@ -136,10 +152,20 @@ def authenticate(
     if (
         role not in ROLES
         or not isinstance(units, list)
-        or not all(isinstance(u, str) for u in units)
+        or not all(isinstance(u, str) and ID_PATTERN.fullmatch(u) for u in units)
     ):
         raise Unauthenticated("the token's role or units are not valid")
     subject = claims["sub"]
-    if not isinstance(subject, str) or not subject:
-        raise Unauthenticated("the token has no subject")
+    if not _valid_subject(subject):
+        raise Unauthenticated("the token's subject is not valid")
     return Caller(subject=subject, role=role, units=tuple(units))
+
+
+def _valid_subject(subject: object) -> bool:
+    return (
+        isinstance(subject, str)
+        and 1 <= len(subject) <= MAX_SUBJECT
+        and subject == subject.strip()
+        and subject.isprintable()
+        and clean_string(subject)
+    )

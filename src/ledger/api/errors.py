@@ -7,6 +7,7 @@ the server's log line carries too.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -58,3 +59,80 @@ class CodedErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [coded(e) for e in result.errors]
+
+
+def ensure_coded(errors: list[GraphQLError] | None) -> list[GraphQLError] | None:
+    """A last net in the view: errors raised before `CodedErrors` could see them (a parse
+    error from the parser cache, the token limit) get their code too."""
+    if not errors:
+        return errors
+    return [e if (e.extensions or {}).get("code") else coded(e) for e in errors]
+
+
+MAX_SCANNED_TOKENS = 10_000
+# An escape that may decode to NUL (\u0000, \u{0}): only then is the document lexed, since
+# graphql-core's lexer is slow on long strings of escapes.
+_NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})")
+
+
+def unstorable_input(
+    query: str | None, variables: object, operation_name: object = None
+) -> str | None:
+    """Why a request carries strings no store can take (NUL, lone surrogates), or None.
+
+    PostgreSQL refuses NUL in text and neither store encodes a lone surrogate, so such a
+    string would fail deep in a query as an internal error; it is refused up front as
+    BAD_INPUT instead, wherever it sits: variables (keys too), the operation name, or a
+    string literal of the document (a raw NUL or surrogate there is already a syntax error,
+    an escaped NUL is not).
+    """
+    if isinstance(operation_name, str) and _unstorable(operation_name):
+        return "the operation name contains NUL or an unpaired surrogate"
+    if _unstorable_value(variables):
+        return "a variable contains NUL or an unpaired surrogate"
+    if query and _NUL_ESCAPE.search(query) and _document_has_nul(query):
+        return "a string in the document contains NUL"
+    return None
+
+
+def _unstorable(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_value(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _unstorable(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _document_has_nul(query: str) -> bool:
+    from graphql.language import Lexer, Source, TokenKind
+
+    lexer = Lexer(Source(query))
+    try:
+        for _ in range(MAX_SCANNED_TOKENS):
+            token = lexer.advance()
+            if token.kind == TokenKind.EOF:
+                return False
+            if token.kind in (TokenKind.STRING, TokenKind.BLOCK_STRING) and "\x00" in (
+                token.value or ""
+            ):
+                return True
+    except GraphQLError:
+        return False  # a syntax error: the parser reports it with its position
+    return False

@@ -26,6 +26,7 @@ from strawberry.types.unset import UNSET
 
 from ledger import metrics
 from ledger.api.context import Context
+from ledger.api.errors import ensure_coded, unstorable_input
 from ledger.api.graphiql import graphiql_html
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
@@ -49,7 +50,7 @@ class LedgerGraphQL(GraphQL):
             error = e
         min_position = None
         raw = request.headers.get(MIN_POSITION_HEADER)
-        if raw and raw.isdigit():
+        if raw and raw.isascii() and raw.isdigit() and len(raw) <= 18:
             min_position = int(raw)
         return Context(self.ledger, caller, error, min_position)
 
@@ -87,6 +88,13 @@ class LedgerGraphQL(GraphQL):
                     )
                 ],
             )
+        refusal = unstorable_input(
+            request_data.query, request_data.variables, request_data.operation_name
+        )
+        if refusal is not None:
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(refusal, extensions={"code": "BAD_INPUT"})]
+            )
         started = time.perf_counter()
 
         def run() -> ExecutionResult:
@@ -99,7 +107,9 @@ class LedgerGraphQL(GraphQL):
                     context_value=context,
                     root_value=root_value,
                     operation_name=request_data.operation_name,
-                    allowed_operation_types=OperationType.from_http(request_adapter.method),
+                    # subscriptions run over websockets only: never through execute_sync
+                    allowed_operation_types=OperationType.from_http(request_adapter.method)
+                    - {OperationType.SUBSCRIPTION},
                     operation_extensions=request_data.extensions,
                 )
             except CannotGetOperationTypeError as e:
@@ -110,6 +120,7 @@ class LedgerGraphQL(GraphQL):
                 raise HTTPException(400, "No GraphQL query found in the request") from e
 
         result = await anyio.to_thread.run_sync(run)
+        result.errors = ensure_coded(result.errors)
         metrics.observe_operation(
             request_data.query,
             request_data.operation_name,

@@ -1,0 +1,600 @@
+"""The permission matrix, generated from the schema: every mutation x every role x token scope.
+
+For each mutation field of the live schema there must be an entry here that builds a valid
+input in a small fixture world (an organ, an affiliated unit with a branch, a department,
+people with posts, an item, a case, a letter, a cycle). Each input is first offered to every
+caller that must be refused, then to every caller that must succeed, so a refusal can never
+be blamed on the input. Asserted for every case: the code, that the log moved only on
+success, and that the actor of every appended event is the token's subject.
+
+A mutation added to the schema without an entry here (or without a row in
+`ledger.auth.MUTATION_ROLES`) fails the test, as does a query field without a read entry.
+
+The world is built once per module and store (SQLite; PostgreSQL when LEDGER_TEST_POSTGRES is
+set), not per case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from conftest import POSTGRES, TEST_SECRET, GraphQLClient, _postgres_url
+from graphql import GraphQLNonNull, get_named_type
+from starlette.testclient import TestClient
+
+from ledger.api.app import create_app
+from ledger.api.schema import schema
+from ledger.auth import MUTATION_ROLES, RAW_EVENT_READERS, ROLES, UNIT_BOUND_ROLES
+from ledger.service import Ledger
+from ledger.settings import Settings
+
+# ---------------------------------------------------------------------- the policy, from DESIGN.md
+# Stated here independently of `MUTATION_ROLES`, which must agree with it.
+RECORDING = frozenset({"ADMIN", "RECORDER"})
+APPRAISING = frozenset({"ADMIN", "APPRAISER"})
+BRANCH_WORK = frozenset({"ADMIN", "RECORDER", "BRANCH"})
+# Reads of raw events, history and verification: not for VIEWER or BRANCH.
+RAW_READS = frozenset(
+    {"history", "events", "verifyLedger", "treeHead", "inclusionProof", "consistencyProof"}
+)
+
+IN_SCOPE = ["AFF"]  # the affiliated unit, its branch ZB below it
+OUT_OF_SCOPE = ["DEP"]  # a sibling department: nothing the entries touch lies below it
+TOKEN_KINDS = ("unscoped", "in-scope", "out-of-scope")
+
+
+# ---------------------------------------------------------------------- a module-scoped store
+
+
+@contextlib.contextmanager
+def module_store(kind: str, tmp: Path) -> Iterator[str]:
+    """A fresh store of one kind for a whole test module (PostgreSQL: its own schema)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/ledger.sqlite3"
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield _postgres_url(name)
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@contextlib.contextmanager
+def served_ledger(kind: str, tmp: Path) -> Iterator[GraphQLClient]:
+    """The real app over a fresh module-scoped store, as a GraphQL client."""
+    with module_store(kind, tmp) as url:
+        settings = Settings()
+        settings.store = url
+        settings.jwt_secret = TEST_SECRET
+        settings.poll_interval = 0.02
+        ledger = Ledger.open(settings)
+        try:
+            with TestClient(create_app(ledger), raise_server_exceptions=False) as http:
+                yield GraphQLClient(http, settings, ledger)
+        finally:
+            ledger.close()
+
+
+# ---------------------------------------------------------------------- documents from the schema
+
+
+def mutation_fields() -> dict[str, Any]:
+    return dict(schema._schema.mutation_type.fields)
+
+
+def query_fields() -> dict[str, Any]:
+    return dict(schema._schema.query_type.fields)
+
+
+def mutation_document(name: str) -> str:
+    """`mutation($input: XInput!) { name(input: $input) { id position } }`, from the schema."""
+    field_ = mutation_fields()[name]
+    args = ", ".join(f"${a}: {t.type}" for a, t in field_.args.items())
+    passed = ", ".join(f"{a}: ${a}" for a in field_.args)
+    return f"mutation Matrix({args}) {{ {name}({passed}) {{ id position }} }}"
+
+
+# ---------------------------------------------------------------------- the fixture world
+
+
+@dataclass
+class World:
+    """A small organisation, built with the ADMIN token, and a counter for fresh ids."""
+
+    gql: GraphQLClient
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def admin(self, mutation: str, input_: dict[str, Any]) -> dict[str, Any]:
+        return self.gql.data(mutation_document(mutation), {"input": input_})[mutation]
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}-N{next(self.counter)}"
+
+    def build(self) -> World:
+        for uid, name, kind, parent in [
+            ("ORG", "省直某厅", "ORGAN", None),
+            ("AFF", "信息中心", "AFFILIATED_UNIT", "ORG"),
+            ("ZB", "信息中心党支部", "PARTY_BRANCH", "AFF"),
+            ("DEP", "办公室", "DEPARTMENT", "ORG"),
+        ]:
+            self.admin("registerUnit", {"id": uid, "name": name, "kind": kind, "parentId": parent})
+        for pid, name, unit, role in [
+            ("P-PRIN", "周书记", "ORG", "PRINCIPAL"),
+            ("P-LEAD", "王建国", "ORG", "TEAM_MEMBER"),
+            ("P-AFFHEAD", "钱主任", "AFF", "UNIT_HEAD"),
+            ("P-HEAD", "李支书", "ZB", "BRANCH_SECRETARY"),
+            ("P-STAFF", "赵六", "AFF", "STAFF"),
+        ]:
+            self.admin("registerPerson", {"id": pid, "name": name})
+            self.admin(
+                "assumePost", {"personId": pid, "unitId": unit, "role": role, "from": "2020-01-01"}
+            )
+        self.admin("assignResponsibility", self.item_input("IT-1"))
+        self.admin("registerCase", self.case_input("C-1"))
+        self.admin("issueTaskLetter", self.letter_input("L-1"))
+        self.admin("openEvaluationCycle", self.cycle_input("EV-1"))
+        return self
+
+    # inputs that the entries reuse for their setup
+    @staticmethod
+    def item_input(item_id: str) -> dict[str, Any]:
+        return {
+            "id": item_id,
+            "holderId": "P-LEAD",
+            "kind": "IN_CHARGE",
+            "area": "MANAGEMENT",
+            "title": "分管信息中心党风廉政建设",
+            "scopeUnitIds": ["AFF"],
+            "validFrom": "2020-01-01",
+        }
+
+    @staticmethod
+    def case_input(case_id: str) -> dict[str, Any]:
+        return {
+            "id": case_id,
+            "unitId": "AFF",
+            "subjectId": "P-STAFF",
+            "category": "INTEGRITY",
+            "discovery": "PASSIVE",
+            "factsOn": "2024-03-01",
+            "registeredOn": "2024-04-01",
+            "summary": "违规收受礼品",
+        }
+
+    @staticmethod
+    def letter_input(letter_id: str) -> dict[str, Any]:
+        return {
+            "id": letter_id,
+            "number": f"函-{letter_id}",
+            "title": "2024年党风廉政建设主要工作任务函告书",
+            "issuerId": "AFF",
+            "recipientId": "ZB",
+            "issuedOn": "2024-02-01",
+            "tasks": [
+                {
+                    "id": "T1",
+                    "title": "开展廉政教育",
+                    "area": "EDUCATION",
+                    "deadline": "2024-12-31",
+                },
+                {
+                    "id": "T2",
+                    "title": "落实监督检查",
+                    "area": "SUPERVISION",
+                    "deadline": "2024-12-31",
+                },
+            ],
+        }
+
+    @staticmethod
+    def cycle_input(cycle_id: str) -> dict[str, Any]:
+        return {
+            "id": cycle_id,
+            "year": 2024,
+            "title": "2024年度党风廉政建设责任制考核",
+            "periodFrom": "2024-01-01",
+            "periodTo": "2024-12-31",
+            "unitIds": ["AFF"],
+            "criteria": [{"code": "EDU", "title": "宣传教育", "maxPoints": 30}],
+        }
+
+
+# ---------------------------------------------------------------------- one entry per mutation
+
+
+@dataclass(frozen=True)
+class Entry:
+    roles: frozenset[str]
+    prepare: Callable[[World], dict[str, Any]]  # a valid input; may set things up as ADMIN
+    unit_free: bool = False  # acts on no unit: a unit-scoped token is no narrower than any other
+
+
+def _new_person(w: World, post: str | None = None) -> str:
+    pid = w.fresh("P")
+    w.admin("registerPerson", {"id": pid, "name": "孙七"})
+    if post:
+        w.admin(
+            "assumePost", {"personId": pid, "unitId": "AFF", "role": post, "from": "2024-01-01"}
+        )
+    return pid
+
+
+def _new_item(w: World) -> str:
+    item = w.fresh("IT")
+    w.admin("assignResponsibility", w.item_input(item))
+    return item
+
+
+def _new_case(w: World) -> str:
+    case = w.fresh("C")
+    w.admin("registerCase", w.case_input(case))
+    return case
+
+
+def _new_letter(w: World) -> str:
+    letter = w.fresh("L")
+    w.admin("issueTaskLetter", w.letter_input(letter))
+    return letter
+
+
+def _new_cycle(w: World) -> str:
+    cycle = w.fresh("EV")
+    w.admin("openEvaluationCycle", w.cycle_input(cycle))
+    return cycle
+
+
+ENTRIES: dict[str, Entry] = {
+    "registerUnit": Entry(
+        RECORDING,
+        lambda w: {"id": w.fresh("U"), "name": "纪检室", "kind": "DEPARTMENT", "parentId": "AFF"},
+    ),
+    "registerPerson": Entry(
+        RECORDING, lambda w: {"id": w.fresh("P"), "name": "欧阳娜娜"}, unit_free=True
+    ),
+    "assumePost": Entry(
+        RECORDING,
+        lambda w: {
+            "personId": _new_person(w),
+            "unitId": "AFF",
+            "role": "STAFF",
+            "from": "2024-01-01",
+        },
+    ),
+    "leavePost": Entry(
+        RECORDING,
+        lambda w: {
+            "personId": _new_person(w, "STAFF"),
+            "unitId": "AFF",
+            "role": "STAFF",
+            "to": "2024-06-30",
+        },
+    ),
+    "correctPost": Entry(
+        RECORDING,
+        lambda w: {
+            "personId": _new_person(w, "STAFF"),
+            "unitId": "AFF",
+            "role": "STAFF",
+            "originalFrom": "2024-01-01",
+            "from": "2024-02-01",
+            "reason": "任职文件日期更正",
+        },
+    ),
+    "assignResponsibility": Entry(RECORDING, lambda w: w.item_input(w.fresh("IT"))),
+    "transferResponsibility": Entry(
+        RECORDING,
+        lambda w: {"itemId": _new_item(w), "toHolderId": "P-PRIN", "effective": "2024-07-01"},
+    ),
+    "endResponsibility": Entry(
+        RECORDING, lambda w: {"itemId": _new_item(w), "validTo": "2024-12-31"}
+    ),
+    "correctResponsibility": Entry(
+        RECORDING,
+        lambda w: {
+            "itemId": _new_item(w),
+            "periods": [{"holderId": "P-LEAD", "from": "2021-01-01"}],
+            "reason": "分工文件更正",
+        },
+    ),
+    "issueTaskLetter": Entry(RECORDING, lambda w: w.letter_input(w.fresh("L"))),
+    "withdrawTaskLetter": Entry(
+        RECORDING,
+        lambda w: {"letterId": _new_letter(w), "on": "2024-03-01", "reason": "重复发文"},
+    ),
+    "acknowledgeTaskLetter": Entry(
+        BRANCH_WORK,
+        lambda w: {"letterId": _new_letter(w), "personId": "P-HEAD", "on": "2024-02-10"},
+    ),
+    "reportTaskProgress": Entry(
+        BRANCH_WORK,
+        lambda w: {
+            "letterId": "L-1",
+            "taskId": "T1",
+            "percent": min(next(w.counter), 99),
+            "note": "已召开专题会",
+            "on": "2024-05-01",
+        },
+    ),
+    "correctTaskProgress": Entry(
+        BRANCH_WORK,
+        lambda w: {
+            "letterId": "L-1",
+            "taskId": "T2",
+            "percent": next(w.counter) % 90 + 1,
+            "reason": "进度填报有误",
+        },
+    ),
+    "completeTask": Entry(
+        BRANCH_WORK,
+        lambda w: {
+            "letterId": _new_letter(w),
+            "taskId": "T1",
+            "on": "2024-06-01",
+            "evidence": "会议纪要",
+        },
+    ),
+    "openEvaluationCycle": Entry(APPRAISING, lambda w: w.cycle_input(w.fresh("EV"))),
+    "recordScore": Entry(
+        APPRAISING,
+        lambda w: {
+            "cycleId": "EV-1",
+            "unitId": "AFF",
+            "criterion": "EDU",
+            "points": float(next(w.counter) % 30),
+        },
+    ),
+    "deductScore": Entry(
+        APPRAISING,
+        lambda w: {"cycleId": "EV-1", "unitId": "AFF", "points": 1.5, "reason": "台账不全"},
+    ),
+    "addBonus": Entry(
+        APPRAISING,
+        lambda w: {"cycleId": "EV-1", "unitId": "AFF", "points": 1.0, "reason": "经验做法被推广"},
+    ),
+    "applyVeto": Entry(
+        APPRAISING,
+        lambda w: {
+            "cycleId": "EV-1",
+            "unitId": "AFF",
+            "reason": "班子成员违纪",
+            "caseId": "C-1",
+        },
+    ),
+    "finalizeEvaluationCycle": Entry(APPRAISING, lambda w: {"cycleId": _new_cycle(w)}),
+    "registerCase": Entry(RECORDING, lambda w: w.case_input(w.fresh("C"))),
+    "concludeCase": Entry(
+        RECORDING,
+        lambda w: {
+            "caseId": _new_case(w),
+            "form": "SECOND",
+            "decision": "党内警告",
+            "on": "2024-06-01",
+        },
+    ),
+    "correctCase": Entry(
+        RECORDING,
+        lambda w: {
+            "caseId": _new_case(w),
+            "unitId": "AFF",
+            "factsOn": "2024-02-01",
+            "reason": "违纪事实发生时间更正",
+        },
+    ),
+    "determineAccountability": Entry(
+        RECORDING,
+        lambda w: {
+            "caseId": "C-1",
+            "personId": "P-LEAD",
+            "measure": "WRITTEN_REVIEW",
+            "reason": "分管领导管理失职",
+            "on": "2024-06-01",
+        },
+    ),
+}
+
+
+def expected_code(entry: Entry, role: str, kind: str) -> str | None:
+    """None: the call must succeed; else the code it must be refused with."""
+    if role not in entry.roles:
+        return "FORBIDDEN"
+    if kind == "unscoped":
+        return "FORBIDDEN" if role in UNIT_BOUND_ROLES else None
+    if kind == "out-of-scope" and not entry.unit_free:
+        return "FORBIDDEN"
+    return None
+
+
+def token_for(gql: GraphQLClient, role: str, kind: str) -> tuple[str, str]:
+    subject = f"{role.lower()}-{kind}"
+    units = {"unscoped": None, "in-scope": IN_SCOPE, "out-of-scope": OUT_OF_SCOPE}[kind]
+    return gql.token(role, subject, units), subject
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request, tmp_path_factory) -> Iterator[World]:
+    with served_ledger(request.param, tmp_path_factory.mktemp(request.param)) as gql:
+        yield World(gql).build()
+
+
+# ---------------------------------------------------------------------- the table itself
+
+
+def test_every_mutation_in_the_schema_has_a_matrix_entry_and_a_permission_row():
+    in_schema = set(mutation_fields())
+    assert in_schema == set(ENTRIES), (
+        f"without a matrix entry: {sorted(in_schema - set(ENTRIES))}; "
+        f"entries for no mutation: {sorted(set(ENTRIES) - in_schema)}"
+    )
+    assert in_schema == set(MUTATION_ROLES), (
+        f"not in MUTATION_ROLES: {sorted(in_schema - set(MUTATION_ROLES))}; "
+        f"rows for no mutation: {sorted(set(MUTATION_ROLES) - in_schema)}"
+    )
+    for name, entry in ENTRIES.items():
+        assert MUTATION_ROLES[name] == entry.roles, name
+
+
+def test_the_permission_table_keeps_the_design_rules():
+    writers = set().union(*MUTATION_ROLES.values())
+    assert writers <= set(ROLES)
+    assert "INSPECTOR" not in writers and "VIEWER" not in writers  # they write nothing
+    branch = {m for m, roles in MUTATION_ROLES.items() if "BRANCH" in roles}
+    assert branch == {
+        "acknowledgeTaskLetter",
+        "reportTaskProgress",
+        "completeTask",
+        "correctTaskProgress",
+    }
+    assert {"BRANCH", "VIEWER"}.isdisjoint(RAW_EVENT_READERS)
+    assert "INSPECTOR" in RAW_EVENT_READERS
+
+
+def test_every_mutation_takes_one_input_object():
+    for name, f in mutation_fields().items():
+        assert list(f.args) == ["input"], name
+        assert isinstance(f.args["input"].type, GraphQLNonNull), name
+
+
+# ---------------------------------------------------------------------- reads
+
+
+READ_ARGUMENTS: dict[str, str] = {
+    "verifyLedger": "",
+    "treeHead": "",
+    "inclusionProof": "(position: 1)",
+    "consistencyProof": "(firstSize: 1)",
+    "unit": '(id: "AFF")',
+    "units": "",
+    "person": '(id: "P-LEAD")',
+    "responsibilityList": '(personId: "P-LEAD")',
+    "taskLetter": '(id: "L-1")',
+    "taskLetters": "",
+    "responsibilityTransmission": '(rootUnitId: "ORG")',
+    "evaluationCycle": '(id: "EV-1")',
+    "evaluationResult": '(cycleId: "EV-1", unitId: "AFF")',
+    "case": '(id: "C-1")',
+    "cases": "",
+    "accountabilityChain": '(caseId: "C-1")',
+    "caseStatistics": '(rootUnitId: "ORG")',
+    "history": '(entityId: "AFF")',
+    "events": "",
+}
+
+
+def read_document(name: str) -> str:
+    f = query_fields()[name]
+    selection = "" if not hasattr(get_named_type(f.type), "fields") else " { __typename }"
+    return f"query Reads {{ {name}{READ_ARGUMENTS[name]}{selection} }}"
+
+
+def test_every_query_in_the_schema_has_a_read_entry():
+    in_schema = set(query_fields())
+    assert in_schema == set(READ_ARGUMENTS), (
+        f"without a read entry: {sorted(in_schema - set(READ_ARGUMENTS))}; "
+        f"entries for no query: {sorted(set(READ_ARGUMENTS) - in_schema)}"
+    )
+
+
+@pytest.mark.parametrize("query", sorted(query_fields()))
+def test_read_matrix(world: World, query: str):
+    """Every role reads the dashboards; raw events, history and proofs only RAW_EVENT_READERS.
+
+    Runs before the mutation matrix, on the world as built."""
+    assert query in READ_ARGUMENTS, f"{query} has no read entry: add one to READ_ARGUMENTS"
+    gql, problems = world.gql, []
+    head = gql.head()
+    for role in ROLES:
+        body = gql.post(read_document(query), token=gql.token(role, f"{role.lower()}-reader"))
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        must_refuse = query in RAW_READS and role not in RAW_EVENT_READERS
+        if must_refuse and codes != ["FORBIDDEN"]:
+            problems.append(f"{role}: expected FORBIDDEN, got {codes or body.get('data')}")
+        if not must_refuse and codes:
+            problems.append(f"{role}: expected data, got {body['errors']}")
+    assert gql.head() == head, "a read appended events"
+    assert not problems, f"{query}:\n  " + "\n  ".join(problems)
+
+
+# ---------------------------------------------------------------------- the matrix
+
+
+@pytest.mark.parametrize("mutation", sorted(mutation_fields()))
+def test_permission_matrix(world: World, mutation: str):
+    gql = world.gql
+    entry = ENTRIES.get(mutation)
+    assert entry is not None, f"{mutation} has no matrix entry: add one to ENTRIES"
+    document = mutation_document(mutation)
+    cases = [
+        (role, kind, expected_code(entry, role, kind)) for role in ROLES for kind in TOKEN_KINDS
+    ]
+    assert any(code is None for *_, code in cases), f"nobody may call {mutation}"
+    refusals = [c for c in cases if c[2] is not None]
+    successes = [c for c in cases if c[2] is None]
+    problems: list[str] = []
+
+    input_ = entry.prepare(world)
+    for role, kind, code in refusals:
+        token, _ = token_for(gql, role, kind)
+        head = gql.head()
+        body = gql.post(document, {"input": input_}, token=token)
+        got = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        if got != [code] or body.get("data") is not None:
+            problems.append(f"{role}/{kind}: expected {code}, got {got or body.get('data')}")
+        if gql.head() != head:
+            problems.append(f"{role}/{kind}: refused, yet the log moved {head} -> {gql.head()}")
+
+    for n, (role, kind, _) in enumerate(successes):
+        if n:
+            input_ = entry.prepare(world)  # the previous success used the input up
+        token, subject = token_for(gql, role, kind)
+        head = gql.head()
+        body = gql.post(document, {"input": input_}, token=token)
+        if body.get("errors"):
+            problems.append(f"{role}/{kind}: expected success, got {body['errors']}")
+            if gql.head() != head:
+                problems.append(f"{role}/{kind}: refused, yet the log moved")
+            continue
+        position = body["data"][mutation]["position"]
+        if not head < position <= gql.head():
+            problems.append(f"{role}/{kind}: succeeded at {position}, log {head} -> {gql.head()}")
+        events = gql.data(
+            "query($after: Int!) { events(after: $after, first: 500) { events { position actor } } }",
+            {"after": head},
+        )["events"]["events"]
+        actors = {e["actor"] for e in events}
+        if not events or actors != {subject}:
+            problems.append(f"{role}/{kind}: events {head}.. recorded by {actors}, not {subject}")
+
+    assert not problems, f"{mutation}:\n  " + "\n  ".join(problems)
+
+
+def test_two_items_of_one_kind_starting_the_same_day_do_not_break_the_chain(world: World):
+    """Found by the read matrix run after the mutation matrix: the chain sorted (from, to)
+    spans and compared a date with None."""
+    a, b = world.fresh("IT"), world.fresh("IT")
+    case = world.fresh("C")
+    world.admin("assignResponsibility", {**world.item_input(a), "validFrom": "2019-05-05"})
+    world.admin(
+        "assignResponsibility",
+        {**world.item_input(b), "validFrom": "2019-05-05", "validTo": "2030-12-31"},
+    )
+    world.admin("registerCase", world.case_input(case))
+    body = world.gql.post(
+        "query($c: ID!) { accountabilityChain(caseId: $c) { links { kind } } }", {"c": case}
+    )
+    assert not body.get("errors"), body["errors"]
