@@ -2,9 +2,9 @@
 
 Each size reuses the responsibility-list history of `queries.py` (units, people, posts,
 items with rotations and late corrections over ten years of record time), then registers
-cases through the command path with record times of their own: half with facts about five
-years back, half about fourteen months back, all known a year ago. The chain is asked four
-ways — facts recent / five years back × knownAt now / a year back — through GraphQL in
+cases through the command path: half with facts about five years back, half about fourteen
+months back; then concludes each and determines a measure (later events). The chain is asked
+four ways — facts recent / five years back × knownAt now / before the conclusions — through GraphQL in
 process and as bare SQL (`projections.chain.resolve_chain`), beside `responsibilityList`
 asked through GraphQL in the same run (the baseline every other query is compared with).
 
@@ -32,7 +32,6 @@ from _common import (
     ratio,
 )
 
-from ledger import integrity
 from ledger.domain.base import Stamp
 
 CHAIN = """query($id: ID!, $k: DateTime) { accountabilityChain(caseId: $id, knownAt: $k) {
@@ -42,7 +41,7 @@ LIST = """query($p: ID!, $k: DateTime) { responsibilityList(personId: $p, knownA
 CASES_PER_KIND = 100
 
 
-def register_cases(run: queries.SizeRun, seed: int) -> dict[str, list[str]]:
+def register_cases(run: queries.SizeRun, seed: int) -> tuple[dict[str, list[str]], datetime]:
     """Cases in departments, against people of the history, committed at chosen record times."""
     rng = random.Random(seed)
     app = run.ledger.app
@@ -51,32 +50,55 @@ def register_cases(run: queries.SizeRun, seed: int) -> dict[str, list[str]]:
     today = date.today()
     kinds = {"facts recent": timedelta(days=425), "facts 5 years back": timedelta(days=5 * 365)}
     made: dict[str, list[str]] = {k: [] for k in kinds}
-    real_clock = integrity.clock
-    try:
-        for kind, back in kinds.items():
-            for n in range(CASES_PER_KIND):
-                facts = today - back - timedelta(days=rng.randrange(60))
-                registered = facts + timedelta(days=30)
-                at = datetime.combine(registered, datetime.min.time(), UTC) + timedelta(hours=9)
-                integrity.clock = lambda at=at: at
-                case_id = f"K-{kind[:6].replace(' ', '')}-{n:03d}"
-                app.register_case(
-                    Stamp("bench-recorder"),
-                    id=case_id,
-                    unit_id=rng.choice(units),
-                    subject_id=rng.choice(run.persons),
-                    category="EIGHT_PROVISIONS",
-                    discovery="PASSIVE",
-                    facts_on=facts.isoformat(),
-                    facts_until=None,
-                    registered_on=registered.isoformat(),
-                    summary="违规收受礼品",
-                )
-                made[kind].append(case_id)
-    finally:
-        integrity.clock = real_clock
+    for kind, back in kinds.items():
+        for n in range(CASES_PER_KIND):
+            facts = today - back - timedelta(days=rng.randrange(60))
+            registered = facts + timedelta(days=30)
+            case_id = f"K-{'R' if kind == 'facts recent' else 'O'}-{n:03d}"
+            app.register_case(
+                Stamp("bench-recorder"),
+                id=case_id,
+                unit_id=rng.choice(units),
+                subject_id=rng.choice(run.persons),
+                category="EIGHT_PROVISIONS",
+                discovery="PASSIVE",
+                facts_on=facts.isoformat(),
+                facts_until=None,
+                registered_on=registered.isoformat(),
+                summary="违规收受礼品",
+            )
+            made[kind].append(case_id)
+    # The past instant the chains are also asked at; then the ledger moves on: every case is
+    # concluded and has a measure determined for someone in its chain, recorded after it.
+    time.sleep(0.01)
     run.ledger.runner.catch_up()
-    return made
+    past = datetime.now(UTC)
+    time.sleep(0.01)
+    from projections.chain import resolve_chain
+
+    for ids in made.values():
+        for case_id in ids:
+            app.conclude_case(
+                Stamp("bench-recorder"),
+                case_id=case_id,
+                form="SECOND",
+                decision="党内警告",
+                on=date.today().isoformat(),
+            )
+            run.ledger.runner.catch_up()  # no projector runs beside this benchmark
+            with run.ledger.reads.read() as tx:
+                chain = resolve_chain(tx, case_id, None)
+            if chain and chain.links:
+                app.determine_accountability(
+                    Stamp("bench-recorder"),
+                    case_id=case_id,
+                    person_id=chain.links[0].person_id,
+                    measure="ADMONISHMENT",
+                    reason="一案双查",
+                    on=date.today().isoformat(),
+                )
+    run.ledger.runner.catch_up()
+    return made, past
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -99,14 +121,13 @@ def main(argv: list[str] | None = None) -> None:
     from projections.event_index import position_known_at
 
     caller = Caller("bench", "VIEWER")
-    year_back = datetime.now(UTC) - timedelta(days=365)
     rows, figures = [], {}
     with ExitStack() as stack:
         for n in parse_sizes(args.sizes):
             run = queries.build(stack, args.store, n, args.seed, args.postgres_url)
-            made = register_cases(run, args.seed)
+            made, past_instant = register_cases(run, args.seed)
             with run.ledger.reads.read() as tx:
-                past = position_known_at(tx, year_back)
+                past = position_known_at(tx, past_instant)
             rng = random.Random(args.seed)
 
             def gql(query: str, variables: dict, run=run) -> None:
@@ -124,7 +145,10 @@ def main(argv: list[str] | None = None) -> None:
 
             paths = []
             for kind, ids in made.items():
-                for label, known in (("knownAt now", None), ("knownAt 1 year back", year_back)):
+                for label, known in (
+                    ("knownAt now", None),
+                    ("knownAt before conclusions", past_instant),
+                ):
                     k = known.isoformat() if known else None
                     position = past if known else None
                     paths.append(
