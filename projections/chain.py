@@ -25,7 +25,7 @@ from projections.responsibility import HoldingRow
 
 HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
 ORGAN_ROLES = {"PRINCIPAL": "PRINCIPAL", "DISCIPLINE_SECRETARY": "SUPERVISORY"}
-ITEM_FOR_LINK = {"DIRECT": "DIRECT", "PRINCIPAL": "PRINCIPAL", "SUPERVISORY": "SUPERVISORY"}
+CHAIN_ROLES = (*HEAD_ROLES, *ORGAN_ROLES)  # only these posts can put someone in a chain
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
         _post(r)
         for r in tx.all(
             "SELECT person_id, unit_id, role, valid_from, valid_to FROM rm_posts "
-            f"WHERE unit_id IN (?, ?) AND {_overlap()} ORDER BY valid_from, person_id",
-            (case.unit_id, root_id, *window),
+            f"WHERE unit_id IN (?, ?) AND role IN ({', '.join('?' * len(CHAIN_ROLES))}) "
+            f"AND {_overlap()} ORDER BY valid_from, person_id",
+            (case.unit_id, root_id, *CHAIN_ROLES, *window),
         )
     ]
     holdings = [
