@@ -229,11 +229,6 @@ def test_batches_are_refused_whatever_their_size(world, record_property):
     assert world.gql.head() == head
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="strawberry's parse_http_body calls .get on any JSON value: a body that is a "
-    "string, number or null is an HTTP 500 until LedgerGraphQL refuses non-objects (400)",
-)
 def test_non_object_bodies_are_refused_not_crashed_on(world):
     for body in (b'"a string"', b"123", b"null", b"true", b"{", b"", b"\xff\xfe"):
         r = post_raw(world, body)
@@ -326,11 +321,6 @@ def test_an_internal_error_carries_an_id_that_the_log_line_carries(world, monkey
     assert logged[0]["exc_info"][0] is RuntimeError  # the log keeps what the client does not
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="strawberry's query_depth_limiter looks a spread's fragment up without checking "
-    "that it exists: KeyError, INTERNAL, instead of BAD_INPUT (Unknown fragment)",
-)
 def test_a_spread_of_an_unknown_fragment_is_bad_input(world):
     r = post_raw(world, {"query": "{ units { ...Nope } }"})
     assert codes(r) == ["BAD_INPUT"], r.text

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -325,11 +325,22 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
+_DepthRule = query_depth_limiter.create_validator(MAX_DEPTH, None, None)
+
+
+class DepthRule(_DepthRule):  # type: ignore[misc, valid-type]
+    """strawberry's depth rule looks every spread's fragment up unchecked; an unknown one is
+    left to graphql-core's KnownFragmentNames rule (BAD_INPUT) instead of crashing here."""
+
+    def __init__(self, validation_context) -> None:
+        try:
+            super().__init__(validation_context)
+        except KeyError:
+            ValidationRule.__init__(self, validation_context)
+
+
 # Built once: limiter rules made per request would never hit the validation cache.
-LIMIT_RULES = [
-    query_depth_limiter.create_validator(MAX_DEPTH, None, None),
-    max_aliases.create_validator(MAX_ALIASES),
-]
+LIMIT_RULES = [DepthRule, max_aliases.create_validator(MAX_ALIASES)]
 
 
 class QueryLimits(AddValidationRules):

@@ -54,6 +54,17 @@ class LedgerGraphQL(GraphQL):
             min_position = int(raw)
         return Context(self.ledger, caller, error, min_position)
 
+    def parse_json(self, data: str | bytes) -> object:
+        """Only a JSON object (or a batch list, refused later) is a request; anything else,
+        undecodable bytes included, is a 400 rather than a crash further down."""
+        try:
+            body = json.loads(data)
+        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError alike
+            raise HTTPException(400, "Unable to parse request body as JSON") from e
+        if not isinstance(body, (dict, list)):
+            raise HTTPException(400, "A GraphQL request body is a JSON object")
+        return body
+
     def encode_json(self, data: object) -> str:
         """Chinese names travel as themselves, not as \\u escapes."""
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -17,6 +17,7 @@ from ledger.domain.values import POST_ROLES, business_id, day, ordered, text
 DEFAULT_GRADE_BANDS = {"EXCELLENT": 90.0, "GOOD": 80.0, "PASS": 60.0}
 DEFAULT_VETO_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY", "UNIT_HEAD")
 MAX_POINTS = 1000.0
+MAX_CRITERIA = 100
 
 
 def cycle_uuid(cycle_id: str):
@@ -128,6 +129,8 @@ class EvaluationCycle(Aggregate):
             raise BadInput("an evaluation cycle covers at least one unit")
         if not criteria:
             raise BadInput("an evaluation cycle needs at least one criterion")
+        if len(criteria) > MAX_CRITERIA:
+            raise BadInput(f"an evaluation cycle has at most {MAX_CRITERIA} criteria")
         clean, seen = [], set()
         for c in criteria:
             code = business_id(c["code"], "criterion code")
@@ -147,9 +150,9 @@ class EvaluationCycle(Aggregate):
                 raise BadInput(f"veto role {role!r} is not a post role")
         bands = dict(DEFAULT_GRADE_BANDS if grade_bands is None else grade_bands)
         if set(bands) != set(DEFAULT_GRADE_BANDS) or not (
-            bands["EXCELLENT"] >= bands["GOOD"] >= bands["PASS"] >= 0
+            MAX_POINTS >= bands["EXCELLENT"] >= bands["GOOD"] >= bands["PASS"] >= 0
         ):
-            raise BadInput("grade bands need EXCELLENT >= GOOD >= PASS >= 0")
+            raise BadInput(f"grade bands need {MAX_POINTS:g} >= EXCELLENT >= GOOD >= PASS >= 0")
         return create(
             cls,
             cls.Opened,

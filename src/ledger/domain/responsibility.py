@@ -29,6 +29,7 @@ from ledger.domain.values import (
 
 Period = dict[str, Any]  # {"holder_id", "valid_from", "valid_to"}
 MAX_SCOPE = 200
+MAX_PERIODS = 200
 
 
 def item_uuid(item_id: str):
@@ -198,6 +199,8 @@ class ResponsibilityItem(Aggregate):
         reason = text(reason, "reason", max_length=2000, allow_newlines=True)
         if not periods:
             raise BadInput("a correction must state at least one holder period")
+        if len(periods) > MAX_PERIODS:
+            raise BadInput(f"a correction states at most {MAX_PERIODS} holder periods")
         restated: list[Period] = []
         for n, p in enumerate(periods, 1):
             start = day(p["valid_from"], f"period {n} from")
