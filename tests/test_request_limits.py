@@ -271,6 +271,46 @@ def test_strings_no_store_can_take_are_refused_up_front(world):
     assert gql.data('{ unit(id: """AFF\\u0000""") { id } }') == {"unit": None}
 
 
+def test_long_lists_are_refused_before_any_command_runs(world, record_property):
+    """30,000 copies of one unit id in a 200 kB request: each copy used to load the unit's
+    aggregate before the command's own cap applied (20 s of a worker)."""
+    gql, head = world.gql, world.gql.head()
+    item = {**world.item_input(world.fresh("IT")), "scopeUnitIds": ["AFF"] * 30_000}
+    document = (
+        "mutation($input: AssignResponsibilityInput!) { assignResponsibility(input: $input) "
+        "{ id } }"
+    )
+    r = timed(
+        "assignResponsibility with 30,000 scope ids",
+        record_property,
+        lambda: post_raw(world, {"query": document, "variables": {"input": item}}),
+    )
+    assert codes(r) == ["BAD_INPUT"] and "1000 items" in r.text
+    cycle = {**world.cycle_input(world.fresh("EV")), "unitIds": ["AFF"] * 1001}
+    assert (
+        gql.error_code(
+            "mutation($input: OpenEvaluationCycleInput!) { openEvaluationCycle(input: $input) "
+            "{ id } }",
+            {"input": cycle},
+        )
+        == "BAD_INPUT"
+    )
+    r = timed(
+        "assignResponsibility with 1,000 scope ids (the domain's cap: 200)",
+        record_property,
+        lambda: post_raw(
+            world,
+            {
+                "query": document,
+                "variables": {"input": {**item, "scopeUnitIds": [f"U{i}" for i in range(1000)]}},
+            },
+        ),
+        runs=3,
+    )
+    assert codes(r) in (["BAD_INPUT"], ["NOT_FOUND"])
+    assert gql.head() == head
+
+
 def test_a_junk_min_position_header_is_ignored(world):
     for value in ("²".encode("latin-1"), "9" * 40, "-1", "abc"):
         body = world.gql.post("{ units { id } }", headers={"X-Ledger-Min-Position": value})

@@ -22,6 +22,7 @@ from projections.event_index import position_known_at
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MIN_INSTANT = datetime(1949, 10, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(2100, 12, 31, tzinfo=UTC)
 CLOCK_SKEW = timedelta(seconds=5)  # tolerated between a client's "now" and ours
 
 
@@ -64,11 +65,10 @@ class Context:
         """Record time -> the last position recorded by then (None: as recorded now)."""
         if known_at is None:
             return None
-        if known_at.tzinfo is None:
-            known_at = known_at.replace(tzinfo=UTC)
-        if not MIN_INSTANT <= known_at <= datetime.now(UTC) + CLOCK_SKEW:
+        known_at = instant(known_at, "knownAt")
+        if known_at > datetime.now(UTC) + CLOCK_SKEW:
             raise BadInput(
-                f"knownAt must lie between {MIN_INSTANT:%Y-%m-%d} and now, got {known_at.isoformat()}"
+                f"knownAt must not lie in the future, got {known_at.isoformat()}"
                 " (the ledger cannot answer for what it will know later)"
             )
         if known_at not in self._positions:
@@ -141,6 +141,31 @@ class Context:
         result = run(Stamp(actor=caller.subject, idempotency_key=idempotency_key))
         self.ledger.wait_for(result.position)
         return result
+
+
+def instant(value: datetime, what: str) -> datetime:
+    """An instant in UTC within the ledger's lifetime; BAD_INPUT otherwise (offsets that push a
+    far date past year 9999 included)."""
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise BadInput(f"{what} is not a usable instant") from None
+    if not MIN_INSTANT <= value <= MAX_INSTANT:
+        raise BadInput(f"{what} must lie between {MIN_INSTANT:%Y-%m-%d} and {MAX_INSTANT:%Y-%m-%d}")
+    return value
+
+
+def text_filter(value: str | None, what: str) -> str | None:
+    """Filter strings must be storable text (no lone surrogates) of sane length."""
+    if value is None:
+        return None
+    if len(value) > 200:
+        raise BadInput(f"{what} is longer than 200 characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{what} is not valid text") from None
+    return value
 
 
 def as_of_text(as_of: date | None) -> str:

@@ -26,6 +26,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         original = original.original_error
     if isinstance(original, LedgerError):
         message, code, extra = original.message, original.code, {}
+    elif isinstance(original, UnicodeError):
+        # Text that no database can store (a lone surrogate in an id or a filter).
+        message, code, extra = "the request holds text that is not valid Unicode", "BAD_INPUT", {}
     elif (
         original is None
         or isinstance(original, (GraphQLError, ValueError, TypeError))
@@ -75,21 +78,28 @@ MAX_SCANNED_TOKENS = 10_000
 _NUL_ESCAPE = re.compile(r"\\u(?:0000|\{0+\})")
 
 
-def unstorable_input(
+MAX_LIST_ITEMS = 1000  # the longest list any input needs (unit scopes, cycles) is far shorter
+
+
+def refused_input(
     query: str | None, variables: object, operation_name: object = None
 ) -> str | None:
-    """Why a request carries strings no store can take (NUL, lone surrogates), or None.
+    """Why a request must be refused before it runs (BAD_INPUT), or None.
 
-    PostgreSQL refuses NUL in text and neither store encodes a lone surrogate, so such a
-    string would fail deep in a query as an internal error; it is refused up front as
-    BAD_INPUT instead, wherever it sits: variables (keys too), the operation name, or a
-    string literal of the document (a raw NUL or surrogate there is already a syntax error,
-    an escaped NUL is not).
+    - Strings no store can take: PostgreSQL refuses NUL in text and neither store encodes
+      an unpaired surrogate, so such a string would fail deep in a query as an internal
+      error. Refused wherever it sits: variables (keys too), the operation name, or a string
+      literal of the document (a raw NUL or surrogate there is already a syntax error, an
+      escaped NUL is not).
+    - Lists in the variables longer than MAX_LIST_ITEMS: commands load an aggregate per
+      listed id before their own caps apply, so a 200 kB list of 30,000 ids held a worker
+      for 20 s. (A document's literal lists are bounded by its token limit.)
     """
     if isinstance(operation_name, str) and _unstorable(operation_name):
         return "the operation name contains NUL or an unpaired surrogate"
-    if _unstorable_value(variables):
-        return "a variable contains NUL or an unpaired surrogate"
+    problem = _variables_problem(variables)
+    if problem:
+        return problem
     if query and _NUL_ESCAPE.search(query) and _document_has_nul(query):
         return "a string in the document contains NUL"
     return None
@@ -105,19 +115,21 @@ def _unstorable(value: str) -> bool:
     return False
 
 
-def _unstorable_value(value: object) -> bool:
+def _variables_problem(value: object) -> str | None:
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if _unstorable(item):
-                return True
+                return "a variable contains NUL or an unpaired surrogate"
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
+            if len(item) > MAX_LIST_ITEMS:
+                return f"a list in the variables has more than {MAX_LIST_ITEMS} items"
             stack.extend(item)
-    return False
+    return None
 
 
 def _document_has_nul(query: str) -> bool:

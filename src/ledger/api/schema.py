@@ -27,7 +27,7 @@ from ledger.api.cases import (
     chain_for,
     statistics_for,
 )
-from ledger.api.context import as_of_text
+from ledger.api.context import as_of_text, instant, text_filter
 from ledger.api.errors import CodedErrors
 from ledger.api.evaluation import (
     EvaluationCycle,
@@ -263,6 +263,10 @@ class Query(IntegrityQueries):
             raise BadInput(f"first must lie between 1 and {MAX_PAGE}")
         if after < 0:
             raise BadInput("after must not be negative")
+        entity_id = text_filter(str(entity_id) if entity_id else None, "entityId")
+        type, actor = text_filter(type, "type"), text_filter(actor, "actor")
+        recorded_from = instant(recorded_from, "recordedFrom") if recorded_from else None
+        recorded_to = instant(recorded_to, "recordedTo") if recorded_to else None
         rows = info.context.read(
             lambda tx: event_index.events_page(
                 tx,

@@ -26,7 +26,7 @@ from strawberry.types.unset import UNSET
 
 from ledger import metrics
 from ledger.api.context import Context
-from ledger.api.errors import ensure_coded, unstorable_input
+from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
@@ -99,7 +99,7 @@ class LedgerGraphQL(GraphQL):
                     )
                 ],
             )
-        refusal = unstorable_input(
+        refusal = refused_input(
             request_data.query, request_data.variables, request_data.operation_name
         )
         if refusal is not None:
