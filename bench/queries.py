@@ -26,8 +26,8 @@ sample i+1, and each sample asks for another holder:
                       JWT check, JSON, the ASGI stack, the worker-thread hop, logging
 
 Run:  .venv/bin/python bench/queries.py [--sizes 1e4,1e5] [--samples 1000]
-      1e6 events takes ~15-20 minutes more on a laptop-class machine (generation and
-      projection catch-up, not the queries).
+      1e6 events adds ~25-30 minutes on a shared 2-vCPU machine (building and projecting
+      the history, not the queries).
 """
 
 from __future__ import annotations
@@ -848,7 +848,7 @@ def tables(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="responsibilityList latency (bare SQL, GraphQL, HTTP) at several history "
-        "sizes, four asOf × knownAt cases. 1e6 events takes ~15-20 minutes more.",
+        "sizes, four asOf × knownAt cases. 1e6 events adds ~25-30 minutes (building the history).",
     )
     parser.add_argument(
         "--sizes",
