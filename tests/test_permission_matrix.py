@@ -30,6 +30,7 @@ from conftest import POSTGRES, TEST_SECRET, GraphQLClient, _postgres_url
 from graphql import GraphQLNonNull, get_named_type
 from starlette.testclient import TestClient
 
+from ledger import metrics
 from ledger.api.app import create_app
 from ledger.api.schema import schema
 from ledger.auth import MUTATION_ROLES, RAW_EVENT_READERS, ROLES, UNIT_BOUND_ROLES
@@ -74,7 +75,13 @@ def module_store(kind: str, tmp: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def served_ledger(kind: str, tmp: Path) -> Iterator[GraphQLClient]:
-    """The real app over a fresh module-scoped store, as a GraphQL client."""
+    """The real app over a fresh module-scoped store, as a GraphQL client.
+
+    The metrics module keeps the operation labels it has seen process-wide (capped); the
+    thousands of documents these modules send would use the cap up for later tests, so the
+    set is put back as it was."""
+    seen = getattr(metrics, "_seen_operations", None)
+    saved = set(seen) if seen is not None else None
     with module_store(kind, tmp) as url:
         settings = Settings()
         settings.store = url
@@ -86,6 +93,9 @@ def served_ledger(kind: str, tmp: Path) -> Iterator[GraphQLClient]:
                 yield GraphQLClient(http, settings, ledger)
         finally:
             ledger.close()
+            if seen is not None and saved is not None:
+                seen.clear()
+                seen.update(saved)
 
 
 # ---------------------------------------------------------------------- documents from the schema

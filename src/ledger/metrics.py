@@ -97,7 +97,7 @@ def _describe(query: str, operation_name: str | None) -> tuple[str, str]:
     from graphql import OperationDefinitionNode, parse
 
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=2000, no_location=True)
     except Exception:
         return "invalid", "unknown"
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

@@ -7,14 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError, ValidationRule
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
-    max_aliases,
-    query_depth_limiter,
 )
 from strawberry.types import Info
 
@@ -49,6 +47,7 @@ from ledger.api.letters import (
     encode_cursor,
     letters_from,
 )
+from ledger.api.limits import document_limits
 from ledger.api.mutations import (
     CaseMutations,
     EvaluationMutations,
@@ -329,22 +328,9 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-_DepthRule = query_depth_limiter.create_validator(MAX_DEPTH, None, None)
-
-
-class DepthRule(_DepthRule):  # type: ignore[misc, valid-type]
-    """strawberry's depth rule looks every spread's fragment up unchecked; an unknown one is
-    left to graphql-core's KnownFragmentNames rule (BAD_INPUT) instead of crashing here."""
-
-    def __init__(self, validation_context) -> None:
-        try:
-            super().__init__(validation_context)
-        except KeyError:
-            ValidationRule.__init__(self, validation_context)
-
-
-# Built once: limiter rules made per request would never hit the validation cache.
-LIMIT_RULES = [DepthRule, max_aliases.create_validator(MAX_ALIASES)]
+# Built once (a rule made per request would never hit the validation cache); each fragment
+# is measured once, so nested spreads cannot cost 2^n.
+LIMIT_RULES = [document_limits(MAX_DEPTH, MAX_ALIASES)]
 
 
 class QueryLimits(AddValidationRules):
