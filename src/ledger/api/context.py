@@ -175,10 +175,6 @@ def as_of_text(as_of: date | None) -> str:
     return value.isoformat()
 
 
-def peers_of(rows: Sequence[Any], attr: str) -> tuple:
-    return tuple(getattr(r, attr) for r in rows)
-
-
 def _in_scope(tx: Tx, unit_ids: list[str], scope: tuple[str, ...]) -> set[str]:
     marks_u, marks_s = ", ".join("?" * len(unit_ids)), ", ".join("?" * len(scope))
     rows = tx.all(
