@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ledger.store import StoreConfig
+from ledger.store import DDL_LOCK, StoreConfig, use_wal
 
 OPEN_DATE = "9999-12-31"
 OPEN_POSITION = 2**62
+SQLITE_MMAP_BYTES = 1 << 30
 
 
 class Tx:
@@ -46,6 +47,16 @@ class Tx:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.execute(sql, params).fetchone()
+
+    def lock_schema_changes(self) -> None:
+        """Serialise table creation with other processes starting at the same moment.
+
+        PostgreSQL refuses concurrent `CREATE ... IF NOT EXISTS` of one object ("tuple
+        concurrently updated"); a transaction-scoped advisory lock per schema orders them.
+        SQLite's `BEGIN IMMEDIATE` already does.
+        """
+        if self.dialect == "postgres":
+            self.execute("SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))", (DDL_LOCK,))
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
@@ -87,6 +98,7 @@ class ReadStore:
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            use_wal(self.path)
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
@@ -94,6 +106,10 @@ class ReadStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Reads go through the OS page cache shared by every connection (mmap) instead of
+            # each connection's small private cache: queries stay flat as the file grows.
+            conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            conn.execute("PRAGMA cache_size=-16384")
             self._local.conn = conn
         return conn
 

@@ -70,6 +70,7 @@ class ProjectionRunner:
     def setup(self) -> None:
         """Create missing tables; rebuild from zero any read model whose shape has changed."""
         with self.store.write() as tx:
+            tx.lock_schema_changes()
             tx.execute(TRACKING_DDL)
             known = {
                 r["projector"]: r["version"]

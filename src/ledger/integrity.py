@@ -32,6 +32,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
+from ledger.store import DDL_LOCK
 
 CHAIN_TABLE = "ledger_chain"
 # Roots of complete, aligned subtrees of `width` leaves of the Merkle tree: a cache that
@@ -315,6 +316,16 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
 
     def _render(self, template: str) -> Any:
         return self._SQL(template.replace("?", "%s")).format(**self._names)
+
+    def create_table(self) -> None:
+        """Create the tables while holding the schema-change lock, so that API workers and
+        the projector starting together do not race on `CREATE OR REPLACE FUNCTION`
+        ("tuple concurrently updated")."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DDL_LOCK, self.datastore.schema)
+            )
+            super().create_table()
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:

@@ -7,6 +7,8 @@ postgresql://USER[:PW]@HOST:PORT/DB     events and read models in one database
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from ledger.domain.errors import BadInput
+
+# Advisory-lock class under which every process creates its tables on PostgreSQL (with the
+# schema's hash as the second key): processes starting together would otherwise race.
+DDL_LOCK = 0x1ED6
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class StoreConfig:
     def eventsourcing_env(self) -> dict[str, str]:
         if self.dialect == "sqlite":
             assert self.sqlite_path is not None
+            use_wal(self.sqlite_path)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
@@ -72,6 +79,29 @@ class StoreConfig:
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedPostgresRecorder",
         }
+
+
+def use_wal(path: Path, *, patience: float = 30.0) -> None:
+    """Put a SQLite file in WAL mode, waiting out other processes doing the same.
+
+    Switching a fresh file to WAL takes an exclusive lock and SQLite does not apply its busy
+    timeout to it: a process that opens the file in that instant gets "database is locked".
+    Once the file is in WAL mode (persistent), the switch is a no-op for every later opener.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        conn = sqlite3.connect(path, timeout=patience)
+        try:
+            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(f"{path} could not be put in WAL mode")
+        time.sleep(0.01)
 
 
 def parse_store_url(url: str) -> StoreConfig:
