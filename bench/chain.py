@@ -1,7 +1,9 @@
 """accountabilityChain (一案双查) latency against the length of the history behind it.
 
 Each size reuses the responsibility-list history of `queries.py` (units, people, posts,
-items with rotations and late corrections over ten years of record time), then registers
+items with rotations and late corrections over ten years of record time) at a real organ's
+density (`--units-per-1000 30`: thirty units per thousand events, so a department has a
+handful of items over it at a time and a chain about ten links at every size), then registers
 cases through the command path: half with facts about five years back, half about fourteen
 months back; then concludes each and determines a measure (later events). The chain is asked
 four ways — facts recent / five years back × knownAt now / before the conclusions — through GraphQL in
@@ -9,6 +11,7 @@ process and as bare SQL (`projections.chain.resolve_chain`), beside `responsibil
 asked through GraphQL in the same run (the baseline every other query is compared with).
 
 Run:  .venv/bin/python bench/chain.py [--sizes 1e4,1e5] [--samples 300] [--store sqlite]
+      1e6 adds ~30 minutes here (generating and projecting the history).
 """
 
 from __future__ import annotations
@@ -111,6 +114,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--units-per-1000",
+        type=int,
+        default=30,
+        help="units per thousand events of history (30: a few IN_CHARGE items over each "
+        "department at a time, as in a real organ; 1: the dense history of queries.py)",
+    )
     args = parser.parse_args(argv)
     quiet_logging()
 
@@ -121,14 +131,23 @@ def main(argv: list[str] | None = None) -> None:
     from projections.event_index import position_known_at
 
     caller = Caller("bench", "VIEWER")
-    rows, figures = [], {}
+    rows, figures, link_notes = [], {}, []
     with ExitStack() as stack:
         for n in parse_sizes(args.sizes):
-            run = queries.build(stack, args.store, n, args.seed, args.postgres_url)
+            run = queries.build(
+                stack, args.store, n, args.seed, args.postgres_url, args.units_per_1000
+            )
             made, past_instant = register_cases(run, args.seed)
             with run.ledger.reads.read() as tx:
                 past = position_known_at(tx, past_instant)
             rng = random.Random(args.seed)
+            with run.ledger.reads.read() as tx:
+                for kind, ids in made.items():
+                    counts = sorted(len(resolve_chain(tx, i, None).links) for i in ids)
+                    link_notes.append(
+                        f"{n:.0e} · {kind}: {counts[len(counts) // 2]} links per chain (median), "
+                        f"{run.stats.units} units, {run.stats.items:,} items"
+                    )
 
             def gql(query: str, variables: dict, run=run) -> None:
                 result = schema.execute_sync(
@@ -208,6 +227,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{CASES_PER_KIND} cases per facts kind, a random one per sample",
             "the baseline is responsibilityList (asOf today, knownAt now) through the same "
             "GraphQL stack in the same run",
+            f"{args.units_per_1000} units per thousand events of history, so the number of "
+            "items over a unit, and the length of a chain, stays the same at every size:",
+            *link_notes,
         ],
     )
     emit(

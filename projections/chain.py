@@ -90,17 +90,28 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
             (case.unit_id, root_id, *CHAIN_ROLES, *window),
         )
     ]
-    holdings = [
-        (_holding(r), r["via"])
-        for r in tx.all(
-            "SELECT h.item_id, h.holder_id, i.kind, i.area, i.title, h.valid_from, h.valid_to, "
-            "s.unit_id AS via FROM rm_item_scope s JOIN rm_items i ON i.item_id = s.item_id "
-            "JOIN rm_holdings h ON h.item_id = s.item_id "
-            f"WHERE s.unit_id IN ({', '.join('?' * len(ancestors))}) AND i.recorded_from <= ? "
-            f"AND {_overlap('h')} ORDER BY h.valid_from, h.item_id",
-            (*ancestors, p, *window),
+    # IN_CHARGE items covering U or an ancestor, held in F..G: the in-charge links.
+    in_charge = _holdings(
+        tx,
+        f"s.unit_id IN ({', '.join('?' * len(ancestors))}) AND s.kind = 'IN_CHARGE'",
+        (*ancestors,),
+        p,
+        window,
+    )
+    # The items behind the post-based links: asked of the few people holding those posts.
+    post_holders = sorted({post.person_id for post in posts})
+    bases = (
+        _holdings(
+            tx,
+            f"h.holder_id IN ({', '.join('?' * len(post_holders))}) "
+            f"AND s.unit_id IN ({', '.join('?' * len(ancestors))}) AND s.kind <> 'IN_CHARGE'",
+            (*post_holders, *ancestors),
+            p,
+            window,
         )
-    ]
+        if post_holders
+        else []
+    )
     measures = measures_at(tx, case_id, position)
 
     links: list[LinkRow] = []
@@ -109,7 +120,7 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
     }
 
     def basis_for(person_id: str, kind: str) -> HoldingRow | None:
-        return next((h for h, _ in holdings if h.holder_id == person_id and h.kind == kind), None)
+        return next((h for h in bases if h.holder_id == person_id and h.kind == kind), None)
 
     for post in posts:
         if post.unit_id == case.unit_id and post.role in HEAD_ROLES:
@@ -132,10 +143,9 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
                 )
             )
 
-    in_charge = [(h, via) for h, via in holdings if h.kind == "IN_CHARGE"]
-    team_posts = _team_posts(tx, root_id, {h.holder_id for h, _ in in_charge}, window)
+    team_posts = _team_posts(tx, root_id, {h.holder_id for h in in_charge}, window)
     seen: set[tuple] = set()
-    for holding, _via in in_charge:
+    for holding in in_charge:
         coverage["IN_CHARGE"].append((holding.valid_from, holding.valid_to))
         key = (holding.item_id, holding.holder_id, holding.valid_from)
         if holding.holder_id == case.subject_id or key in seen:
@@ -175,6 +185,19 @@ def resolve_chain(tx: Tx, case_id: str, position: int | None) -> ChainRow | None
     order = {"DIRECT": 0, "IN_CHARGE": 1, "PRINCIPAL": 2, "SUPERVISORY": 3}
     links.sort(key=lambda link: (order[link.kind], link.held_from, link.person_id))
     return ChainRow(case, root_id, links, gaps)
+
+
+def _holdings(tx: Tx, where: str, params: tuple, p: int, window: tuple) -> list[HoldingRow]:
+    """Holdings in force in the window as recorded at p, of items scoped as `where` says."""
+    rows = tx.all(
+        "SELECT DISTINCT h.item_id, h.holder_id, i.kind, i.area, i.title, h.valid_from, "
+        "h.valid_to FROM rm_item_scope s JOIN rm_holdings h ON h.item_id = s.item_id "
+        "JOIN rm_items i ON i.item_id = s.item_id "
+        f"WHERE {where} AND i.recorded_from <= ? AND {_overlap('h')} "
+        "ORDER BY h.valid_from, h.item_id, h.holder_id",
+        (*params, p, *window),
+    )
+    return [_holding(r) for r in rows]
 
 
 def _team_posts(tx: Tx, root_id: str, people: set[str], window: tuple) -> dict[str, PostRow]:

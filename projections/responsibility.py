@@ -30,9 +30,14 @@ class ResponsibilityProjector(Projector):
         ),
         (
             "rm_item_scope",
+            # The item's kind is repeated here so that the chain asks a unit for its
+            # IN_CHARGE items alone, without reading every item ever scoped to it.
             "CREATE TABLE IF NOT EXISTS rm_item_scope (item_id TEXT NOT NULL, "
-            "unit_id TEXT NOT NULL, PRIMARY KEY (item_id, unit_id))",
-            ("CREATE INDEX IF NOT EXISTS rm_item_scope_unit ON rm_item_scope (unit_id, item_id)",),
+            "unit_id TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (item_id, unit_id))",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_item_scope_unit "
+                "ON rm_item_scope (unit_id, kind, item_id)",
+            ),
         ),
         (
             "rm_holdings",
@@ -56,8 +61,8 @@ class ResponsibilityProjector(Projector):
                 (event.item_id, envelope.aggregate_id.hex, event.kind, event.area, event.title, q),
             )
             tx.executemany(
-                "INSERT INTO rm_item_scope (item_id, unit_id) VALUES (?, ?)",
-                [(event.item_id, u) for u in event.scope_unit_ids],
+                "INSERT INTO rm_item_scope (item_id, unit_id, kind) VALUES (?, ?, ?)",
+                [(event.item_id, u, event.kind) for u in event.scope_unit_ids],
             )
             item_id, before = event.item_id, []
         else:
