@@ -192,6 +192,45 @@ def test_connection_init_without_a_valid_token_is_refused(two_apis):
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
 
 
+def test_only_subscriptions_run_over_a_websocket(two_apis):
+    """Queries and mutations over a websocket would skip the HTTP path's checks: refused
+    with BAD_INPUT and nothing appended; the legacy graphql-ws protocol is not spoken, and
+    an oversized message closes the connection (1009) instead of being read."""
+    a, _ = two_apis
+    admin = token("ADMIN")
+    mutation = 'mutation { registerPerson(input: {id: "WS-1", name: "经由套接字"}) { position } }'
+
+    async def answer(query: str) -> dict:
+        s = Subscription(a, query, admin)
+        await s.open()
+        message = json.loads(await asyncio.wait_for(s.ws.recv(), 10))
+        await s.close()
+        return message
+
+    async def closed_code(subprotocol: str, message: str) -> int:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{a.port}/graphql", subprotocols=[subprotocol], max_size=None
+        ) as ws:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.send(message)  # the server may close before this is even sent
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            return closed.value.rcvd.code
+
+    head = a.data(EVENTS, {"after": 0}, token=admin)["events"]["events"]
+    for query in (mutation, '{ unit(id: "ORG") { name } }'):
+        message = asyncio.run(answer(query))
+        assert message["type"] == "error", message
+        assert message["payload"][0]["extensions"]["code"] == "BAD_INPUT"
+        assert "HTTP POST" in message["payload"][0]["message"]
+    assert a.data(EVENTS, {"after": 0}, token=admin)["events"]["events"] == head
+
+    legacy = json.dumps({"type": "connection_init", "payload": {}})
+    assert asyncio.run(closed_code("graphql-ws", legacy)) == 4406
+    oversized = json.dumps({"type": "connection_init", "payload": {"x": "字" * 300_000}})
+    assert asyncio.run(closed_code("graphql-transport-ws", oversized)) == 1009
+
+
 # ---------------------------------------------------------------------- the feed in process
 
 

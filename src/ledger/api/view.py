@@ -13,13 +13,18 @@ from typing import Any
 import anyio
 import structlog
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
@@ -28,6 +33,7 @@ from ledger import metrics
 from ledger.api.context import Context
 from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
+from ledger.api.schema import MAX_TOKENS
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
 from ledger.service import Ledger
@@ -36,9 +42,61 @@ log = structlog.get_logger("ledger.api")
 MIN_POSITION_HEADER = "x-ledger-min-position"
 
 
+def websocket_refusal(query: object, variables: object, operation_name: object) -> str | None:
+    """Why a websocket `subscribe` message must be refused (BAD_INPUT), or None.
+
+    Only subscriptions run over websockets. Queries and mutations take the HTTP path, where
+    the input checks, read-your-writes and coded errors apply and the synchronous resolvers
+    run off the event loop; over a websocket they would skip all of that.
+    """
+    if not isinstance(query, str):
+        return None  # strawberry answers a missing query itself
+    refusal = refused_input(query, variables, operation_name)
+    if refusal is not None:
+        return refusal
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return None  # a syntax error: strawberry reports it the usual way
+    name = operation_name if isinstance(operation_name, str) else None
+    operation = get_operation_ast(document, name)
+    if operation is not None and operation.operation != GraphQLOperationType.SUBSCRIPTION:
+        return (
+            f"only subscriptions run over websockets; send this {operation.operation.value} "
+            "as an HTTP POST to /graphql"
+        )
+    return None
+
+
+class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws, refusing anything but a subscription with a coded error."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            payload = message["payload"]
+            refusal = websocket_refusal(
+                payload.get("query"), payload.get("variables"), payload.get("operationName")
+            )
+            if refusal is not None:
+                error = GraphQLError(refusal, extensions={"code": "BAD_INPUT"})
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [error.formatted]}
+                )
+                return
+        await super().handle_subscribe(message)
+
+
 class LedgerGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
+
     def __init__(self, ledger: Ledger, schema: Any, **kwargs: Any):
-        super().__init__(schema, graphql_ide="graphiql", **kwargs)
+        # graphql-transport-ws only: the legacy graphql-ws protocol would bypass the handler.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            **kwargs,
+        )
         self.ledger = ledger
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
