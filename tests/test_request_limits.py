@@ -546,6 +546,7 @@ def test_ledger_token_issue_prints_a_token_the_server_accepts(world, tmp_path):
         ["--subject", "", "--role", "VIEWER"],
         ["--subject", "a\tb", "--role", "VIEWER"],
         ["--subject", "x", "--role", "BOSS"],
+        ["--subject", "x", "--role", "BRANCH"],  # a BRANCH token names the units it acts for
     ],
 )
 def test_ledger_token_issue_refuses_bad_arguments(args, tmp_path):

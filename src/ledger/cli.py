@@ -14,9 +14,11 @@ from rich.table import Table
 
 from ledger import integrity_cli
 from ledger.cli_common import console, open_ledger, progress_bar, settings_from
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import BadInput, LedgerError
 
 SCHEMA_PATH = Path("schema/ledger.graphql")
+# A subscribe message is a small document: the same bound as an HTTP request body.
+MAX_WEBSOCKET_MESSAGE = 256 * 1024
 
 
 # ---------------------------------------------------------------------- commands
@@ -50,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=args.workers,
             log_config=None,
+            ws_max_size=MAX_WEBSOCKET_MESSAGE,
         )
         return 0
     from ledger.api.app import create_app
@@ -58,7 +61,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"GraphQL on http://{settings.host}:{settings.port}/graphql (store {settings.store})"
     )
     uvicorn.run(
-        create_app(settings=settings), host=settings.host, port=settings.port, log_config=None
+        create_app(settings=settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        ws_max_size=MAX_WEBSOCKET_MESSAGE,
     )
     return 0
 
@@ -189,8 +196,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    from ledger.auth import issue_token
+    from ledger.auth import UNIT_BOUND_ROLES, issue_token
 
+    if args.role in UNIT_BOUND_ROLES and not args.unit:
+        # The server would refuse every write of such a token; say so now, not at first use.
+        raise BadInput(f"a {args.role} token acts for named units: give --unit ID (repeatable)")
     print(issue_token(settings_from(args), args.subject, args.role, args.unit or [], args.ttl))
     return 0
 
