@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from scenario import (
     ASSIGN,
     ASSUME_POST,
     CORRECT_POST,
+    CORRECT_RESPONSIBILITY,
     LEAVE_POST,
     LIST,
     REGISTER_CASE,
@@ -110,3 +113,27 @@ def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_inst
     app.save(decided_early)  # commits only now, carrying a timestamp from before `between`
     gql.ledger.wait_for(app.head())
     assert gql.data(q, {"k": between}) == before == {"events": {"events": [{"entityId": "FAST"}]}}
+
+
+def test_oversized_lists_are_refused_by_their_cap_before_any_listed_id_is_looked_up(gql):
+    """A scope of 201 units or a correction of 201 periods is BAD_INPUT at once: the cap
+    comes before one aggregate is loaded per listed id (which held a worker for seconds)."""
+    build_organ(gql)
+    gql.data(ASSIGN, {"id": "I1", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF"],
+                      "from": "2023-01-01", "title": "分管"})
+    head = gql.head()
+    unknown_units = [f"NO-UNIT-{n}" for n in range(201)]
+    assert gql.error_code(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE",
+                                   "scope": unknown_units, "from": "2023-01-01",
+                                   "title": "过宽"}) == "BAD_INPUT"
+    days = [(date(2020, 1, 1) + timedelta(days=n)).isoformat() for n in range(201)]
+    periods = [{"holderId": f"NO-PERSON-{n}", "from": day, "to": day} for n, day in enumerate(days)]
+    assert gql.error_code(CORRECT_RESPONSIBILITY,
+                          {"item": "I1", "periods": periods, "reason": "过长"}) == "BAD_INPUT"
+    assert gql.head() == head
+    # Under the caps, an unknown id is still named; a repeated one is looked up once and fine.
+    assert gql.error_code(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE",
+                                   "scope": ["AFF", "NO-UNIT"], "from": "2023-01-01",
+                                   "title": "分管"}) == "NOT_FOUND"
+    gql.data(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF", "AFF"],
+                      "from": "2023-01-01", "title": "分管"})

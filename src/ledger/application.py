@@ -75,7 +75,8 @@ class LedgerApplication(Application):
         return agg
 
     def exists(self, uuid: UUID) -> bool:
-        return uuid in self.repository
+        """One stored event is enough to know (`uuid in repository` would rebuild it whole)."""
+        return bool(self.recorder.select_events(uuid, limit=1))
 
     def unit(self, unit_id: str) -> Unit:
         return self.load(Unit, unit_uuid(business_id(unit_id, "unit id")), "unit", unit_id)
@@ -296,11 +297,12 @@ class LedgerApplication(Application):
         def decide():
             business_id(id, "responsibility item id")
             self.person(holder_id)
-            for unit_id in scope_unit_ids:
-                self.unit(unit_id)
+            # The domain checks the scope's size before one unit is loaded per listed id.
             item = ResponsibilityItem.assign(
                 stamp, id, holder_id, kind, area, title, scope_unit_ids, valid_from, valid_to
             )
+            for unit_id in dict.fromkeys(scope_unit_ids):
+                self.unit(unit_id)
             self._new(item.id, "responsibility item", id)
             return id, [item]
 
@@ -351,9 +353,9 @@ class LedgerApplication(Application):
     ) -> CommandResult:
         def decide():
             item = self.item(item_id)
-            for p in periods:
-                self.person(p["holder_id"])
-            item.correct(stamp, periods, reason)
+            item.correct(stamp, periods, reason)  # bounded and well-formed before any load
+            for holder_id in dict.fromkeys(p["holder_id"] for p in periods):
+                self.person(holder_id)
             return item_id, [item]
 
         return self.execute(
@@ -624,8 +626,6 @@ class LedgerApplication(Application):
     ) -> CommandResult:
         def decide():
             business_id(id, "cycle id")
-            for unit_id in unit_ids:
-                self.unit(unit_id)
             cycle = EvaluationCycle.open(
                 stamp,
                 id,
@@ -639,6 +639,8 @@ class LedgerApplication(Application):
                 veto_roles,
                 grade_bands,
             )
+            for unit_id in cycle.unit_ids:  # deduplicated and bounded by the domain
+                self.unit(unit_id)
             self._new(cycle.id, "evaluation cycle", id)
             return id, [cycle]
 

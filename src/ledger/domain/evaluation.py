@@ -18,6 +18,7 @@ DEFAULT_GRADE_BANDS = {"EXCELLENT": 90.0, "GOOD": 80.0, "PASS": 60.0}
 DEFAULT_VETO_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY", "UNIT_HEAD")
 MAX_POINTS = 1000.0
 MAX_CRITERIA = 100
+MAX_UNITS = 1000  # a province's organs and their units; the API refuses longer lists anyway
 
 
 def cycle_uuid(cycle_id: str):
@@ -127,6 +128,8 @@ class EvaluationCycle(Aggregate):
         units = list(dict.fromkeys(unit_ids))
         if not units:
             raise BadInput("an evaluation cycle covers at least one unit")
+        if len(units) > MAX_UNITS:
+            raise BadInput(f"an evaluation cycle covers at most {MAX_UNITS} units")
         if not criteria:
             raise BadInput("an evaluation cycle needs at least one criterion")
         if len(criteria) > MAX_CRITERIA:
