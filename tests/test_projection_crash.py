@@ -68,3 +68,29 @@ def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, setti
     assert snapshot(ledger) == resumed
     assert len(resumed["rm_events"]) == head
     assert len(resumed["rm_posts"]) == 600
+
+
+def test_two_workers_catching_up_together_apply_every_event_exactly_once(ledger, settings):
+    """Two projection workers on one store (a second started by mistake, or a rolling
+    restart): pages interleave, yet the read models equal a single clean rebuild."""
+    stamp = Stamp("loader")
+    ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
+    for n in range(400):
+        ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
+        ledger.app.assume_post(stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF",
+                               valid_from="2024-01-01")
+    head = ledger.app.head()
+    workers = [start_worker(settings), start_worker(settings)]
+    try:
+        wait_until(lambda: min(ledger.runner.positions().values()) == head)
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=10)
+    together = snapshot(ledger)
+
+    ledger.runner.reset()
+    ledger.runner.catch_up()
+    assert snapshot(ledger) == together
+    assert len(together["rm_events"]) == head
+    assert len(together["rm_posts"]) == 400
