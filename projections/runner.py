@@ -17,6 +17,7 @@ from datetime import datetime
 import structlog
 
 from ledger.application import LedgerApplication
+from ledger.store import commit_channel
 from projections.base import Envelope, Projector
 from projections.db import ReadStore
 
@@ -63,6 +64,7 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
         self._reached = 0  # lowest position every projector has applied, as seen by this process
         self.setup()
 
@@ -237,13 +239,38 @@ class ProjectionRunner:
             self._wake.wait(poll_interval)
             self._wake.clear()
 
-    def start(self, poll_interval: float = 0.05) -> None:
+    def start(self, poll_interval: float = 0.05, *, listen: bool = True) -> None:
         self._stop.clear()
         self._thread = threading.Thread(
             target=self.follow, args=(poll_interval,), name="projection-runner", daemon=True
         )
         self._thread.start()
         self.app.listeners.append(self.notify)
+        if listen and self.app.store.dialect == "postgres":
+            self._listener = threading.Thread(
+                target=self._listen_for_commits, name="projection-listener", daemon=True
+            )
+            self._listener.start()
+
+    def _listen_for_commits(self) -> None:
+        """Wake the follower when any process appends (PostgreSQL LISTEN on the channel the
+        recorder NOTIFYs in its transaction): the poll interval is only the fallback."""
+        import psycopg
+        from psycopg import sql
+
+        config = self.app.store
+        listen = sql.SQL("LISTEN {}").format(sql.Identifier(commit_channel(config.schema)))
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(config.conninfo, autocommit=True) as conn:
+                    conn.execute(listen)
+                    self._wake.set()  # anything committed before LISTEN took effect
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self._wake.set()
+            except psycopg.Error as e:
+                log.warning("projection.listen_failed", error=str(e))
+                self._stop.wait(1.0)
 
     def stop(self) -> None:
         self._stop.set()
@@ -251,6 +278,9 @@ class ProjectionRunner:
         if self._thread:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._listener:
+            self._listener.join(timeout=5)
+            self._listener = None
         if self.notify in self.app.listeners:
             self.app.listeners.remove(self.notify)
 

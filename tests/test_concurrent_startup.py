@@ -5,9 +5,12 @@ tables it needs. None of them may fail ("tuple concurrently updated") or half-cr
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 from conftest import TEST_SECRET
 
+from ledger.domain.base import Stamp
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -49,3 +52,34 @@ def test_workers_opening_a_fresh_store_at_once_all_start(store_url):
         assert ledger.runner.positions()  # every read model has its tracking row
     finally:
         ledger.close()
+
+
+def test_a_projector_wakes_when_another_process_appends_without_waiting_for_its_poll(
+    store_url,
+):
+    """On PostgreSQL the recorder NOTIFYs in its transaction and the projector LISTENs: an
+    append by another process (here: another application on the same store) is projected at
+    once, although the projector would only poll again a minute later."""
+    if store_url.startswith("sqlite"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite every writer projects for itself")
+    settings = Settings()
+    settings.store = store_url
+    settings.jwt_secret = TEST_SECRET
+    settings.poll_interval = 60.0
+    projector = Ledger.open(settings)
+    writer_settings = Settings()
+    writer_settings.store = store_url
+    writer_settings.jwt_secret = TEST_SECRET
+    writer_settings.embedded_projector = False
+    writer = Ledger.open(writer_settings)
+    try:
+        projector.start_projector()
+        time.sleep(0.5)  # the follower has caught up and sleeps on its minute-long poll
+        done = writer.app.register_person(Stamp("other-process"), id="P-1", name="远程写入")
+        deadline = time.monotonic() + 10.0  # (wait_for would wake the follower itself)
+        while min(projector.runner.positions().values()) < done.position:
+            assert time.monotonic() < deadline, "the projector slept through the append"
+            time.sleep(0.02)
+    finally:
+        writer.close()
+        projector.close()

@@ -159,12 +159,20 @@ def test_scenario_steps_alternate_between_two_api_processes(deployment):
 
 @pytest.fixture
 def lagging_deployment(tmp_path: Path) -> Iterator[tuple[Api, Api]]:
-    """A projector that polls only every 0.3 s, and an API A whose mutations do not wait
-    for the read models (LEDGER_READ_YOUR_WRITES_TIMEOUT=0): reads can lag the writes."""
+    """A projector that polls only every 0.3 s and does not LISTEN for appends, and an API
+    A whose mutations do not wait for the read models (LEDGER_READ_YOUR_WRITES_TIMEOUT=0):
+    reads can lag the writes."""
     with ExitStack() as stack:
         postgres_store = stack.enter_context(postgres_schema())
         init_store(postgres_store)
-        stack.enter_context(Projector(postgres_store, tmp_path, LEDGER_POLL_INTERVAL="0.3"))
+        stack.enter_context(
+            Projector(
+                postgres_store,
+                tmp_path,
+                LEDGER_POLL_INTERVAL="0.3",
+                LEDGER_LISTEN_FOR_COMMITS="0",
+            )
+        )
         a = stack.enter_context(
             Api("api-a", postgres_store, tmp_path, LEDGER_READ_YOUR_WRITES_TIMEOUT="0")
         )

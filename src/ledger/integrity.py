@@ -32,7 +32,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
-from ledger.store import DDL_LOCK
+from ledger.store import DDL_LOCK, commit_channel
 
 CHAIN_TABLE = "ledger_chain"
 # Roots of complete, aligned subtrees of `width` leaves of the Merkle tree: a cache that
@@ -301,6 +301,7 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
         from psycopg.sql import SQL, Identifier
 
         schema = datastore.schema
+        self._channel = commit_channel(schema)
         self._names = {
             "events": Identifier(schema, events_table_name),
             "chain": Identifier(schema, CHAIN_TABLE),
@@ -346,6 +347,8 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
             curs.executemany(
                 self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
             )
+            # Delivered to listeners when (and only if) this transaction commits.
+            curs.execute("SELECT pg_notify(%s, %s)", (self._channel, str(ids[-1])))
         return ids
 
     def _lock_for_import(self, tx: ChainTx) -> None:

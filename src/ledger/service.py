@@ -48,7 +48,7 @@ class Ledger:
         return chain.people if chain else set()
 
     def start_projector(self) -> None:
-        self.runner.start(self.settings.poll_interval)
+        self.runner.start(self.settings.poll_interval, listen=self.settings.listen_for_commits)
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""

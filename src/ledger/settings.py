@@ -40,6 +40,11 @@ class Settings:
     poll_interval: float = field(
         default_factory=lambda: float(os.environ.get("LEDGER_POLL_INTERVAL", "0.05"))
     )
+    # On PostgreSQL, projectors LISTEN for appends and wake at once; the poll is the
+    # fallback. Turn off behind a pooler that cannot LISTEN (PgBouncer in transaction mode).
+    listen_for_commits: bool = field(
+        default_factory=lambda: _flag("LEDGER_LISTEN_FOR_COMMITS", True)
+    )
     # Notifications read per projection transaction.
     projection_page_size: int = field(
         default_factory=lambda: int(os.environ.get("LEDGER_PROJECTION_PAGE_SIZE", "1000"))

@@ -7,6 +7,7 @@ postgresql://USER[:PW]@HOST:PORT/DB     events and read models in one database
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -79,6 +80,12 @@ class StoreConfig:
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedPostgresRecorder",
         }
+
+
+def commit_channel(schema: str) -> str:
+    """The PostgreSQL channel on which appends to this schema's log are announced (NOTIFY
+    in the appending transaction), so that projectors wake at once instead of polling."""
+    return "ledger_" + hashlib.sha1(schema.encode()).hexdigest()[:24]
 
 
 def use_wal(path: Path, *, patience: float = 30.0) -> None:
