@@ -26,6 +26,7 @@ demo: $(STAMP)
 ## make test: install, lint, check the exported schema, run the tests
 test: $(STAMP)
 	$(BIN)/ruff check src projections tests bench
+	$(BIN)/ruff format --check src projections tests bench
 	$(BIN)/ledger schema --check
 	$(BIN)/python -m pytest -q
 

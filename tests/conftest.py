@@ -67,16 +67,29 @@ class GraphQLClient:
     def __init__(self, http: TestClient, settings: Settings, ledger: Ledger):
         self.http, self.settings, self.ledger = http, settings, ledger
 
-    def token(self, role: str = "ADMIN", subject: str | None = None, units: list[str] | None = None,
-              ttl: str = "1h") -> str:
+    def token(
+        self,
+        role: str = "ADMIN",
+        subject: str | None = None,
+        units: list[str] | None = None,
+        ttl: str = "1h",
+    ) -> str:
         return issue_token(self.settings, subject or f"{role.lower()}-tester", role, units, ttl)
 
-    def post(self, query: str, variables: dict | None = None, *, role: str = "ADMIN",
-             token: str | None = None, headers: dict | None = None) -> dict[str, Any]:
+    def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        role: str = "ADMIN",
+        token: str | None = None,
+        headers: dict | None = None,
+    ) -> dict[str, Any]:
         h = {"Authorization": f"Bearer {token or self.token(role)}"}
         h.update(headers or {})
-        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                  headers=h)
+        response = self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=h
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

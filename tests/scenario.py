@@ -51,6 +51,7 @@ def item_ids(gql, person: str, as_of: str, known_at: str | None = None) -> list[
     data = gql.data(LIST, {"p": person, "asOf": as_of, "knownAt": known_at})
     return [i["id"] for i in data["responsibilityList"]["items"]]
 
+
 REGISTER_CASE = """mutation($id: ID!, $unit: ID!, $subject: ID!, $cat: ViolationCategory!, $disc: Discovery!,
                    $facts: Date!, $until: Date, $reg: Date!) {
   registerCase(input: {id: $id, unitId: $unit, subjectId: $subject, category: $cat, discovery: $disc,
@@ -80,6 +81,7 @@ def chain(gql, case_id: str, known_at: str | None = None) -> dict:
 
 def links(gql, case_id: str, known_at: str | None = None) -> set[tuple[str, str]]:
     return {(link["kind"], link["person"]["id"]) for link in chain(gql, case_id, known_at)["links"]}
+
 
 ISSUE_LETTER = """mutation($id: ID!, $number: String!, $issuer: ID!, $to: ID!, $on: Date!, $tasks: [TaskInput!]!) {
   issueTaskLetter(input: {id: $id, number: $number, title: "2024年党风廉政建设主要工作任务函告书",

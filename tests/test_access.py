@@ -15,12 +15,23 @@ def test_requests_without_a_valid_token_are_unauthenticated(gql):
     import time
 
     time.sleep(1.1)
-    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": f"Bearer {forged}"},
-                    {"Authorization": f"Bearer {expired}"}, {"Authorization": "Basic abc"}):
-        body = gql.http.post("/graphql", json={"query": REGISTER_PERSON.replace("$id", '"Q"')
-                                               .replace("$name", '"q"').replace("$key", "null")
-                                               .replace("($id: ID!, $name: String!, $key: String)", "")},
-                             headers=headers).json()
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": f"Bearer {forged}"},
+        {"Authorization": f"Bearer {expired}"},
+        {"Authorization": "Basic abc"},
+    ):
+        body = gql.http.post(
+            "/graphql",
+            json={
+                "query": REGISTER_PERSON.replace("$id", '"Q"')
+                .replace("$name", '"q"')
+                .replace("$key", "null")
+                .replace("($id: ID!, $name: String!, $key: String)", "")
+            },
+            headers=headers,
+        ).json()
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", headers
         assert body["data"] is None
     assert gql.head() == head
@@ -45,14 +56,31 @@ def test_a_unit_scoped_recorder_acts_only_inside_its_subtree(gql):
     build_organ(gql)
     scoped = gql.token("RECORDER", "recorder-aff", units=["AFF"])
     head = gql.head()
-    assert gql.error_code(ASSUME_POST, {"p": "A", "u": "DEP", "role": "UNIT_HEAD", "from": "2024-01-01"},
-                          token=scoped) == "FORBIDDEN"
-    assert gql.error_code(REGISTER_UNIT, {"id": "X", "name": "x", "kind": "DEPARTMENT", "parentId": "ORG"},
-                          token=scoped) == "FORBIDDEN"
+    assert (
+        gql.error_code(
+            ASSUME_POST,
+            {"p": "A", "u": "DEP", "role": "UNIT_HEAD", "from": "2024-01-01"},
+            token=scoped,
+        )
+        == "FORBIDDEN"
+    )
+    assert (
+        gql.error_code(
+            REGISTER_UNIT,
+            {"id": "X", "name": "x", "kind": "DEPARTMENT", "parentId": "ORG"},
+            token=scoped,
+        )
+        == "FORBIDDEN"
+    )
     assert gql.head() == head
-    gql.data(ASSUME_POST, {"p": "A", "u": "AFF", "role": "UNIT_HEAD", "from": "2024-01-01"}, token=scoped)
-    gql.data(REGISTER_UNIT, {"id": "AFF-ZB", "name": "支部", "kind": "PARTY_BRANCH", "parentId": "AFF"},
-             token=scoped)
+    gql.data(
+        ASSUME_POST, {"p": "A", "u": "AFF", "role": "UNIT_HEAD", "from": "2024-01-01"}, token=scoped
+    )
+    gql.data(
+        REGISTER_UNIT,
+        {"id": "AFF-ZB", "name": "支部", "kind": "PARTY_BRANCH", "parentId": "AFF"},
+        token=scoped,
+    )
     assert gql.head() > head
 
 

@@ -10,9 +10,11 @@ def test_the_demo_loads_once_and_shows_the_source_texts_statistics(gql):
     assert appended > 0
     assert demo.load(gql.ledger.app) == (steps, 0), "a second load appends nothing"
 
-    stats = gql.data('{ caseStatistics(rootUnitId: "ZJ-FGW", from: "2023-01-01", to: "2024-12-31") '
-                     '{ total byUnitKind { key share } byCategory { key count share } } }',
-                     role="VIEWER")["caseStatistics"]
+    stats = gql.data(
+        '{ caseStatistics(rootUnitId: "ZJ-FGW", from: "2023-01-01", to: "2024-12-31") '
+        "{ total byUnitKind { key share } byCategory { key count share } } }",
+        role="VIEWER",
+    )["caseStatistics"]
     assert stats["total"] == 25
     assert {"key": "AFFILIATED_UNIT", "share": 0.8} in stats["byUnitKind"]
     assert {"key": "EIGHT_PROVISIONS", "count": 14, "share": 0.56} in stats["byCategory"]
@@ -20,24 +22,41 @@ def test_the_demo_loads_once_and_shows_the_source_texts_statistics(gql):
 
 def test_the_demo_rotation_and_the_case_that_predates_it(gql):
     demo.load(gql.ledger.app)
-    q = 'query($p: ID!, $d: Date) { responsibilityList(personId: $p, asOf: $d) { items { id } } }'
-    ids = lambda p, d: [i["id"] for i in gql.data(q, {"p": p, "d": d})["responsibilityList"]["items"]]  # noqa: E731
+    q = "query($p: ID!, $d: Date) { responsibilityList(personId: $p, asOf: $d) { items { id } } }"
+
+    def ids(p, d):
+        return [i["id"] for i in gql.data(q, {"p": p, "d": d})["responsibilityList"]["items"]]
+
     assert "R-IC-XXZX" in ids("P-0004", "2024-06-30")
     assert "R-IC-XXZX" not in ids("P-0004", "2024-07-01")
     assert "R-IC-XXZX" in ids("P-0006", "2024-07-01")
-    chain = gql.data('{ accountabilityChain(caseId: "CASE-2024-ROT") { links { kind person { id } measure } } }')
-    in_charge = [link for link in chain["accountabilityChain"]["links"] if link["kind"] == "IN_CHARGE"]
-    assert in_charge == [{"kind": "IN_CHARGE", "person": {"id": "P-0004"}, "measure": "ADMONISHMENT"}]
+    chain = gql.data(
+        '{ accountabilityChain(caseId: "CASE-2024-ROT") { links { kind person { id } measure } } }'
+    )
+    in_charge = [
+        link for link in chain["accountabilityChain"]["links"] if link["kind"] == "IN_CHARGE"
+    ]
+    assert in_charge == [
+        {"kind": "IN_CHARGE", "person": {"id": "P-0004"}, "measure": "ADMONISHMENT"}
+    ]
 
 
 def test_the_demo_cycle_vetoes_the_unit_that_scored_95(gql):
     demo.load(gql.ledger.app)
-    r = gql.data('{ evaluationResult(cycleId: "EV-2024", unitId: "ZJ-FGW-JJS") '
-                 '{ baseScore vetoed grade eligibleForAwards vetoReasons { case { id } } } }')
-    assert r["evaluationResult"] == {"baseScore": 95.0, "vetoed": True, "grade": "FAIL",
-                                     "eligibleForAwards": False,
-                                     "vetoReasons": [{"case": {"id": "CASE-2024-010"}}]}
-    levels = gql.data('{ responsibilityTransmission(rootUnitId: "ZJ-FGW", asOf: "2024-10-01") '
-                      '{ depth acknowledgedRate overdueTasks } }')["responsibilityTransmission"]
+    r = gql.data(
+        '{ evaluationResult(cycleId: "EV-2024", unitId: "ZJ-FGW-JJS") '
+        "{ baseScore vetoed grade eligibleForAwards vetoReasons { case { id } } } }"
+    )
+    assert r["evaluationResult"] == {
+        "baseScore": 95.0,
+        "vetoed": True,
+        "grade": "FAIL",
+        "eligibleForAwards": False,
+        "vetoReasons": [{"case": {"id": "CASE-2024-010"}}],
+    }
+    levels = gql.data(
+        '{ responsibilityTransmission(rootUnitId: "ZJ-FGW", asOf: "2024-10-01") '
+        "{ depth acknowledgedRate overdueTasks } }"
+    )["responsibilityTransmission"]
     assert levels[1]["acknowledgedRate"] > levels[2]["acknowledgedRate"], "上热下冷"
     assert levels[2]["overdueTasks"] > 0

@@ -24,19 +24,34 @@ def cycle(gql):
     """ORG with three affiliated units U1..U3; U1's head is H, M joins U2's team in July."""
     gql.data(REGISTER_UNIT, {"id": "ORG", "name": "厅", "kind": "ORGAN"})
     for uid in ("U1", "U2", "U3"):
-        gql.data(REGISTER_UNIT, {"id": uid, "name": uid, "kind": "AFFILIATED_UNIT", "parentId": "ORG"})
+        gql.data(
+            REGISTER_UNIT, {"id": uid, "name": uid, "kind": "AFFILIATED_UNIT", "parentId": "ORG"}
+        )
     for pid in ("H", "M", "S"):
         gql.data(REGISTER_PERSON, {"id": pid, "name": pid})
     gql.data(ASSUME_POST, {"p": "H", "u": "U1", "role": "UNIT_HEAD", "from": "2020-01-01"})
     gql.data(ASSUME_POST, {"p": "M", "u": "U2", "role": "TEAM_MEMBER", "from": "2024-07-01"})
     gql.data(ASSUME_POST, {"p": "S", "u": "U3", "role": "STAFF", "from": "2020-01-01"})
-    gql.data(OPEN_CYCLE, {"id": "EV-2024", "units": ["U1", "U2", "U3"], "ded": 2.5}, role="APPRAISER")
+    gql.data(
+        OPEN_CYCLE, {"id": "EV-2024", "units": ["U1", "U2", "U3"], "ded": 2.5}, role="APPRAISER"
+    )
     return gql
 
 
 def case(gql, case_id, unit, subject, disc="SELF_DISCOVERED", facts="2024-03-01", reg="2024-04-01"):
-    gql.data(REGISTER_CASE, {"id": case_id, "unit": unit, "subject": subject, "cat": "EIGHT_PROVISIONS",
-                             "disc": disc, "facts": facts, "until": None, "reg": reg})
+    gql.data(
+        REGISTER_CASE,
+        {
+            "id": case_id,
+            "unit": unit,
+            "subject": subject,
+            "cat": "EIGHT_PROVISIONS",
+            "disc": disc,
+            "facts": facts,
+            "until": None,
+            "reg": reg,
+        },
+    )
 
 
 def test_a_leadership_case_vetoes_a_unit_scoring_95(cycle):
@@ -45,8 +60,13 @@ def test_a_leadership_case_vetoes_a_unit_scoring_95(cycle):
     r = result(cycle, "EV-2024", "U1")
     assert r["baseScore"] == 95 and r["total"] == 95
     assert r["vetoed"] and r["grade"] == "FAIL" and not r["eligibleForAwards"]
-    assert r["vetoReasons"] == [{"rule": "LEADERSHIP_CASE_VETO", "case": {"id": "CASE-H"},
-                                 "reason": r["vetoReasons"][0]["reason"]}]
+    assert r["vetoReasons"] == [
+        {
+            "rule": "LEADERSHIP_CASE_VETO",
+            "case": {"id": "CASE-H"},
+            "reason": r["vetoReasons"][0]["reason"],
+        }
+    ]
     assert "H" in r["vetoReasons"][0]["reason"] and "UNIT_HEAD" in r["vetoReasons"][0]["reason"]
 
 
@@ -55,8 +75,14 @@ def test_a_passive_case_deducts_and_a_self_discovered_one_does_not(cycle):
     case(cycle, "CASE-P", "U3", "S", disc="PASSIVE")
     case(cycle, "CASE-S", "U3", "S", disc="SELF_DISCOVERED")
     r = result(cycle, "EV-2024", "U3")
-    assert r["deductions"] == [{"rule": "PASSIVE_CASE", "points": -2.5, "case": {"id": "CASE-P"},
-                                "reason": r["deductions"][0]["reason"]}]
+    assert r["deductions"] == [
+        {
+            "rule": "PASSIVE_CASE",
+            "points": -2.5,
+            "case": {"id": "CASE-P"},
+            "reason": r["deductions"][0]["reason"],
+        }
+    ]
     assert r["total"] == 92.5 and r["grade"] == "EXCELLENT" and not r["vetoed"]
 
 
@@ -81,8 +107,9 @@ def test_finalized_results_do_not_move_when_a_later_case_arrives(cycle):
     case(cycle, "CASE-LATE", "U3", "S", disc="PASSIVE", facts="2024-10-01", reg="2024-11-01")
     assert result(cycle, "EV-2024", "U3") == before
     head = cycle.head()
-    code = cycle.error_code(RECORD_SCORE, {"c": "EV-2024", "u": "U3", "k": "EDU", "pts": 30},
-                            role="APPRAISER")
+    code = cycle.error_code(
+        RECORD_SCORE, {"c": "EV-2024", "u": "U3", "k": "EDU", "pts": 30}, role="APPRAISER"
+    )
     assert code == "CONFLICT" and cycle.head() == head
     status = cycle.data('{ evaluationCycle(id: "EV-2024") { status } }')
     assert status["evaluationCycle"]["status"] == "FINALIZED"
@@ -102,12 +129,20 @@ def test_ties_share_a_rank_and_vetoed_units_rank_last(cycle):
     score(cycle, "EV-2024", "U1", 30, 40, 30)
     score(cycle, "EV-2024", "U2", 28, 38, 29)
     score(cycle, "EV-2024", "U3", 28, 38, 29)
-    ranks = {r["unit"]["id"]: r["rank"] for r in cycle.data(
-        '{ evaluationCycle(id: "EV-2024") { results { unit { id } rank } } }')["evaluationCycle"]["results"]}
+    ranks = {
+        r["unit"]["id"]: r["rank"]
+        for r in cycle.data('{ evaluationCycle(id: "EV-2024") { results { unit { id } rank } } }')[
+            "evaluationCycle"
+        ]["results"]
+    }
     assert ranks == {"U1": 1, "U2": 2, "U3": 2}
     case(cycle, "CASE-H", "U1", "H")
-    ranks = {r["unit"]["id"]: r["rank"] for r in cycle.data(
-        '{ evaluationCycle(id: "EV-2024") { results { unit { id } rank } } }')["evaluationCycle"]["results"]}
+    ranks = {
+        r["unit"]["id"]: r["rank"]
+        for r in cycle.data('{ evaluationCycle(id: "EV-2024") { results { unit { id } rank } } }')[
+            "evaluationCycle"
+        ]["results"]
+    }
     assert ranks == {"U2": 1, "U3": 1, "U1": 3}
 
 
@@ -123,12 +158,19 @@ SCORE_REFUSALS = [
 @pytest.mark.parametrize("why,change,code", SCORE_REFUSALS, ids=[r[0] for r in SCORE_REFUSALS])
 def test_score_refusals_append_nothing(cycle, why, change, code):
     head = cycle.head()
-    assert cycle.error_code(RECORD_SCORE, {"c": "EV-2024", "u": "U1", **change}, role="APPRAISER") == code
+    assert (
+        cycle.error_code(RECORD_SCORE, {"c": "EV-2024", "u": "U1", **change}, role="APPRAISER")
+        == code
+    )
     assert cycle.head() == head
 
 
 def test_a_recorder_may_not_score(cycle):
     head = cycle.head()
-    assert cycle.error_code(RECORD_SCORE, {"c": "EV-2024", "u": "U1", "k": "EDU", "pts": 1},
-                            role="RECORDER") == "FORBIDDEN"
+    assert (
+        cycle.error_code(
+            RECORD_SCORE, {"c": "EV-2024", "u": "U1", "k": "EDU", "pts": 1}, role="RECORDER"
+        )
+        == "FORBIDDEN"
+    )
     assert cycle.head() == head

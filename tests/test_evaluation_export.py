@@ -13,19 +13,49 @@ from ledger.cli import main
 def test_the_demo_cycle_exports_to_csv_and_xlsx_with_chinese_headers(ledger, settings, tmp_path):
     demo.load(ledger.app)
     out = tmp_path / "ev.csv"
-    assert main(["evaluation", "export", "EV-2024", "--store", settings.store, "--lang", "zh",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "evaluation",
+                "export",
+                "EV-2024",
+                "--store",
+                settings.store,
+                "--lang",
+                "zh",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:5] == ["单位编码", "单位", "宣传教育 (30)", "监督检查 (40)", "日常管理 (30)"]
     assert rows[0][-4:] == ["否决事由", "总分", "等次", "排名"]
     by_unit = {r[0]: r for r in rows[1:]}
     assert len(by_unit) == 3
     vetoed = by_unit["ZJ-FGW-JJS"]
-    assert vetoed[5] == "95.0" and vetoed[8] == "是" and vetoed[-2] == "不合格" and vetoed[-1] == "3"
+    assert (
+        vetoed[5] == "95.0" and vetoed[8] == "是" and vetoed[-2] == "不合格" and vetoed[-1] == "3"
+    )
 
     xlsx = tmp_path / "ev.xlsx"
-    assert main(["evaluation", "export", "EV-2024", "--store", settings.store, "--format", "xlsx",
-                 "--out", str(xlsx)]) == 0
+    assert (
+        main(
+            [
+                "evaluation",
+                "export",
+                "EV-2024",
+                "--store",
+                settings.store,
+                "--format",
+                "xlsx",
+                "--out",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
     sheet = load_workbook(xlsx).active
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["Unit ID", "Unit", "EDU (30)"] and header[-1] == "Rank"
@@ -33,5 +63,17 @@ def test_the_demo_cycle_exports_to_csv_and_xlsx_with_chinese_headers(ledger, set
 
 
 def test_exporting_an_unknown_cycle_says_so(ledger, settings, tmp_path, capsys):
-    assert main(["evaluation", "export", "NOPE", "--store", settings.store,
-                 "--out", str(tmp_path / "x.csv")]) == 1
+    assert (
+        main(
+            [
+                "evaluation",
+                "export",
+                "NOPE",
+                "--store",
+                settings.store,
+                "--out",
+                str(tmp_path / "x.csv"),
+            ]
+        )
+        == 1
+    )

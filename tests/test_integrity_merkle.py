@@ -136,7 +136,9 @@ def leaves_for(n: int, seed: int = 0) -> list[bytes]:
     """Distinct leaves (a proof for one leaf must not verify at another index; two equal
     leaves side by side would make it verify legitimately)."""
     rng = random.Random(seed)
-    return [merkle.leaf_of(i.to_bytes(4, "big") + rng.randbytes(rng.randint(0, 20))) for i in range(n)]
+    return [
+        merkle.leaf_of(i.to_bytes(4, "big") + rng.randbytes(rng.randint(0, 20))) for i in range(n)
+    ]
 
 
 def test_the_empty_tree_hashes_to_sha256_of_nothing():

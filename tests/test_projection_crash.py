@@ -21,15 +21,26 @@ def snapshot(ledger) -> dict[str, list[tuple]]:
         for projector in ledger.runner.projectors:
             for name, _ddl, _indexes in projector.tables:
                 rows = tx.all(f"SELECT * FROM {name}")
-                tables[name] = sorted(tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows)
+                tables[name] = sorted(
+                    tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows
+                )
     return tables
 
 
 def start_worker(settings) -> subprocess.Popen:
-    env = {**os.environ, "LEDGER_STORE": settings.store, "LEDGER_JWT_SECRET": settings.jwt_secret,
-           "LEDGER_PROJECTION_PAGE_SIZE": "10", "LEDGER_LOG_JSON": "1"}
-    return subprocess.Popen([sys.executable, "-m", "ledger.cli", "projections", "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "LEDGER_STORE": settings.store,
+        "LEDGER_JWT_SECRET": settings.jwt_secret,
+        "LEDGER_PROJECTION_PAGE_SIZE": "10",
+        "LEDGER_LOG_JSON": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ledger.cli", "projections", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_until(predicate, timeout: float = 60.0) -> None:
@@ -44,8 +55,9 @@ def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, setti
     ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
     for n in range(600):
         ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
-        ledger.app.assume_post(stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF",
-                               valid_from="2024-01-01")
+        ledger.app.assume_post(
+            stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF", valid_from="2024-01-01"
+        )
     head = ledger.app.head()
 
     worker = start_worker(settings)
@@ -77,8 +89,9 @@ def test_two_workers_catching_up_together_apply_every_event_exactly_once(ledger,
     ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
     for n in range(400):
         ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
-        ledger.app.assume_post(stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF",
-                               valid_from="2024-01-01")
+        ledger.app.assume_post(
+            stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF", valid_from="2024-01-01"
+        )
     head = ledger.app.head()
     workers = [start_worker(settings), start_worker(settings)]
     try:

@@ -10,8 +10,17 @@ from scenario import ASSIGN, CORRECT_RESPONSIBILITY, LIST, TRANSFER, build_organ
 
 def test_a_rotation_moves_the_item_on_its_effective_date(gql):
     build_organ(gql)
-    gql.data(ASSIGN, {"id": "R1", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF"],
-                      "from": "2023-01-01", "title": "分管信息中心"})
+    gql.data(
+        ASSIGN,
+        {
+            "id": "R1",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["AFF"],
+            "from": "2023-01-01",
+            "title": "分管信息中心",
+        },
+    )
     gql.data(TRANSFER, {"item": "R1", "to": "B", "eff": "2024-07-01"})
 
     assert item_ids(gql, "A", "2024-06-30") == ["R1"]
@@ -29,17 +38,33 @@ def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(
     """DESIGN's example: A until 2024-06-30, B from 07-01; a later correction says A ended
     04-30 and C held it in May and June."""
     build_organ(gql)
-    gql.data(ASSIGN, {"id": "R1", "holder": "A", "kind": "IN_CHARGE", "scope": ["DEP"],
-                      "from": "2023-01-01", "title": "分管办公室"})
+    gql.data(
+        ASSIGN,
+        {
+            "id": "R1",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["DEP"],
+            "from": "2023-01-01",
+            "title": "分管办公室",
+        },
+    )
     gql.data(TRANSFER, {"item": "R1", "to": "B", "eff": "2024-07-01"})
     time.sleep(0.01)
     september = datetime.now(UTC).isoformat()
     time.sleep(0.01)
-    gql.data(CORRECT_RESPONSIBILITY, {"item": "R1", "reason": "任免文件更正", "periods": [
-        {"holderId": "A", "from": "2023-01-01", "to": "2024-04-30"},
-        {"holderId": "C", "from": "2024-05-01", "to": "2024-06-30"},
-        {"holderId": "B", "from": "2024-07-01"},
-    ]})
+    gql.data(
+        CORRECT_RESPONSIBILITY,
+        {
+            "item": "R1",
+            "reason": "任免文件更正",
+            "periods": [
+                {"holderId": "A", "from": "2023-01-01", "to": "2024-04-30"},
+                {"holderId": "C", "from": "2024-05-01", "to": "2024-06-30"},
+                {"holderId": "B", "from": "2024-07-01"},
+            ],
+        },
+    )
 
     assert item_ids(gql, "A", "2024-05-10", known_at=september) == ["R1"]
     assert item_ids(gql, "C", "2024-05-10", known_at=september) == []
@@ -52,8 +77,17 @@ def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(
 
 def test_known_at_answers_stay_the_same_as_history_grows(gql):
     build_organ(gql)
-    gql.data(ASSIGN, {"id": "R1", "holder": "A", "kind": "IN_CHARGE", "scope": ["DEP"],
-                      "from": "2023-01-01", "title": "分管办公室"})
+    gql.data(
+        ASSIGN,
+        {
+            "id": "R1",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["DEP"],
+            "from": "2023-01-01",
+            "title": "分管办公室",
+        },
+    )
     time.sleep(0.01)
     then = datetime.now(UTC).isoformat()
     answer = gql.data(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": then})

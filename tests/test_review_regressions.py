@@ -26,14 +26,35 @@ from projections.event_index import EventIndexProjector
 def test_items_starting_the_same_day_one_open_one_closed_still_chain(gql):
     build_organ(gql)
     gql.data(REGISTER_UNIT, {"id": "BR", "name": "支部", "kind": "PARTY_BRANCH", "parentId": "AFF"})
-    gql.data(ASSIGN, {"id": "I1", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF"],
-                      "from": "2023-01-01", "title": "分管"})
-    gql.data('mutation { assignResponsibility(input: {id: "I2", holderId: "B", kind: IN_CHARGE, '
-             'area: SUPERVISION, title: "联系", scopeUnitIds: ["ORG"], validFrom: "2023-01-01", '
-             'validTo: "2024-12-31"}) { id } }')
-    gql.data(REGISTER_CASE, {"id": "K", "unit": "BR", "subject": "C", "cat": "INTEGRITY",
-                             "disc": "PASSIVE", "facts": "2024-05-10", "until": None,
-                             "reg": "2024-06-01"})
+    gql.data(
+        ASSIGN,
+        {
+            "id": "I1",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["AFF"],
+            "from": "2023-01-01",
+            "title": "分管",
+        },
+    )
+    gql.data(
+        'mutation { assignResponsibility(input: {id: "I2", holderId: "B", kind: IN_CHARGE, '
+        'area: SUPERVISION, title: "联系", scopeUnitIds: ["ORG"], validFrom: "2023-01-01", '
+        'validTo: "2024-12-31"}) { id } }'
+    )
+    gql.data(
+        REGISTER_CASE,
+        {
+            "id": "K",
+            "unit": "BR",
+            "subject": "C",
+            "cat": "INTEGRITY",
+            "disc": "PASSIVE",
+            "facts": "2024-05-10",
+            "until": None,
+            "reg": "2024-06-01",
+        },
+    )
     assert {("IN_CHARGE", "A"), ("IN_CHARGE", "B")} <= links(gql, "K")
 
 
@@ -43,9 +64,18 @@ def test_a_post_correction_may_not_overlap_another_term_of_the_same_post(gql):
     gql.data(LEAVE_POST, {"p": "A", "u": "DEP", "role": "UNIT_HEAD", "to": "2021-12-31"})
     gql.data(ASSUME_POST, {"p": "A", "u": "DEP", "role": "UNIT_HEAD", "from": "2023-01-01"})
     head = gql.head()
-    code = gql.error_code(CORRECT_POST, {"p": "A", "u": "DEP", "role": "UNIT_HEAD",
-                                         "orig": "2020-01-01", "from": "2020-01-01", "to": None,
-                                         "reason": "r"})
+    code = gql.error_code(
+        CORRECT_POST,
+        {
+            "p": "A",
+            "u": "DEP",
+            "role": "UNIT_HEAD",
+            "orig": "2020-01-01",
+            "from": "2020-01-01",
+            "to": None,
+            "reason": "r",
+        },
+    )
     assert code == "CONFLICT" and gql.head() == head
 
 
@@ -77,11 +107,16 @@ def test_a_task_corrected_back_to_zero_is_open_again(gql):
 
     for uid, kind, parent in [("ORG", "ORGAN", None), ("AFF", "AFFILIATED_UNIT", "ORG")]:
         gql.data(REGISTER_UNIT, {"id": uid, "name": uid, "kind": kind, "parentId": parent})
-    gql.data('mutation($t: [TaskInput!]!) { issueTaskLetter(input: {id: "L", number: "1", '
-             'title: "函", issuerId: "ORG", recipientId: "AFF", issuedOn: "2024-02-01", tasks: $t}) '
-             '{ id } }', {"t": TASKS})
-    gql.data('mutation { reportTaskProgress(input: {letterId: "L", taskId: "T2", percent: 30, '
-             'note: "n", on: "2024-03-01"}) { id } }')
+    gql.data(
+        'mutation($t: [TaskInput!]!) { issueTaskLetter(input: {id: "L", number: "1", '
+        'title: "函", issuerId: "ORG", recipientId: "AFF", issuedOn: "2024-02-01", tasks: $t}) '
+        "{ id } }",
+        {"t": TASKS},
+    )
+    gql.data(
+        'mutation { reportTaskProgress(input: {letterId: "L", taskId: "T2", percent: 30, '
+        'note: "n", on: "2024-03-01"}) { id } }'
+    )
     gql.data(CORRECT_PROGRESS, {"id": "L", "t": "T2", "pct": 0})
     q = '{ taskLetter(id: "L") { tasks { id status(asOf: "2024-04-01") } } }'
     assert {t["id"]: t["status"] for t in gql.data(q)["taskLetter"]["tasks"]}["T2"] == "OPEN"
@@ -90,7 +125,9 @@ def test_a_task_corrected_back_to_zero_is_open_again(gql):
 @pytest.mark.parametrize("known_at", ["0999-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"])
 def test_known_at_outside_the_ledgers_lifetime_is_refused(gql, known_at):
     gql.data(REGISTER_PERSON, {"id": "A", "name": "张三"})
-    assert gql.error_code(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": known_at}) == "BAD_INPUT"
+    assert (
+        gql.error_code(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": known_at}) == "BAD_INPUT"
+    )
 
 
 def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_instant(gql):
@@ -107,7 +144,7 @@ def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_inst
     gql.data(REGISTER_PERSON, {"id": "FAST", "name": "快"})
     time.sleep(0.02)
     between = datetime.now(UTC).isoformat()
-    q = 'query($k: DateTime) { events(first: 10, recordedTo: $k) { events { entityId } } }'
+    q = "query($k: DateTime) { events(first: 10, recordedTo: $k) { events { entityId } } }"
     before = gql.data(q, {"k": between})
     time.sleep(0.02)
     app.save(decided_early)  # commits only now, carrying a timestamp from before `between`
@@ -119,21 +156,63 @@ def test_oversized_lists_are_refused_by_their_cap_before_any_listed_id_is_looked
     """A scope of 201 units or a correction of 201 periods is BAD_INPUT at once: the cap
     comes before one aggregate is loaded per listed id (which held a worker for seconds)."""
     build_organ(gql)
-    gql.data(ASSIGN, {"id": "I1", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF"],
-                      "from": "2023-01-01", "title": "分管"})
+    gql.data(
+        ASSIGN,
+        {
+            "id": "I1",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["AFF"],
+            "from": "2023-01-01",
+            "title": "分管",
+        },
+    )
     head = gql.head()
     unknown_units = [f"NO-UNIT-{n}" for n in range(201)]
-    assert gql.error_code(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE",
-                                   "scope": unknown_units, "from": "2023-01-01",
-                                   "title": "过宽"}) == "BAD_INPUT"
+    assert (
+        gql.error_code(
+            ASSIGN,
+            {
+                "id": "I2",
+                "holder": "A",
+                "kind": "IN_CHARGE",
+                "scope": unknown_units,
+                "from": "2023-01-01",
+                "title": "过宽",
+            },
+        )
+        == "BAD_INPUT"
+    )
     days = [(date(2020, 1, 1) + timedelta(days=n)).isoformat() for n in range(201)]
     periods = [{"holderId": f"NO-PERSON-{n}", "from": day, "to": day} for n, day in enumerate(days)]
-    assert gql.error_code(CORRECT_RESPONSIBILITY,
-                          {"item": "I1", "periods": periods, "reason": "过长"}) == "BAD_INPUT"
+    assert (
+        gql.error_code(CORRECT_RESPONSIBILITY, {"item": "I1", "periods": periods, "reason": "过长"})
+        == "BAD_INPUT"
+    )
     assert gql.head() == head
     # Under the caps, an unknown id is still named; a repeated one is looked up once and fine.
-    assert gql.error_code(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE",
-                                   "scope": ["AFF", "NO-UNIT"], "from": "2023-01-01",
-                                   "title": "分管"}) == "NOT_FOUND"
-    gql.data(ASSIGN, {"id": "I2", "holder": "A", "kind": "IN_CHARGE", "scope": ["AFF", "AFF"],
-                      "from": "2023-01-01", "title": "分管"})
+    assert (
+        gql.error_code(
+            ASSIGN,
+            {
+                "id": "I2",
+                "holder": "A",
+                "kind": "IN_CHARGE",
+                "scope": ["AFF", "NO-UNIT"],
+                "from": "2023-01-01",
+                "title": "分管",
+            },
+        )
+        == "NOT_FOUND"
+    )
+    gql.data(
+        ASSIGN,
+        {
+            "id": "I2",
+            "holder": "A",
+            "kind": "IN_CHARGE",
+            "scope": ["AFF", "AFF"],
+            "from": "2023-01-01",
+            "title": "分管",
+        },
+    )

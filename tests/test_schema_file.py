@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT.parent / "shared" / "contract" / "ledger-core.graphql"
 SDL = ROOT / "schema" / "ledger.graphql"
 
+
 def test_the_committed_schema_file_is_not_stale():
     assert SDL.read_text(encoding="utf-8") == schema.as_str() + "\n", "run `ledger schema`"
 
