@@ -145,16 +145,21 @@ class ProjectionRunner:
         return out
 
     def catch_up(
-        self, *, until: int | None = None, on_page: Callable[[int], None] | None = None
+        self,
+        *,
+        until: int | None = None,
+        on_page: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> int:
-        """Apply everything up to the head (or `until`); returns the lowest position reached."""
+        """Apply everything up to the head (or `until`); returns the lowest position reached.
+        With `stop`, return between pages once it is set (a follower asked to stop)."""
         positions = self.positions()
         start = min(positions.values(), default=0)
         with self._progress:
             self._reached = max(self._reached, start)
             self._progress.notify_all()
         recorder = self.app.recorder
-        while until is None or start < until:
+        while (until is None or start < until) and not (stop and stop.is_set()):
             notifications = recorder.select_notifications(
                 start=start + 1, limit=self.page_size, stop=until
             )
@@ -232,7 +237,7 @@ class ProjectionRunner:
         """Catch up, then keep following until `stop()`; polling sees other processes' writes."""
         while not self._stop.is_set():
             try:
-                self.catch_up()
+                self.catch_up(stop=self._stop)
             except Exception:  # keep following; the next round retries from tracking
                 log.exception("projection.error")
                 time.sleep(min(1.0, poll_interval * 10))
@@ -240,6 +245,10 @@ class ProjectionRunner:
             self._wake.clear()
 
     def start(self, poll_interval: float = 0.05, *, listen: bool = True) -> None:
+        """Follow the log on a thread of its own; a no-op while a follower still runs (two
+        followers in one process would share the projectors' caches)."""
+        if self.running or (self._listener is not None and self._listener.is_alive()):
+            return
         self._stop.clear()
         self._thread = threading.Thread(
             target=self.follow, args=(poll_interval,), name="projection-runner", daemon=True
@@ -262,7 +271,7 @@ class ProjectionRunner:
         listen = sql.SQL("LISTEN {}").format(sql.Identifier(commit_channel(config.schema)))
         while not self._stop.is_set():
             try:
-                with psycopg.connect(config.conninfo, autocommit=True) as conn:
+                with psycopg.connect(config.conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(listen)
                     self._wake.set()  # anything committed before LISTEN took effect
                     while not self._stop.is_set():
@@ -275,12 +284,15 @@ class ProjectionRunner:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        # A thread that outlives its join keeps its reference, so start() cannot add another.
         if self._thread:
             self._thread.join(timeout=10)
-            self._thread = None
+            if not self._thread.is_alive():
+                self._thread = None
         if self._listener:
             self._listener.join(timeout=5)
-            self._listener = None
+            if not self._listener.is_alive():
+                self._listener = None
         if self.notify in self.app.listeners:
             self.app.listeners.remove(self.notify)
 

@@ -83,3 +83,19 @@ def test_a_projector_wakes_when_another_process_appends_without_waiting_for_its_
     finally:
         writer.close()
         projector.close()
+
+
+def test_starting_a_following_projector_again_adds_no_second_follower(ledger):
+    """Two followers in one process would share the projectors' caches and double the
+    listeners: start() while one runs is a no-op, and stop() ends it."""
+
+    def followers() -> int:
+        return sum(t.name == "projection-runner" for t in threading.enumerate())
+
+    before = followers()
+    ledger.start_projector()
+    ledger.start_projector()
+    assert followers() == before + 1
+    assert ledger.app.listeners.count(ledger.runner.notify) == 1
+    ledger.runner.stop()
+    assert followers() == before and not ledger.runner.running

@@ -218,12 +218,30 @@ def test_only_subscriptions_run_over_a_websocket(two_apis):
             return closed.value.rcvd.code
 
     head = a.data(EVENTS, {"after": 0}, token=admin)["events"]["events"]
-    for query in (mutation, '{ unit(id: "ORG") { name } }'):
+    paired = mutation.replace("mutation {", "mutation M {") + (
+        " subscription S { ledgerEvents { position } }"  # unnamed: strawberry runs the first
+    )
+    for query in (mutation, '{ unit(id: "ORG") { name } }', paired):
         message = asyncio.run(answer(query))
         assert message["type"] == "error", message
         assert message["payload"][0]["extensions"]["code"] == "BAD_INPUT"
         assert "HTTP POST" in message["payload"][0]["message"]
     assert a.data(EVENTS, {"after": 0}, token=admin)["events"]["events"] == head
+
+    async def subscribe_with(payload: object) -> int:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{a.port}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {admin}"}}
+            await ws.send(json.dumps(init))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            return closed.value.rcvd.code
+
+    assert asyncio.run(subscribe_with("not an object")) == 4400
 
     legacy = json.dumps({"type": "connection_init", "payload": {}})
     assert asyncio.run(closed_code("graphql-ws", legacy)) == 4406

@@ -323,6 +323,9 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
         the projector starting together do not race on `CREATE OR REPLACE FUNCTION`
         ("tuple concurrently updated")."""
         with self.datastore.transaction(commit=True) as curs:
+            # This connection idles while another creates the tables, maybe behind a long
+            # lock: eventsourcing's idle-in-transaction timeout must not end it meanwhile.
+            curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             curs.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DDL_LOCK, self.datastore.schema)
             )

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import structlog
 from cross_web import HTTPException
-from graphql import GraphQLError, get_operation_ast, parse
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -58,13 +58,17 @@ def websocket_refusal(query: object, variables: object, operation_name: object) 
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
         return None  # a syntax error: strawberry reports it the usual way
-    name = operation_name if isinstance(operation_name, str) else None
-    operation = get_operation_ast(document, name)
-    if operation is not None and operation.operation != GraphQLOperationType.SUBSCRIPTION:
-        return (
-            f"only subscriptions run over websockets; send this {operation.operation.value} "
-            "as an HTTP POST to /graphql"
-        )
+    # Every operation of the document, not only the one named: without a name strawberry
+    # runs the first, and a document may pair a mutation with a subscription.
+    for operation in document.definitions:
+        if (
+            isinstance(operation, OperationDefinitionNode)
+            and operation.operation != GraphQLOperationType.SUBSCRIPTION
+        ):
+            return (
+                f"only subscriptions run over websockets; send a {operation.operation.value} "
+                "as an HTTP POST to /graphql"
+            )
     return None
 
 
@@ -74,6 +78,9 @@ class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message: Any) -> None:
         if self.connection_acknowledged and message["id"] not in self.operations:
             payload = message["payload"]
+            if not isinstance(payload, dict):
+                await self.websocket.close(code=4400, reason="subscribe needs a payload object")
+                return
             refusal = websocket_refusal(
                 payload.get("query"), payload.get("variables"), payload.get("operationName")
             )
