@@ -77,6 +77,7 @@ class ReadStore:
             assert config.read_model_path is not None
             self.path = config.read_model_path
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            use_wal(self.path)
         else:
             from psycopg.rows import dict_row
             from psycopg_pool import ConnectionPool
@@ -98,7 +99,6 @@ class ReadStore:
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            use_wal(self.path)
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )

@@ -350,7 +350,8 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
             curs.executemany(
                 self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
             )
-            # Delivered to listeners when (and only if) this transaction commits.
+            # Delivered to listeners when (and only if) this transaction commits. The channel
+            # names the schema (eventsourcing's own NOTIFY names only the table).
             curs.execute("SELECT pg_notify(%s, %s)", (self._channel, str(ids[-1])))
         return ids
 
