@@ -11,7 +11,7 @@ process and as bare SQL (`projections.chain.resolve_chain`), beside `responsibil
 asked through GraphQL in the same run (the baseline every other query is compared with).
 
 Run:  .venv/bin/python bench/chain.py [--sizes 1e4,1e5] [--samples 300] [--store sqlite]
-      1e6 adds ~30 minutes here (generating and projecting the history).
+      1e6 adds ~20 minutes here (generating and projecting the history).
 """
 
 from __future__ import annotations
