@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from ledger import demo
 
 
@@ -60,3 +65,22 @@ def test_the_demo_cycle_vetoes_the_unit_that_scored_95(gql):
     )["responsibilityTransmission"]
     assert levels[1]["acknowledgedRate"] > levels[2]["acknowledgedRate"], "上热下冷"
     assert levels[2]["overdueTasks"] > 0
+
+
+def test_ledger_demo_load_shows_its_progress_and_a_summary_not_a_line_per_command(tmp_path):
+    """`make demo` runs this first: a newcomer sees a bar and what happened, twice over
+    (the second run appends nothing), not 181 log lines."""
+    env = {**os.environ, "LEDGER_STORE": f"sqlite:///{tmp_path}/demo.sqlite3"}
+    exe = Path(sys.executable).parent / "ledger"
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [str(exe), "demo", "load"], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout + done.stderr)
+    assert "events appended (loaded)" in outputs[0]
+    assert "0 events appended (already loaded)" in outputs[1]
+    for output in outputs:
+        assert "command=" not in output and '"command"' not in output
+        assert len(output.splitlines()) < 10

@@ -71,8 +71,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
-    from ledger import demo
+    import logging
 
+    from ledger import demo
+    from ledger.logs import configure_logging
+
+    configure_logging(settings_from(args), level=logging.WARNING)  # the bar, not 181 lines
     ledger = open_ledger(args)
     try:
         with progress_bar() as bar:

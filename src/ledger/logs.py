@@ -10,7 +10,9 @@ import structlog
 from ledger.settings import Settings
 
 
-def configure_logging(settings: Settings | None = None) -> None:
+def configure_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> None:
+    """Log lines at `level` and above (a CLI doing many commands at once, like the demo
+    loader, shows its progress bar instead of a line per command)."""
     as_json = (
         settings.log_json if settings and settings.log_json is not None else not sys.stderr.isatty()
     )
@@ -30,6 +32,7 @@ def configure_logging(settings: Settings | None = None) -> None:
             renderer,
         ],
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
