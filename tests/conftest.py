@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,22 @@ def _postgres_url(schema: str) -> str:
     return f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store of each kind; PostgreSQL gets its own schema, dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/ledger.sqlite3"
+@contextmanager
+def fresh_store(
+    kind: str,
+    directory: Path | None = None,
+    *,
+    skip_reason: str = "PostgreSQL tests need LEDGER_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB",
+) -> Iterator[str]:
+    """A fresh, empty store URL of `kind` ("sqlite" | "postgres"): a file in `directory`, or
+    its own PostgreSQL schema, dropped afterwards (skips without LEDGER_TEST_POSTGRES)."""
+    if kind == "sqlite":
+        assert directory is not None
+        directory.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{directory}/ledger.sqlite3"
         return
     if not POSTGRES:
-        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB")
+        pytest.skip(skip_reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -43,6 +52,13 @@ def store_url(request, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store of each kind."""
+    with fresh_store(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

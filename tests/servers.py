@@ -12,20 +12,17 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-import pytest
+from conftest import fresh_store
 
 from ledger.auth import issue_token
 from ledger.settings import Settings
 
-POSTGRES = os.environ.get("LEDGER_TEST_POSTGRES")
 SECRET = "multiprocess-secret-" + "y" * 40
 
 
@@ -161,19 +158,12 @@ def token(role: str = "ADMIN", subject: str | None = None) -> str:
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     """A store URL on a fresh PostgreSQL schema, dropped afterwards; skips without one."""
-    if not POSTGRES:
-        pytest.skip(
-            "the multi-process deployment runs on PostgreSQL: set "
-            "LEDGER_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/test"
-        )
-    schema = f"mp_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_store(
+        "postgres",
+        skip_reason="the multi-process deployment runs on PostgreSQL: set "
+        "LEDGER_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/test",
+    ) as url:
+        yield url
 
 
 def init_store(store: str) -> None:

@@ -18,15 +18,22 @@ OPENERS = 6
 ROUNDS = 3
 
 
+def settings_for(store_url: str, **overrides) -> Settings:
+    settings = Settings()
+    settings.store = store_url
+    settings.jwt_secret = TEST_SECRET
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return settings
+
+
 def _open_together(store_url: str) -> list[BaseException]:
     """Open the ledger from OPENERS threads released by one barrier; return what failed."""
     barrier = threading.Barrier(OPENERS)
     failures: list[BaseException] = []
 
     def open_once() -> None:
-        settings = Settings()
-        settings.store = store_url
-        settings.jwt_secret = TEST_SECRET
+        settings = settings_for(store_url)
         barrier.wait()
         try:
             Ledger.open(settings).close()
@@ -44,10 +51,7 @@ def _open_together(store_url: str) -> list[BaseException]:
 def test_workers_opening_a_fresh_store_at_once_all_start(store_url):
     for _ in range(ROUNDS):  # the first round creates the tables, later ones replace functions
         assert _open_together(store_url) == []
-    settings = Settings()
-    settings.store = store_url
-    settings.jwt_secret = TEST_SECRET
-    ledger = Ledger.open(settings)
+    ledger = Ledger.open(settings_for(store_url))
     try:
         assert ledger.runner.positions()  # every read model has its tracking row
     finally:
@@ -62,16 +66,8 @@ def test_a_projector_wakes_when_another_process_appends_without_waiting_for_its_
     once, although the projector would only poll again a minute later."""
     if store_url.startswith("sqlite"):
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite every writer projects for itself")
-    settings = Settings()
-    settings.store = store_url
-    settings.jwt_secret = TEST_SECRET
-    settings.poll_interval = 60.0
-    projector = Ledger.open(settings)
-    writer_settings = Settings()
-    writer_settings.store = store_url
-    writer_settings.jwt_secret = TEST_SECRET
-    writer_settings.embedded_projector = False
-    writer = Ledger.open(writer_settings)
+    projector = Ledger.open(settings_for(store_url, poll_interval=60.0))
+    writer = Ledger.open(settings_for(store_url, embedded_projector=False))
     try:
         projector.start_projector()
         time.sleep(0.5)  # the follower has caught up and sleeps on its minute-long poll

@@ -9,18 +9,17 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from conftest import fresh_store
 
 from ledger.domain.base import Stamp
 from ledger.store import parse_store_url
 
-POSTGRES = os.environ.get("LEDGER_TEST_POSTGRES")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -98,21 +97,8 @@ def register_people(app: Any, count: int, *, prefix: str = "P", actor: str = "re
 @contextmanager
 def make_store(kind: str, tmp_path: Path, name: str) -> Iterator[str]:
     """A fresh empty store URL of `kind` ("sqlite" | "postgres"), dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path}/{name}/ledger.sqlite3"
-        return
-    import pytest
-
-    if not POSTGRES:
-        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_store(kind, tmp_path / name) as url:
+        yield url
 
 
 def read_models(ledger: Any) -> dict[str, list[tuple]]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import POSTGRES
 from test_integrity_support import (
-    POSTGRES,
     chain_rows,
     make_store,
     read_models,

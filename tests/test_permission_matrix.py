@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from conftest import POSTGRES, TEST_SECRET, GraphQLClient, _postgres_url
+from conftest import TEST_SECRET, GraphQLClient, fresh_store
 from graphql import GraphQLNonNull, get_named_type
 from starlette.testclient import TestClient
 
@@ -56,24 +54,6 @@ TOKEN_KINDS = ("unscoped", "in-scope", "out-of-scope")
 
 
 @contextlib.contextmanager
-def module_store(kind: str, tmp: Path) -> Iterator[str]:
-    """A fresh store of one kind for a whole test module (PostgreSQL: its own schema)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp}/ledger.sqlite3"
-        return
-    if not POSTGRES:
-        pytest.skip("PostgreSQL tests need LEDGER_TEST_POSTGRES=postgresql://USER@HOST:PORT/DB")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{name}"')
-    try:
-        yield _postgres_url(name)
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
-
-
-@contextlib.contextmanager
 def served_ledger(kind: str, tmp: Path) -> Iterator[GraphQLClient]:
     """The real app over a fresh module-scoped store, as a GraphQL client.
 
@@ -82,7 +62,7 @@ def served_ledger(kind: str, tmp: Path) -> Iterator[GraphQLClient]:
     set is put back as it was."""
     seen = getattr(metrics, "_seen_operations", None)
     saved = set(seen) if seen is not None else None
-    with module_store(kind, tmp) as url:
+    with fresh_store(kind, tmp) as url:
         settings = Settings()
         settings.store = url
         settings.jwt_secret = TEST_SECRET

@@ -9,22 +9,11 @@ import sys
 import time
 
 import pytest
+from test_integrity_support import read_models
 
 from ledger.domain.base import Stamp
 
 pytestmark = pytest.mark.slow
-
-
-def snapshot(ledger) -> dict[str, list[tuple]]:
-    tables = {}
-    with ledger.reads.read() as tx:
-        for projector in ledger.runner.projectors:
-            for name, _ddl, _indexes in projector.tables:
-                rows = tx.all(f"SELECT * FROM {name}")
-                tables[name] = sorted(
-                    tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows
-                )
-    return tables
 
 
 def start_worker(settings) -> subprocess.Popen:
@@ -50,15 +39,20 @@ def wait_until(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, settings):
+def staff_an_organ(ledger, people: int) -> int:
+    """An organ and `people` staff in it (two events each); returns the head position."""
     stamp = Stamp("loader")
     ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
-    for n in range(600):
+    for n in range(people):
         ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
         ledger.app.assume_post(
             stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF", valid_from="2024-01-01"
         )
-    head = ledger.app.head()
+    return ledger.app.head()
+
+
+def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, settings):
+    head = staff_an_organ(ledger, 600)
 
     worker = start_worker(settings)
     wait_until(lambda: min(ledger.runner.positions().values()) > 50)
@@ -73,11 +67,11 @@ def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, setti
     finally:
         worker.terminate()
         worker.wait(timeout=10)
-    resumed = snapshot(ledger)
+    resumed = read_models(ledger)
 
     ledger.runner.reset()
     ledger.runner.catch_up()
-    assert snapshot(ledger) == resumed
+    assert read_models(ledger) == resumed
     assert len(resumed["rm_events"]) == head
     assert len(resumed["rm_posts"]) == 600
 
@@ -85,14 +79,7 @@ def test_a_killed_worker_resumes_and_ends_equal_to_a_clean_rebuild(ledger, setti
 def test_two_workers_catching_up_together_apply_every_event_exactly_once(ledger, settings):
     """Two projection workers on one store (a second started by mistake, or a rolling
     restart): pages interleave, yet the read models equal a single clean rebuild."""
-    stamp = Stamp("loader")
-    ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
-    for n in range(400):
-        ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
-        ledger.app.assume_post(
-            stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF", valid_from="2024-01-01"
-        )
-    head = ledger.app.head()
+    head = staff_an_organ(ledger, 400)
     workers = [start_worker(settings), start_worker(settings)]
     try:
         wait_until(lambda: min(ledger.runner.positions().values()) == head)
@@ -100,10 +87,10 @@ def test_two_workers_catching_up_together_apply_every_event_exactly_once(ledger,
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=10)
-    together = snapshot(ledger)
+    together = read_models(ledger)
 
     ledger.runner.reset()
     ledger.runner.catch_up()
-    assert snapshot(ledger) == together
+    assert read_models(ledger) == together
     assert len(together["rm_events"]) == head
     assert len(together["rm_posts"]) == 400
