@@ -35,6 +35,7 @@ from _common import (
     ratio,
 )
 
+from ledger import commands as c
 from ledger.domain.base import Stamp
 
 CHAIN = """query($id: ID!, $k: DateTime) { accountabilityChain(caseId: $id, knownAt: $k) {
@@ -58,18 +59,17 @@ def register_cases(run: queries.SizeRun, seed: int) -> tuple[dict[str, list[str]
             facts = today - back - timedelta(days=rng.randrange(60))
             registered = facts + timedelta(days=30)
             case_id = f"K-{'R' if kind == 'facts recent' else 'O'}-{n:03d}"
-            app.register_case(
-                Stamp("bench-recorder"),
+            case = c.RegisterCase(
                 id=case_id,
                 unit_id=rng.choice(units),
                 subject_id=rng.choice(run.persons),
                 category="EIGHT_PROVISIONS",
                 discovery="PASSIVE",
                 facts_on=facts.isoformat(),
-                facts_until=None,
                 registered_on=registered.isoformat(),
                 summary="违规收受礼品",
             )
+            app.execute(case, Stamp("bench-recorder"), wait=False)
             made[kind].append(case_id)
     # The past instant the chains are also asked at; then the ledger moves on: every case is
     # concluded and has a measure determined for someone in its chain, recorded after it.
@@ -81,25 +81,20 @@ def register_cases(run: queries.SizeRun, seed: int) -> tuple[dict[str, list[str]
 
     for ids in made.values():
         for case_id in ids:
-            app.conclude_case(
+            today_ = date.today().isoformat()
+            app.execute(
+                c.ConcludeCase(case_id, "SECOND", "党内警告", today_),
                 Stamp("bench-recorder"),
-                case_id=case_id,
-                form="SECOND",
-                decision="党内警告",
-                on=date.today().isoformat(),
+                wait=False,
             )
             run.ledger.runner.catch_up()  # no projector runs beside this benchmark
             with run.ledger.reads.read() as tx:
                 chain = resolve_chain(tx, case_id, None)
             if chain and chain.links:
-                app.determine_accountability(
-                    Stamp("bench-recorder"),
-                    case_id=case_id,
-                    person_id=chain.links[0].person_id,
-                    measure="ADMONISHMENT",
-                    reason="一案双查",
-                    on=date.today().isoformat(),
+                measure = c.DetermineAccountability(
+                    case_id, chain.links[0].person_id, "ADMONISHMENT", "一案双查", today_
                 )
+                app.execute(measure, Stamp("bench-recorder"), wait=False)
     run.ledger.runner.catch_up()
     return made, past
 

@@ -35,6 +35,7 @@ from _common import POSTGRES_URL, Section, count, emit, now_ns, quiet_logging, r
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
+from ledger import commands as c
 from ledger.application import LedgerApplication
 from ledger.domain.base import Stamp
 from ledger.domain.person import Person
@@ -237,21 +238,27 @@ def ledger_op(app: LedgerApplication, *, keyed: bool) -> Callable[[int], Any]:
         pid = person_id("L", i // 2)
         stamp = Stamp(ACTOR, f"bench-{i}" if keyed else None)
         if i % 2 == 0:
-            app.register_person(stamp, id=pid, name=name_of(i // 2))
+            app.execute(c.RegisterPerson(pid, name_of(i // 2)), stamp, wait=False)
         else:
-            app.assume_post(stamp, person_id=pid, unit_id=UNIT, role="STAFF", valid_from=VALID_FROM)
+            app.execute(c.AssumePost(pid, UNIT, "STAFF", VALID_FROM), stamp, wait=False)
 
     return op
 
 
 @contextmanager
 def ledger_app(url: str) -> Iterator[LedgerApplication]:
-    app = LedgerApplication(url)
+    """The ledger's write side on a real store (its read models are not followed here)."""
+    from ledger.service import Ledger
+    from ledger.settings import Settings
+
+    settings = Settings()
+    settings.store = url
+    ledger = Ledger.open(settings)
     try:
-        app.register_unit(Stamp(ACTOR), id=UNIT, name="基准测试机关", kind="ORGAN")
-        yield app
+        ledger.app.execute(c.RegisterUnit(UNIT, "基准测试机关", "ORGAN"), Stamp(ACTOR), wait=False)
+        yield ledger.app
     finally:
-        app.close()
+        ledger.close()
 
 
 def ledger_commands(stores: Stores, n: int, warmup: int, *, keyed: bool) -> tuple[int, float]:
@@ -281,7 +288,7 @@ def graphql_mutations(stores: Stores, n: int, warmup: int) -> int:
     settings.jwt_secret = "bench-" + "x" * 42
     ledger = Ledger.open(settings)
     caller = Caller(ACTOR, "RECORDER")
-    ledger.app.register_unit(Stamp(ACTOR), id=UNIT, name="基准测试机关", kind="ORGAN")
+    ledger.app.execute(c.RegisterUnit(UNIT, "基准测试机关", "ORGAN"), Stamp(ACTOR))
     ledger.start_projector()
 
     def op(i: int) -> None:

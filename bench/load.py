@@ -59,6 +59,7 @@ from _common import (
     short_size,
 )
 
+from ledger import commands as c
 from ledger.auth import issue_token
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -369,7 +370,9 @@ def projection_lag(
         # (the read models may already be at the head, projected by someone else).
         stamp = Stamp("lag-bench")
         run = uuid.uuid4().hex[:6]
-        probe = ledger.app.register_person(stamp, id=f"LAG-{run}-probe", name="探针").position
+        probe = ledger.app.execute(
+            c.RegisterPerson(f"LAG-{run}-probe", "探针"), stamp, wait=False
+        ).position
         deadline = time.monotonic() + 120
         while min(ledger.runner.positions().values()) < probe:
             if time.monotonic() > deadline:
@@ -386,7 +389,9 @@ def projection_lag(
                 wait = start + k / rate - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
-                result = ledger.app.register_person(stamp, id=f"LAG-{run}-{k}", name="李纪清")
+                result = ledger.app.execute(
+                    c.RegisterPerson(f"LAG-{run}-{k}", "李纪清"), stamp, wait=False
+                )
                 committed[result.position] = time.perf_counter_ns()
 
         threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]

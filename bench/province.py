@@ -23,7 +23,7 @@ History (ten years ending last year, record times set by the generator):
 Generating is fast because it bypasses the command path: aggregates are built in memory
 with the domain's own event classes, each event's `timestamp` is set to its planned time,
 and `app.save` takes up to BATCH_EVENTS events at once (one transaction) whose record time
-(the commit's, `ledger.integrity.clock`) is set to the latest planned time in the batch. The projections
+(the commit's, `ledger.integrity.chain.clock`) is set to the latest planned time in the batch. The projections
 then catch up from position 0 (timed).
 
 The ids are deterministic (`sample_ids`), so the load run knows what to ask for without
@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ledger import integrity
 from ledger.domain.base import Stamp, create
 from ledger.domain.case import Case, case_uuid
 from ledger.domain.evaluation import (
@@ -57,6 +56,7 @@ from ledger.domain.letter import TaskLetter, letter_uuid
 from ledger.domain.person import Person, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
 from ledger.domain.unit import Unit, unit_uuid
+from ledger.integrity import chain as integrity
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -202,7 +202,7 @@ class Province:
     def flush(self) -> None:
         if self.pending:
             # Record time is the commit's (the chain row's `committed_at`, from
-            # `ledger.integrity.clock`): the batch commits at its latest planned record time.
+            # `ledger.integrity.chain.clock`): the batch commits at its latest planned record time.
             latest = max(e.timestamp for a in self.pending.values() for e in a.pending_events)
             integrity.clock = lambda: latest
             try:

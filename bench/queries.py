@@ -4,7 +4,7 @@ For each size (events in the log) a fresh store is filled with a synthetic but r
 history spanning ten years of record time: units, people who take posts and move,
 responsibility items assigned, rotated (a transfer every ~3 years), sometimes ended, and
 corrected (a third of the items) long after the fact. Record time is the commit time, so
-each batch of events is committed with `ledger.integrity.clock` set to the record time the
+each batch of events is committed with `ledger.integrity.chain.clock` set to the record time the
 generator chose for it (and the events carry it as their `timestamp`): "knownAt a year
 back" selects a real past state of the ledger. The projections then catch up from
 position 0 (timed), and the query is measured four ways:
@@ -64,12 +64,12 @@ from _common import (
     short_size,
 )
 
-from ledger import integrity
 from ledger.domain.base import Stamp, create
 from ledger.domain.person import Person, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
 from ledger.domain.unit import Unit, unit_uuid
 from ledger.domain.values import POST_ROLES, RESPONSIBILITY_AREAS, RESPONSIBILITY_KINDS
+from ledger.integrity import chain as integrity
 from ledger.service import Ledger
 from ledger.settings import Settings
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from projections.db import Tx
@@ -26,14 +27,39 @@ class Envelope:
     hash: str = ""  # the chain hash written with the event (see ledger.integrity)
 
 
+def on(*events: type) -> Callable[[Callable], Callable]:
+    """Mark a projector method as the one that applies these event classes."""
+
+    def mark(method: Callable) -> Callable:
+        method.__applies__ = events  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
 class Projector:
-    """Subclasses set `name` and `tables`, and implement `apply` (inside the runner's transaction)."""
+    """Subclasses set `name` and `tables`, and mark one method per event class with `@on`
+    (run inside the runner's transaction); a projector of every event overrides `apply`."""
 
     name: str = ""
     # (table name, CREATE TABLE statement, [CREATE INDEX statements])
     tables: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-    # Event types this projector reads; None = all. Lets the runner skip irrelevant events.
-    types: frozenset[str] | None = None
+    # event class -> name of the method that applies it (collected from the `@on` marks)
+    handlers: ClassVar[dict[type, str]] = {}
+    every_event: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = {
+            event: name
+            for klass in reversed(cls.__mro__)
+            for name, method in vars(klass).items()
+            for event in getattr(method, "__applies__", ())
+        }
+
+    def wants(self, envelope: Envelope) -> bool:
+        """Does this projector read this event? Lets the runner skip the others."""
+        return self.every_event or type(envelope.event) in self.handlers
 
     # Bump when apply() changes meaning without a table change; either change rebuilds.
     revision: int = 1
@@ -55,7 +81,9 @@ class Projector:
             tx.execute(f"DROP TABLE IF EXISTS {name}")
 
     def apply(self, tx: Tx, envelope: Envelope) -> None:
-        raise NotImplementedError
+        name = self.handlers.get(type(envelope.event))
+        if name is not None:
+            getattr(self, name)(tx, envelope)
 
     def reset_caches(self) -> None:
         """Forget in-memory caches (after a rebuild or a lost race with another runner)."""

@@ -27,6 +27,18 @@ def both_times(as_of: str, position: int | None) -> tuple:
     return (as_of, as_of, p, p)
 
 
+def over_period(start: str, end: str, position: int | None) -> tuple:
+    """Parameters for `in_both_times` that keep rows valid on any day of [start, end]."""
+    p = NOW if position is None else position
+    return (end, start, p, p)
+
+
+def recorded_at(alias: str = "") -> str:
+    """The SQL condition for rows current at a position (record time only); two parameters."""
+    a = f"{alias}." if alias else ""
+    return f"{a}recorded_from <= ? AND {a}recorded_to > ?"
+
+
 def open_date(value: str) -> str | None:
     return None if value == OPEN_DATE else value
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from projections.base import Envelope, Projector
+from ledger.domain.case import Case
+from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW
 from projections.db import OPEN_POSITION, Tx
 
@@ -56,9 +57,6 @@ def _case(r) -> CaseRow:
 
 class CaseProjector(Projector):
     name = "cases"
-    types = frozenset(
-        ("CaseRegistered", "CaseConcluded", "CaseCorrected", "AccountabilityDetermined")
-    )
     tables = (
         (
             "rm_cases",
@@ -86,49 +84,57 @@ class CaseProjector(Projector):
         ),
     )
 
-    def apply(self, tx: Tx, envelope: Envelope) -> None:
-        event, q, agg = envelope.event, envelope.position, envelope.aggregate_id.hex
-        if envelope.type == "CaseRegistered":
-            self._insert(
-                tx,
-                agg,
-                CaseRow(
-                    event.case_id,
-                    event.unit_id,
-                    event.subject_id,
-                    event.category,
-                    event.discovery,
-                    event.facts_on,
-                    event.facts_until,
-                    event.registered_on,
-                    event.summary,
-                ),
-                q,
-            )
-            return
+    @on(Case.Registered)
+    def _registered(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        row = CaseRow(
+            e.case_id,
+            e.unit_id,
+            e.subject_id,
+            e.category,
+            e.discovery,
+            e.facts_on,
+            e.facts_until,
+            e.registered_on,
+            e.summary,
+        )
+        self._insert(tx, envelope.aggregate_id.hex, row, envelope.position)
+
+    def _current(self, tx: Tx, envelope: Envelope) -> CaseRow:
         row = tx.one(
             f"SELECT {CASE_COLUMNS} FROM rm_cases WHERE aggregate_id=? AND recorded_to=?",
-            (agg, OPEN_POSITION),
+            (envelope.aggregate_id.hex, OPEN_POSITION),
         )
-        current = _case(row)
-        if envelope.type == "AccountabilityDetermined":
-            tx.execute(
-                "INSERT INTO rm_case_measures (case_id, person_id, measure, reason, decided_on, "
-                "recorded_from) VALUES (?, ?, ?, ?, ?, ?)",
-                (current.case_id, event.person_id, event.measure, event.reason, event.on, q),
-            )
-            return
-        if envelope.type == "CaseConcluded":
-            restated = replace(
-                current, form=event.form, decision=event.decision, concluded_on=event.on
-            )
-        else:
-            restated = replace(
-                current,
-                unit_id=event.unit_id,
-                facts_on=event.facts_on,
-                facts_until=event.facts_until,
-            )
+        return _case(row)
+
+    @on(Case.AccountabilityDetermined)
+    def _determined(self, tx: Tx, envelope: Envelope) -> None:
+        e, case_id = envelope.event, self._current(tx, envelope).case_id
+        tx.execute(
+            "INSERT INTO rm_case_measures (case_id, person_id, measure, reason, decided_on, "
+            "recorded_from) VALUES (?, ?, ?, ?, ?, ?)",
+            (case_id, e.person_id, e.measure, e.reason, e.on, envelope.position),
+        )
+
+    @on(Case.Concluded)
+    def _concluded(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        current = self._current(tx, envelope)
+        restated = replace(current, form=e.form, decision=e.decision, concluded_on=e.on)
+        self._restate(tx, envelope, restated)
+
+    @on(Case.Corrected)
+    def _corrected(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        current = self._current(tx, envelope)
+        restated = replace(
+            current, unit_id=e.unit_id, facts_on=e.facts_on, facts_until=e.facts_until
+        )
+        self._restate(tx, envelope, restated)
+
+    def _restate(self, tx: Tx, envelope: Envelope, restated: CaseRow) -> None:
+        """Close the case's current row and insert the restated one, at this position."""
+        q, agg = envelope.position, envelope.aggregate_id.hex
         tx.execute(
             "UPDATE rm_cases SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
             (q, agg, OPEN_POSITION),

@@ -9,30 +9,26 @@ earlier `knownAt` answer is reproduced exactly.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from projections.base import Envelope, Projector
-from projections.bitemporal import NOW
+from ledger.domain.evaluation import EvaluationCycle
+from ledger.domain.rules.evaluation import (
+    Adjustment,
+    CaseFacts,
+    CycleRules,
+    Score,
+    SubjectPost,
+    UnitResult,
+    derive,
+)
+from projections.base import Envelope, Projector, on
+from projections.bitemporal import NOW, open_date, recorded_at
 from projections.cases import CaseRow, cases_by_id
 from projections.db import Tx
-
-RULE_PASSIVE = "PASSIVE_CASE"
-RULE_LEADERSHIP_VETO = "LEADERSHIP_CASE_VETO"
-RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
 
 
 class EvaluationProjector(Projector):
     name = "evaluation"
-    types = frozenset(
-        (
-            "EvaluationCycleOpened",
-            "ScoreRecorded",
-            "ScoreDeducted",
-            "BonusAdded",
-            "VetoApplied",
-            "EvaluationCycleFinalized",
-        )
-    )
     tables = (
         (
             "rm_cycles",
@@ -67,52 +63,79 @@ class EvaluationProjector(Projector):
         ),
     )
 
-    def apply(self, tx: Tx, envelope: Envelope) -> None:
-        e, q, agg = envelope.event, envelope.position, envelope.aggregate_id.hex
-        if envelope.type == "EvaluationCycleOpened":
-            rules = {
-                "criteria": e.criteria,
-                "passive_case_deduction": e.passive_case_deduction,
-                "veto_roles": e.veto_roles,
-                "grade_bands": e.grade_bands,
-            }
-            tx.execute(
-                "INSERT INTO rm_cycles (cycle_id, aggregate_id, year, title, period_from, "
-                "period_to, rules, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    e.cycle_id,
-                    agg,
-                    e.year,
-                    e.title,
-                    e.period_from,
-                    e.period_to,
-                    json.dumps(rules, ensure_ascii=False),
-                    q,
-                ),
-            )
-            tx.executemany(
-                "INSERT INTO rm_cycle_units (cycle_id, unit_id) VALUES (?, ?)",
-                [(e.cycle_id, u) for u in e.unit_ids],
-            )
-            return
-        cycle_id = tx.scalar("SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (agg,))
-        if envelope.type == "ScoreRecorded":
-            tx.execute(
-                "INSERT INTO rm_scores (cycle_id, unit_id, criterion, points, recorded_from) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (cycle_id, e.unit_id, e.criterion, e.points, q),
-            )
-        elif envelope.type == "EvaluationCycleFinalized":
-            tx.execute("UPDATE rm_cycles SET finalized_at=? WHERE cycle_id=?", (q, cycle_id))
-        else:
-            kind = {"ScoreDeducted": "DEDUCTION", "BonusAdded": "BONUS", "VetoApplied": "VETO"}[
-                envelope.type
-            ]
-            tx.execute(
-                "INSERT INTO rm_adjustments (cycle_id, unit_id, kind, points, reason, case_id, "
-                "recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cycle_id, e.unit_id, kind, getattr(e, "points", 0.0), e.reason, e.case_id, q),
-            )
+    @on(EvaluationCycle.Opened)
+    def _opened(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        rules = {
+            "criteria": e.criteria,
+            "passive_case_deduction": e.passive_case_deduction,
+            "veto_roles": e.veto_roles,
+            "grade_bands": e.grade_bands,
+        }
+        tx.execute(
+            "INSERT INTO rm_cycles (cycle_id, aggregate_id, year, title, period_from, "
+            "period_to, rules, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                e.cycle_id,
+                envelope.aggregate_id.hex,
+                e.year,
+                e.title,
+                e.period_from,
+                e.period_to,
+                json.dumps(rules, ensure_ascii=False),
+                envelope.position,
+            ),
+        )
+        tx.executemany(
+            "INSERT INTO rm_cycle_units (cycle_id, unit_id) VALUES (?, ?)",
+            [(e.cycle_id, u) for u in e.unit_ids],
+        )
+
+    def _cycle_id(self, tx: Tx, envelope: Envelope) -> str:
+        return tx.scalar(
+            "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+        )
+
+    @on(EvaluationCycle.ScoreRecorded)
+    def _score(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        tx.execute(
+            "INSERT INTO rm_scores (cycle_id, unit_id, criterion, points, recorded_from) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (self._cycle_id(tx, envelope), e.unit_id, e.criterion, e.points, envelope.position),
+        )
+
+    @on(EvaluationCycle.ScoreDeducted, EvaluationCycle.BonusAdded, EvaluationCycle.VetoApplied)
+    def _adjustment(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        kind = ADJUSTMENT_KINDS[type(e)]
+        tx.execute(
+            "INSERT INTO rm_adjustments (cycle_id, unit_id, kind, points, reason, case_id, "
+            "recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._cycle_id(tx, envelope),
+                e.unit_id,
+                kind,
+                getattr(e, "points", 0.0),
+                e.reason,
+                e.case_id,
+                envelope.position,
+            ),
+        )
+
+    @on(EvaluationCycle.Finalized)
+    def _finalized(self, tx: Tx, envelope: Envelope) -> None:
+        tx.execute(
+            "UPDATE rm_cycles SET finalized_at=? WHERE cycle_id=?",
+            (envelope.position, self._cycle_id(tx, envelope)),
+        )
+
+
+ADJUSTMENT_KINDS = {
+    EvaluationCycle.ScoreDeducted: "DEDUCTION",
+    EvaluationCycle.BonusAdded: "BONUS",
+    EvaluationCycle.VetoApplied: "VETO",
+}
 
 
 # ---------------------------------------------------------------------- queries
@@ -133,46 +156,6 @@ class CycleRow:
         """The position results are computed at: never past the finalization."""
         p = NOW if position is None else position
         return min(p, self.finalized_at) if self.finalized_at else p
-
-
-@dataclass(frozen=True)
-class Line:
-    rule: str
-    points: float
-    reason: str
-    case_id: str | None = None
-
-
-@dataclass
-class ResultRow:
-    unit_id: str
-    base: float
-    criteria: list[Line] = field(default_factory=list)
-    deductions: list[Line] = field(default_factory=list)
-    bonuses: list[Line] = field(default_factory=list)
-    vetoes: list[Line] = field(default_factory=list)
-    rank: int | None = None
-
-    @property
-    def total(self) -> float:
-        return round(
-            self.base
-            + sum(x.points for x in self.deductions)
-            + sum(x.points for x in self.bonuses),
-            2,
-        )
-
-    @property
-    def vetoed(self) -> bool:
-        return bool(self.vetoes)
-
-    def grade(self, bands: dict[str, float]) -> str:
-        if self.vetoed:
-            return "FAIL"
-        for grade in ("EXCELLENT", "GOOD", "PASS"):
-            if self.total >= bands[grade]:
-                return grade
-        return "FAIL"
 
 
 def cycle(tx: Tx, cycle_id: str, position: int | None = None) -> CycleRow | None:
@@ -206,90 +189,53 @@ def cycle(tx: Tx, cycle_id: str, position: int | None = None) -> CycleRow | None
 
 def results(
     tx: Tx, c: CycleRow, position: int | None
-) -> tuple[list[ResultRow], dict[str, CaseRow]]:
-    """Every unit's explained result, ranked; and the cases the lines name."""
+) -> tuple[list[UnitResult], dict[str, CaseRow]]:
+    """Every unit's explained result, ranked (by `domain.rules.evaluation`); and the cases
+    the lines name. The rows are what the rules need, as recorded at the cycle's position."""
     p = c.effective(position)
-    rules = c.rules
-    by_unit = {u: ResultRow(u, 0.0) for u in c.unit_ids}
-    titles = {x["code"]: x["title"] for x in rules["criteria"]}
-    latest: dict[tuple[str, str], float] = {}
-    for r in tx.all(
-        "SELECT unit_id, criterion, points FROM rm_scores WHERE cycle_id=? AND "
-        "recorded_from <= ? ORDER BY recorded_from",
-        (c.cycle_id, p),
-    ):
-        latest[(r["unit_id"], r["criterion"])] = r["points"]
-    for (unit_id, criterion), points in sorted(latest.items()):
-        by_unit[unit_id].criteria.append(Line(criterion, points, titles.get(criterion, criterion)))
-    for row in by_unit.values():
-        row.base = round(sum(x.points for x in row.criteria), 2)
-
-    for r in tx.all(
-        "SELECT unit_id, kind, points, reason, case_id FROM rm_adjustments "
-        "WHERE cycle_id=? AND recorded_from <= ? ORDER BY recorded_from",
-        (c.cycle_id, p),
-    ):
-        line = Line(
-            RULE_MANUAL[r["kind"]],
-            -r["points"]
-            if r["kind"] == "DEDUCTION"
-            else (r["points"] if r["kind"] == "BONUS" else 0.0),
-            r["reason"],
-            r["case_id"],
+    scores = [
+        Score(r["unit_id"], r["criterion"], r["points"])
+        for r in tx.all(
+            "SELECT unit_id, criterion, points FROM rm_scores WHERE cycle_id=? AND "
+            "recorded_from <= ? ORDER BY recorded_from",
+            (c.cycle_id, p),
         )
-        target = by_unit[r["unit_id"]]
-        {"DEDUCTION": target.deductions, "BONUS": target.bonuses, "VETO": target.vetoes}[
-            r["kind"]
-        ].append(line)
-
+    ]
+    adjustments = [
+        Adjustment(r["unit_id"], r["kind"], r["points"], r["reason"], r["case_id"])
+        for r in tx.all(
+            "SELECT unit_id, kind, points, reason, case_id FROM rm_adjustments "
+            "WHERE cycle_id=? AND recorded_from <= ? ORDER BY recorded_from",
+            (c.cycle_id, p),
+        )
+    ]
     marks = ", ".join("?" * len(c.unit_ids))
-    window = (c.period_from, c.period_to, p, p)
-    passive = tx.all(
-        "SELECT t.ancestor_id AS evaluated, c.case_id, c.summary FROM rm_cases c "
-        f"JOIN rm_unit_tree t ON t.unit_id = c.unit_id AND t.ancestor_id IN ({marks}) "
-        "WHERE c.discovery = 'PASSIVE' AND c.registered_on >= ? AND c.registered_on <= ? "
-        "AND c.recorded_from <= ? AND c.recorded_to > ? ORDER BY c.registered_on, c.case_id",
-        (*c.unit_ids, *window),
-    )
-    for r in passive:
-        by_unit[r["evaluated"]].deductions.append(
-            Line(
-                RULE_PASSIVE,
-                -float(rules["passive_case_deduction"]),
-                f"被动查处 (PASSIVE case): {r['summary']}",
-                r["case_id"],
-            )
-        )
-
-    roles = rules["veto_roles"]
-    if roles:
-        vetoing = tx.all(
-            "SELECT DISTINCT po.unit_id AS evaluated, po.role, c.case_id, c.subject_id, "
-            "c.registered_on, pe.name FROM rm_cases c JOIN rm_posts po ON po.person_id = c.subject_id "
+    current = recorded_at("c")
+    subtree_cases = [
+        (r["evaluated"], _facts(r))
+        for r in tx.all(
+            f"SELECT t.ancestor_id AS evaluated, {FACTS} FROM rm_cases c "
+            f"JOIN rm_unit_tree t ON t.unit_id = c.unit_id AND t.ancestor_id IN ({marks}) "
             "JOIN rm_persons pe ON pe.person_id = c.subject_id "
-            f"AND po.unit_id IN ({marks}) AND po.role IN ({', '.join('?' * len(roles))}) "
-            "AND po.valid_from <= COALESCE(c.facts_until, c.facts_on) "
-            "AND po.valid_to >= c.facts_on AND po.recorded_from <= ? AND po.recorded_to > ? "
-            "WHERE c.registered_on >= ? AND c.registered_on <= ? "
-            "AND c.recorded_from <= ? AND c.recorded_to > ? ORDER BY c.registered_on, c.case_id",
-            (*c.unit_ids, *roles, p, p, *window),
+            f"WHERE c.discovery = 'PASSIVE' AND c.registered_on >= ? AND c.registered_on <= ? "
+            f"AND {current} ORDER BY c.registered_on, c.case_id",
+            (*c.unit_ids, c.period_from, c.period_to, p, p),
         )
-        for r in vetoing:
-            by_unit[r["evaluated"]].vetoes.append(
-                Line(
-                    RULE_LEADERSHIP_VETO,
-                    0.0,
-                    f"一票否决: {r['name']} ({r['subject_id']}, {r['role']}) is the subject of a case "
-                    f"registered {r['registered_on']}",
-                    r["case_id"],
-                )
-            )
-
-    ranked = sorted(by_unit.values(), key=lambda x: (x.vetoed, -x.total, x.unit_id))
-    for n, row in enumerate(ranked):
-        previous = ranked[n - 1] if n else None
-        same = previous and (previous.vetoed, previous.total) == (row.vetoed, row.total)
-        row.rank = previous.rank if same else n + 1
+    ]
+    leadership_cases = [
+        (_facts(r), SubjectPost(r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])))
+        for r in tx.all(
+            f"SELECT po.unit_id, po.role, po.valid_from, po.valid_to, {FACTS} FROM rm_cases c "
+            "JOIN rm_posts po ON po.person_id = c.subject_id "
+            "JOIN rm_persons pe ON pe.person_id = c.subject_id "
+            f"AND po.unit_id IN ({marks}) AND {recorded_at('po')} "
+            f"WHERE c.registered_on >= ? AND c.registered_on <= ? AND {current} "
+            "ORDER BY c.registered_on, c.case_id, po.valid_from",
+            (*c.unit_ids, p, p, c.period_from, c.period_to, p, p),
+        )
+    ]
+    rules = CycleRules.from_stored(c.period_from, c.period_to, c.rules)
+    ranked = derive(c.unit_ids, rules, scores, adjustments, subtree_cases, leadership_cases)
     case_ids = sorted(
         {
             x.case_id
@@ -299,3 +245,22 @@ def results(
         }
     )
     return ranked, cases_by_id(tx, case_ids, p)
+
+
+FACTS = (
+    "c.case_id, c.subject_id, pe.name AS subject_name, c.discovery, c.facts_on, c.facts_until, "
+    "c.registered_on, c.summary"
+)
+
+
+def _facts(r) -> CaseFacts:
+    return CaseFacts(
+        r["case_id"],
+        r["subject_id"],
+        r["subject_name"],
+        r["discovery"],
+        r["facts_on"],
+        r["facts_until"],
+        r["registered_on"],
+        r["summary"],
+    )

@@ -49,6 +49,7 @@ def payload_of(event: Any) -> dict[str, Any]:
 
 class EventIndexProjector(Projector):
     name = "event_index"
+    every_event = True
     tables = (
         (
             "rm_entities",

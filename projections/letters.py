@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from projections.base import Envelope, Projector
+from ledger.domain.letter import TaskLetter
+from ledger.domain.rules.letters import letter_status, task_status
+from projections.base import Envelope, Projector, on
 from projections.db import Tx
 
 LETTER_COLUMNS = (
@@ -20,16 +22,6 @@ TASK_COLUMNS = "letter_id, task_id, title, area, deadline, percent, progress_sin
 
 class LetterProjector(Projector):
     name = "letters"
-    types = frozenset(
-        (
-            "TaskLetterIssued",
-            "TaskLetterAcknowledged",
-            "TaskProgressReported",
-            "TaskProgressCorrected",
-            "TaskCompleted",
-            "TaskLetterWithdrawn",
-        )
-    )
     tables = (
         (
             "rm_letters",
@@ -56,57 +48,65 @@ class LetterProjector(Projector):
         ),
     )
 
-    def apply(self, tx: Tx, envelope: Envelope) -> None:
-        e, agg = envelope.event, envelope.aggregate_id.hex
-        if envelope.type == "TaskLetterIssued":
-            tx.execute(
-                "INSERT INTO rm_letters (letter_id, aggregate_id, seq, number, title, issuer_id, "
-                "recipient_id, issued_on, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ISSUED')",
-                (
-                    e.letter_id,
-                    agg,
-                    envelope.position,
-                    e.number,
-                    e.title,
-                    e.issuer_id,
-                    e.recipient_id,
-                    e.issued_on,
-                ),
-            )
-            tx.executemany(
-                "INSERT INTO rm_tasks (letter_id, task_id, title, area, deadline, percent) "
-                "VALUES (?, ?, ?, ?, ?, 0)",
-                [
-                    (e.letter_id, t["task_id"], t["title"], t["area"], t["deadline"])
-                    for t in e.tasks
-                ],
-            )
-            return
-        letter_id = tx.scalar("SELECT letter_id FROM rm_letters WHERE aggregate_id=?", (agg,))
-        if envelope.type == "TaskLetterAcknowledged":
+    @on(TaskLetter.Issued)
+    def _issued(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        tx.execute(
+            "INSERT INTO rm_letters (letter_id, aggregate_id, seq, number, title, issuer_id, "
+            "recipient_id, issued_on, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ISSUED')",
+            (
+                e.letter_id,
+                envelope.aggregate_id.hex,
+                envelope.position,
+                e.number,
+                e.title,
+                e.issuer_id,
+                e.recipient_id,
+                e.issued_on,
+            ),
+        )
+        tx.executemany(
+            "INSERT INTO rm_tasks (letter_id, task_id, title, area, deadline, percent) "
+            "VALUES (?, ?, ?, ?, ?, 0)",
+            [(e.letter_id, t["task_id"], t["title"], t["area"], t["deadline"]) for t in e.tasks],
+        )
+
+    @on(
+        TaskLetter.Acknowledged,
+        TaskLetter.ProgressReported,
+        TaskLetter.ProgressCorrected,
+        TaskLetter.TaskCompleted,
+        TaskLetter.Withdrawn,
+    )
+    def _changed(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        letter_id = tx.scalar(
+            "SELECT letter_id FROM rm_letters WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+        )
+        if isinstance(e, TaskLetter.Acknowledged):
             tx.execute(
                 "UPDATE rm_letters SET acknowledged_by=?, acknowledged_on=? WHERE letter_id=?",
                 (e.person_id, e.on, letter_id),
             )
-        elif envelope.type == "TaskProgressReported":
+        elif isinstance(e, TaskLetter.ProgressReported):
             tx.execute(
                 "UPDATE rm_tasks SET percent=?, progress_since=COALESCE(progress_since, ?) "
                 "WHERE letter_id=? AND task_id=?",
                 (e.percent, e.on if e.percent > 0 else None, letter_id, e.task_id),
             )
-        elif envelope.type == "TaskProgressCorrected":
+        elif isinstance(e, TaskLetter.ProgressCorrected):
             tx.execute(
                 "UPDATE rm_tasks SET percent=?, progress_since=CASE WHEN ? = 0 THEN NULL "
                 "ELSE progress_since END WHERE letter_id=? AND task_id=?",
                 (e.percent, e.percent, letter_id, e.task_id),
             )
-        elif envelope.type == "TaskCompleted":
+        elif isinstance(e, TaskLetter.TaskCompleted):
             tx.execute(
                 "UPDATE rm_tasks SET percent=100, completed_on=?, "
                 "progress_since=COALESCE(progress_since, ?) WHERE letter_id=? AND task_id=?",
                 (e.on, e.on, letter_id, e.task_id),
             )
-        elif envelope.type == "TaskLetterWithdrawn":
+        else:
             tx.execute("UPDATE rm_letters SET withdrawn_on=? WHERE letter_id=?", (e.on, letter_id))
         self._status(tx, letter_id)
 
@@ -117,14 +117,8 @@ class LetterProjector(Projector):
         open_tasks = tx.scalar(
             "SELECT COUNT(*) FROM rm_tasks WHERE letter_id=? AND completed_on IS NULL", (letter_id,)
         )
-        status = (
-            "WITHDRAWN"
-            if letter["withdrawn_on"]
-            else "COMPLETED"
-            if open_tasks == 0
-            else "ACKNOWLEDGED"
-            if letter["acknowledged_by"]
-            else "ISSUED"
+        status = letter_status(
+            bool(letter["withdrawn_on"]), open_tasks, bool(letter["acknowledged_by"])
         )
         tx.execute("UPDATE rm_letters SET status=? WHERE letter_id=?", (status, letter_id))
 
@@ -159,14 +153,7 @@ class TaskRow:
     completed_on: str | None
 
     def status(self, as_of: str) -> str:
-        """DONE, OVERDUE (deadline passed by `as_of`, not done), IN_PROGRESS or OPEN."""
-        if self.completed_on and self.completed_on <= as_of:
-            return "DONE"
-        if self.deadline < as_of:
-            return "OVERDUE"
-        if self.progress_since and self.progress_since <= as_of:
-            return "IN_PROGRESS"
-        return "OPEN"
+        return task_status(self.deadline, self.progress_since, self.completed_on, as_of)
 
 
 def _letter(r) -> LetterRow:

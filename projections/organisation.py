@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.domain.person import posts_after
-from projections.base import Envelope, Projector
+from ledger.domain.person import Person, posts_after
+from ledger.domain.rules.rows import PostRow
+from ledger.domain.unit import Unit
+from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times, open_date
 from projections.db import OPEN_DATE, OPEN_POSITION, Tx
-
-POST_EVENTS = ("PostAssumed", "PostLeft", "PostCorrected")
 
 
 class OrganisationProjector(Projector):
     name = "organisation"
-    types = frozenset(("UnitRegistered", "PersonRegistered", *POST_EVENTS))
     tables = (
         (
             "rm_units",
@@ -57,20 +56,22 @@ class OrganisationProjector(Projector):
         ),
     )
 
-    def apply(self, tx: Tx, envelope: Envelope) -> None:
-        event, q = envelope.event, envelope.position
-        if envelope.type == "UnitRegistered":
-            self._unit(tx, event, q)
-        elif envelope.type == "PersonRegistered":
-            tx.execute(
-                "INSERT INTO rm_persons (person_id, aggregate_id, name, recorded_from) "
-                "VALUES (?, ?, ?, ?)",
-                (event.person_id, envelope.aggregate_id.hex, event.name, q),
-            )
-        elif envelope.type in POST_EVENTS:
-            self._posts(tx, envelope)
+    @on(Person.Registered)
+    def _person(self, tx: Tx, envelope: Envelope) -> None:
+        tx.execute(
+            "INSERT INTO rm_persons (person_id, aggregate_id, name, recorded_from) "
+            "VALUES (?, ?, ?, ?)",
+            (
+                envelope.event.person_id,
+                envelope.aggregate_id.hex,
+                envelope.event.name,
+                envelope.position,
+            ),
+        )
 
-    def _unit(self, tx: Tx, event, q: int) -> None:
+    @on(Unit.Registered)
+    def _unit(self, tx: Tx, envelope: Envelope) -> None:
+        event, q = envelope.event, envelope.position
         root_id, depth = event.unit_id, 0
         if event.parent_id:
             parent = tx.one(
@@ -102,6 +103,7 @@ class OrganisationProjector(Projector):
                 (event.unit_id, event.parent_id),
             )
 
+    @on(Person.PostAssumed, Person.PostLeft, Person.PostCorrected)
     def _posts(self, tx: Tx, envelope: Envelope) -> None:
         person_id = tx.scalar(
             "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
@@ -151,15 +153,6 @@ class UnitRow:
 class PersonRow:
     person_id: str
     name: str
-
-
-@dataclass(frozen=True)
-class PostRow:
-    person_id: str
-    unit_id: str
-    role: str
-    valid_from: str
-    valid_to: str | None
 
 
 def _marks(values) -> str:
@@ -248,7 +241,7 @@ def _posts_where(column: str, ids: list[str], as_of: str, position: int | None):
     )
 
 
-def _post_row(r) -> PostRow:
+def post_row(r) -> PostRow:
     return PostRow(
         r["person_id"], r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])
     )
@@ -260,7 +253,7 @@ def posts_by_unit(
     out: dict[str, list[PostRow]] = {u: [] for u in unit_ids}
     if unit_ids:
         for r in tx.all(*_posts_where("unit_id", unit_ids, as_of, position)):
-            out[r["unit_id"]].append(_post_row(r))
+            out[r["unit_id"]].append(post_row(r))
     return out
 
 
@@ -270,5 +263,5 @@ def posts_by_person(
     out: dict[str, list[PostRow]] = {p: [] for p in person_ids}
     if person_ids:
         for r in tx.all(*_posts_where("person_id", person_ids, as_of, position)):
-            out[r["person_id"]].append(_post_row(r))
+            out[r["person_id"]].append(post_row(r))
     return out

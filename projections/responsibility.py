@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ledger.domain.responsibility import periods_after
-from projections.base import Envelope, Projector
+from ledger.domain.responsibility import ResponsibilityItem, periods_after
+from ledger.domain.rules.rows import HoldingRow
+from projections.base import Envelope, Projector, on
 from projections.bitemporal import both_times, close_and_insert, in_both_times, open_date
 from projections.db import OPEN_POSITION, Tx
-
-ITEM_EVENTS = (
-    "ResponsibilityAssigned",
-    "ResponsibilityTransferred",
-    "ResponsibilityEnded",
-    "ResponsibilityCorrected",
-)
 
 
 class ResponsibilityProjector(Projector):
     name = "responsibility"
-    types = frozenset(ITEM_EVENTS)
     tables = (
         (
             "rm_items",
@@ -52,9 +43,15 @@ class ResponsibilityProjector(Projector):
         ),
     )
 
-    def apply(self, tx: Tx, envelope: Envelope) -> None:
+    @on(
+        ResponsibilityItem.Assigned,
+        ResponsibilityItem.Transferred,
+        ResponsibilityItem.Ended,
+        ResponsibilityItem.Corrected,
+    )
+    def _item(self, tx: Tx, envelope: Envelope) -> None:
         event, q = envelope.event, envelope.position
-        if envelope.type == "ResponsibilityAssigned":
+        if isinstance(event, ResponsibilityItem.Assigned):
             tx.execute(
                 "INSERT INTO rm_items (item_id, aggregate_id, kind, area, title, recorded_from) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -89,19 +86,6 @@ class ResponsibilityProjector(Projector):
 # ---------------------------------------------------------------------- queries
 
 
-@dataclass(frozen=True)
-class HoldingRow:
-    """One item as held by one person over one period."""
-
-    item_id: str
-    holder_id: str
-    kind: str
-    area: str
-    title: str
-    valid_from: str
-    valid_to: str | None
-
-
 def responsibility_list(
     tx: Tx, holder_id: str, as_of: str, position: int | None
 ) -> list[HoldingRow]:
@@ -112,18 +96,19 @@ def responsibility_list(
         "ORDER BY i.kind, h.item_id",
         (holder_id, *both_times(as_of, position)),
     )
-    return [
-        HoldingRow(
-            r["item_id"],
-            r["holder_id"],
-            r["kind"],
-            r["area"],
-            r["title"],
-            r["valid_from"],
-            open_date(r["valid_to"]),
-        )
-        for r in rows
-    ]
+    return [holding_row(r) for r in rows]
+
+
+def holding_row(r) -> HoldingRow:
+    return HoldingRow(
+        r["item_id"],
+        r["holder_id"],
+        r["kind"],
+        r["area"],
+        r["title"],
+        r["valid_from"],
+        open_date(r["valid_to"]),
+    )
 
 
 def scopes(tx: Tx, item_ids: list[str]) -> dict[str, list[str]]:

@@ -66,6 +66,9 @@ class ProjectionRunner:
         self._thread: threading.Thread | None = None
         self._listener: threading.Thread | None = None
         self._reached = 0  # lowest position every projector has applied, as seen by this process
+        # Observable states of the follower: between rounds, and LISTENing for commits.
+        self.idle = threading.Event()
+        self.listening = threading.Event()
         self.setup()
 
     # ------------------------------------------------------------------ tables
@@ -211,9 +214,7 @@ class ProjectionRunner:
                     # Another runner moved this projector meanwhile; continue from where it is.
                     projector.reset_caches()
                 for envelope in envelopes:
-                    if envelope.position > position and (
-                        projector.types is None or envelope.type in projector.types
-                    ):
+                    if envelope.position > position and projector.wants(envelope):
                         projector.apply(tx, envelope)
                 if last > position:
                     tx.execute(
@@ -236,11 +237,13 @@ class ProjectionRunner:
     def follow(self, poll_interval: float = 0.05) -> None:
         """Catch up, then keep following until `stop()`; polling sees other processes' writes."""
         while not self._stop.is_set():
+            self.idle.clear()
             try:
                 self.catch_up(stop=self._stop)
             except Exception:  # keep following; the next round retries from tracking
                 log.exception("projection.error")
                 time.sleep(min(1.0, poll_interval * 10))
+            self.idle.set()
             self._wake.wait(poll_interval)
             self._wake.clear()
 
@@ -274,6 +277,7 @@ class ProjectionRunner:
                 with psycopg.connect(config.conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(listen)
                     self._wake.set()  # anything committed before LISTEN took effect
+                    self.listening.set()
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
                             self._wake.set()

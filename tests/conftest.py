@@ -4,18 +4,23 @@ the real ASGI app over it, and a GraphQL helper that authenticates as a role."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import eventsourcing.domain
+import jwt
 import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from ledger.api.app import create_app
 from ledger.auth import issue_token
+from ledger.integrity import chain
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -127,3 +132,46 @@ class GraphQLClient:
 def gql(ledger: Ledger, settings: Settings) -> Iterator[GraphQLClient]:
     with TestClient(create_app(ledger)) as http:
         yield GraphQLClient(http, settings, ledger)
+
+
+class RecordClock:
+    """Record time under the test's control: the ledger's commit clock and the events' own
+    timestamps read it, so a test takes an instant between two writes without sleeping.
+    It starts at the real now (after whatever the fixtures wrote) and moves 10 ms a step,
+    so its instants stay within the server's tolerance for a client's clock."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def between(self) -> str:
+        """An instant after every write so far and before every write to come."""
+        self.now += timedelta(milliseconds=10)
+        mark = self.now
+        self.now += timedelta(milliseconds=10)
+        return mark.isoformat()
+
+
+@pytest.fixture
+def record_clock(monkeypatch) -> RecordClock:
+    clock = RecordClock()
+    monkeypatch.setattr(chain, "clock", clock)
+    monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", clock)
+    return clock
+
+
+def expired_token(settings: Settings, role: str = "ADMIN") -> str:
+    """A token that expired a minute ago (no waiting for one to run out)."""
+    now = int(time.time())
+    claims = {"sub": "late", "role": role, "iat": now - 3600, "exp": now - 60}
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll `predicate` until it holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)

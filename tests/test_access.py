@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jwt
-from conftest import TEST_SECRET
+from conftest import TEST_SECRET, expired_token
 from scenario import ASSUME_POST, REGISTER_PERSON, REGISTER_UNIT, build_organ
 
 
@@ -11,10 +11,7 @@ def test_requests_without_a_valid_token_are_unauthenticated(gql):
     build_organ(gql)
     head = gql.head()
     forged = jwt.encode({"sub": "mallory", "role": "ADMIN", "exp": 4102444800}, "wrong-key-" * 5)
-    expired = gql.token("ADMIN", ttl="1s")
-    import time
-
-    time.sleep(1.1)
+    expired = expired_token(gql.settings)
     for headers in (
         {},
         {"Authorization": "Bearer not-a-jwt"},

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 import pytest
 from scenario import (
     ASSIGN,
@@ -109,11 +106,11 @@ def test_facts_before_a_rotation_chain_to_the_holder_at_the_time_not_todays(orga
     assert ("IN_CHARGE", "A") not in links(organ, "CASE-2")
 
 
-def test_a_correction_recorded_later_changes_the_chain_known_now_but_not_before(organ):
+def test_a_correction_recorded_later_changes_the_chain_known_now_but_not_before(
+    organ, record_clock
+):
     register(organ, "CASE-1", "AFF", "S", "2024-05-10")
-    time.sleep(0.01)
-    september = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
+    september = record_clock.between()
     organ.data(
         CORRECT_RESPONSIBILITY,
         {
@@ -132,11 +129,9 @@ def test_a_correction_recorded_later_changes_the_chain_known_now_but_not_before(
     assert ("IN_CHARGE", "A") not in links(organ, "CASE-1")
 
 
-def test_a_case_correction_moves_the_chain_only_for_later_knowledge(organ):
+def test_a_case_correction_moves_the_chain_only_for_later_knowledge(organ, record_clock):
     register(organ, "CASE-1", "AFF", "S", "2024-05-10")
-    time.sleep(0.01)
-    before = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
+    before = record_clock.between()
     organ.data(CORRECT_CASE, {"id": "CASE-1", "unit": "AFF", "facts": "2024-08-01"})
     assert ("IN_CHARGE", "A") in links(organ, "CASE-1", known_at=before)
     assert ("IN_CHARGE", "B") in links(organ, "CASE-1")

@@ -8,8 +8,9 @@ import threading
 import time
 
 import pytest
-from conftest import TEST_SECRET
+from conftest import TEST_SECRET, wait_until
 
+from ledger import commands as c
 from ledger.domain.base import Stamp
 from ledger.service import Ledger
 from ledger.settings import Settings
@@ -70,8 +71,13 @@ def test_a_projector_wakes_when_another_process_appends_without_waiting_for_its_
     writer = Ledger.open(settings_for(store_url, embedded_projector=False))
     try:
         projector.start_projector()
-        time.sleep(0.5)  # the follower has caught up and sleeps on its minute-long poll
-        done = writer.app.register_person(Stamp("other-process"), id="P-1", name="远程写入")
+        # the follower listens, catches up (nothing to do), then sleeps on its minute-long poll
+        runner = projector.runner
+        wait_until(runner.listening.is_set, "the projector to LISTEN")
+        wait_until(lambda: runner.idle.is_set() and not runner._wake.is_set(), "it to sleep")
+        done = writer.app.execute(
+            c.RegisterPerson("P-1", "远程写入"), Stamp("other-process"), wait=False
+        )
         deadline = time.monotonic() + 10.0  # (wait_for would wake the follower itself)
         while min(projector.runner.positions().values()) < done.position:
             assert time.monotonic() < deadline, "the projector slept through the append"

@@ -11,9 +11,9 @@ from ledger import demo
 
 
 def test_the_demo_loads_once_and_shows_the_source_texts_statistics(gql):
-    steps, appended = demo.load(gql.ledger.app)
+    steps, appended = demo.load(gql.ledger)
     assert appended > 0
-    assert demo.load(gql.ledger.app) == (steps, 0), "a second load appends nothing"
+    assert demo.load(gql.ledger) == (steps, 0), "a second load appends nothing"
 
     stats = gql.data(
         '{ caseStatistics(rootUnitId: "ZJ-FGW", from: "2023-01-01", to: "2024-12-31") '
@@ -26,7 +26,7 @@ def test_the_demo_loads_once_and_shows_the_source_texts_statistics(gql):
 
 
 def test_the_demo_rotation_and_the_case_that_predates_it(gql):
-    demo.load(gql.ledger.app)
+    demo.load(gql.ledger)
     q = "query($p: ID!, $d: Date) { responsibilityList(personId: $p, asOf: $d) { items { id } } }"
 
     def ids(p, d):
@@ -47,7 +47,7 @@ def test_the_demo_rotation_and_the_case_that_predates_it(gql):
 
 
 def test_the_demo_cycle_vetoes_the_unit_that_scored_95(gql):
-    demo.load(gql.ledger.app)
+    demo.load(gql.ledger)
     r = gql.data(
         '{ evaluationResult(cycleId: "EV-2024", unitId: "ZJ-FGW-JJS") '
         "{ baseScore vetoed grade eligibleForAwards vetoReasons { case { id } } } }"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 import pytest
 from scenario import (
     ASSUME_POST,
@@ -115,10 +112,9 @@ def test_finalized_results_do_not_move_when_a_later_case_arrives(cycle):
     assert status["evaluationCycle"]["status"] == "FINALIZED"
 
 
-def test_results_known_at_an_earlier_instant_are_reproduced(cycle):
+def test_results_known_at_an_earlier_instant_are_reproduced(cycle, record_clock):
     score(cycle, "EV-2024", "U3", 28, 38, 29)
-    time.sleep(0.01)
-    then = datetime.now(UTC).isoformat()
+    then = record_clock.between()
     before = result(cycle, "EV-2024", "U3", known_at=then)
     case(cycle, "CASE-P", "U3", "S", disc="PASSIVE")
     assert result(cycle, "EV-2024", "U3", known_at=then) == before

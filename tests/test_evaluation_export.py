@@ -11,7 +11,7 @@ from ledger.cli import main
 
 
 def test_the_demo_cycle_exports_to_csv_and_xlsx_with_chinese_headers(ledger, settings, tmp_path):
-    demo.load(ledger.app)
+    demo.load(ledger)
     out = tmp_path / "ev.csv"
     assert (
         main(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_integrity_support import ROOT, cli_json, register_people, run_cli
 
-from ledger import merkle
+from ledger.integrity import merkle
 
 PROOF_QUERY = """
 query ($position: Int!, $treeSize: Int) {

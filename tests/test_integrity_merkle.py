@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_integrity_support import ROOT, register_people
 
-from ledger import merkle
-from ledger.proofs import StoredTree, read_leaves
+from ledger.integrity import merkle
+from ledger.integrity.proofs import StoredTree, read_leaves
 
 # RFC 6962 test inputs and the expected values from the CT reference implementation
 # (transparency-dev/merkle proof/verify_test.go, rfc6962 tests).
@@ -257,7 +257,7 @@ def test_the_chunk_cache_over_the_store_serves_the_same_tree_as_the_leaves(ledge
 def test_a_digest_repairs_a_proof_cache_that_disagrees_with_the_stored_leaves(ledger):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ledger.digest import make_digest
+    from ledger.integrity.digest import make_digest
 
     recorder = ledger.app.recorder
     head = register_people(ledger.app, 600)

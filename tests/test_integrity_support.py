@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from conftest import fresh_store
 
+from ledger import commands as c
 from ledger.domain.base import Stamp
 from ledger.store import parse_store_url
 
@@ -90,7 +91,9 @@ def register_people(app: Any, count: int, *, prefix: str = "P", actor: str = "re
     """`count` registrations (one event each); returns the head position."""
     stamp = Stamp(actor)
     for n in range(count):
-        app.register_person(stamp, id=f"{prefix}-{n:05d}", name=f"Person {prefix} {n}")
+        app.execute(
+            c.RegisterPerson(f"{prefix}-{n:05d}", f"Person {prefix} {n}"), stamp, wait=False
+        )
     return app.head()
 
 

@@ -41,7 +41,7 @@ def leave_gap_in_postgres_ids(ledger: Ledger, count: int) -> None:
 
 
 def fill(source: Ledger) -> None:
-    demo.load(source.app)
+    demo.load(source)
     if source.reads.dialect == "postgres":
         leave_gap_in_postgres_ids(source, 3)
     register_people(source.app, 5, prefix="LATE")
@@ -151,7 +151,7 @@ def test_a_line_broken_after_some_batches_were_written_rolls_the_whole_import_ba
     exported, tmp_path, monkeypatch
 ):
     """The file is checked again while it is written: a late break undoes every batch."""
-    from ledger import transfer
+    from ledger.integrity import transfer
 
     monkeypatch.setattr(transfer, "PAGE", 10)
     rewrite(exported, 29, lambda e: e.update(hash="00" * 32))

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from scenario import REGISTER_PERSON, REGISTER_UNIT
 from starlette.testclient import TestClient
 
+from ledger import commands as c
 from ledger.api.app import create_app
 from ledger.domain.base import Stamp
 from ledger.service import Ledger
@@ -57,7 +58,7 @@ def test_readyz_is_not_ready_while_projections_lag_beyond_the_threshold(lagging)
 
     stamp = Stamp("loader")
     for n in range(8):  # appended, but nobody projects them
-        ledger.app.register_person(stamp, id=f"P-{n}", name=f"干部{n}")
+        ledger.app.execute(c.RegisterPerson(f"P-{n}", f"干部{n}"), stamp, wait=False)
     behind = http.get("/readyz")
     assert behind.status_code == 503
     body = behind.json()
@@ -122,7 +123,7 @@ def test_metrics_show_projection_lag_in_events_and_seconds(lagging):
     ledger, http = lagging
     stamp = Stamp("loader")
     for n in range(4):
-        ledger.app.register_person(stamp, id=f"P-{n}", name=f"干部{n}")
+        ledger.app.execute(c.RegisterPerson(f"P-{n}", f"干部{n}"), stamp, wait=False)
     samples = scrape(http)
     assert value(samples, "ledger_log_head_position") == 4
     assert value(samples, "ledger_projection_lag_events", projector="event_index") == 4

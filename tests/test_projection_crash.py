@@ -11,6 +11,7 @@ import time
 import pytest
 from test_integrity_support import read_models
 
+from ledger import commands as c
 from ledger.domain.base import Stamp
 
 pytestmark = pytest.mark.slow
@@ -42,12 +43,11 @@ def wait_until(predicate, timeout: float = 60.0) -> None:
 def staff_an_organ(ledger, people: int) -> int:
     """An organ and `people` staff in it (two events each); returns the head position."""
     stamp = Stamp("loader")
-    ledger.app.register_unit(stamp, id="ORG", name="省直某厅", kind="ORGAN")
+    ledger.app.execute(c.RegisterUnit("ORG", "省直某厅", "ORGAN"), stamp, wait=False)
     for n in range(people):
-        ledger.app.register_person(stamp, id=f"P-{n:04d}", name=f"干部{n}")
-        ledger.app.assume_post(
-            stamp, person_id=f"P-{n:04d}", unit_id="ORG", role="STAFF", valid_from="2024-01-01"
-        )
+        pid = f"P-{n:04d}"
+        ledger.app.execute(c.RegisterPerson(pid, f"干部{n}"), stamp, wait=False)
+        ledger.app.execute(c.AssumePost(pid, "ORG", "STAFF", "2024-01-01"), stamp, wait=False)
     return ledger.app.head()
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 from scenario import ASSIGN, CORRECT_RESPONSIBILITY, LIST, TRANSFER, build_organ, item_ids
 
 
@@ -34,7 +31,7 @@ def test_a_rotation_moves_the_item_on_its_effective_date(gql):
     assert before["items"][0]["scope"] == [{"id": "AFF"}]
 
 
-def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(gql):
+def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(gql, record_clock):
     """DESIGN's example: A until 2024-06-30, B from 07-01; a later correction says A ended
     04-30 and C held it in May and June."""
     build_organ(gql)
@@ -50,9 +47,7 @@ def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(
         },
     )
     gql.data(TRANSFER, {"item": "R1", "to": "B", "eff": "2024-07-01"})
-    time.sleep(0.01)
-    september = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
+    september = record_clock.between()
     gql.data(
         CORRECT_RESPONSIBILITY,
         {
@@ -75,7 +70,7 @@ def test_a_retroactive_correction_changes_answers_known_after_it_but_not_before(
     assert item_ids(gql, "A", "2024-05-10", known_at="2000-01-01T00:00:00+00:00") == []
 
 
-def test_known_at_answers_stay_the_same_as_history_grows(gql):
+def test_known_at_answers_stay_the_same_as_history_grows(gql, record_clock):
     build_organ(gql)
     gql.data(
         ASSIGN,
@@ -88,8 +83,7 @@ def test_known_at_answers_stay_the_same_as_history_grows(gql):
             "title": "分管办公室",
         },
     )
-    time.sleep(0.01)
-    then = datetime.now(UTC).isoformat()
+    then = record_clock.between()
     answer = gql.data(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": then})
     gql.data(TRANSFER, {"item": "R1", "to": "B", "eff": "2023-06-01"})
     assert gql.data(LIST, {"p": "A", "asOf": "2024-01-01", "knownAt": then}) == answer

@@ -19,6 +19,7 @@ from scenario import (
     links,
 )
 
+from ledger import commands as c
 from ledger.domain.base import Stamp
 from projections.event_index import EventIndexProjector
 
@@ -82,7 +83,7 @@ def test_a_post_correction_may_not_overlap_another_term_of_the_same_post(gql):
 def test_a_failed_projection_page_leaves_no_stale_record_time_behind(ledger, monkeypatch):
     stamp = Stamp("t")
     for n in range(6):
-        ledger.app.register_person(stamp, id=f"P{n}", name=f"人{n}")
+        ledger.app.execute(c.RegisterPerson(f"P{n}", f"人{n}"), stamp, wait=False)
     original = EventIndexProjector.apply
     calls = {"n": 0}
 
@@ -130,23 +131,21 @@ def test_known_at_outside_the_ledgers_lifetime_is_refused(gql, known_at):
     )
 
 
-def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_instant(gql):
+def test_a_slow_save_does_not_change_an_answer_already_given_for_an_earlier_instant(
+    gql, record_clock
+):
     """Record time is the commit's, not the moment the command decided: a save that waited
     for the lock cannot slip into an answer asked `knownAt` an instant before it committed."""
-    import time
-    from datetime import UTC, datetime
 
     from ledger.domain.person import Person
 
     app = gql.ledger.app
     decided_early = Person.register(Stamp("slow-writer"), "SLOW", "慢")  # its timestamp: now
-    time.sleep(0.02)
+    record_clock.between()
     gql.data(REGISTER_PERSON, {"id": "FAST", "name": "快"})
-    time.sleep(0.02)
-    between = datetime.now(UTC).isoformat()
+    between = record_clock.between()
     q = "query($k: DateTime) { events(first: 10, recordedTo: $k) { events { entityId } } }"
     before = gql.data(q, {"k": between})
-    time.sleep(0.02)
     app.save(decided_early)  # commits only now, carrying a timestamp from before `between`
     gql.ledger.wait_for(app.head())
     assert gql.data(q, {"k": between}) == before == {"events": {"events": [{"entityId": "FAST"}]}}

@@ -20,6 +20,7 @@ import websockets
 from scenario import ASSUME_POST, REGISTER_PERSON, REGISTER_UNIT
 from servers import Api, Projector, init_store, postgres_schema, token
 
+from ledger import commands as c
 from ledger.api import feed as feed_module
 from ledger.domain.base import Stamp
 from ledger.service import Ledger
@@ -272,7 +273,7 @@ def test_one_poller_serves_every_subscriber_and_a_slow_one_loses_nothing(
 
         def write(n: int, first: int = 0) -> None:
             for i in range(first, first + n):
-                ledger.app.register_person(stamp, id=f"P-{i}", name=f"干部{i}")
+                ledger.app.execute(c.RegisterPerson(f"P-{i}", f"干部{i}"), stamp, wait=False)
             ledger.runner.catch_up()
 
         def write_more(n: int, first: int = 1000) -> None:

@@ -1,17 +1,21 @@
-"""The write side: one method per mutation, one `save` (one transaction) per command.
+"""The write side: the handler table and `execute(command, stamp)`.
 
-Each command loads what it needs, lets the aggregates decide, and saves every new event
-together with the idempotency key (if any) in a single atomic save. A refused command
-raises a `LedgerError` before anything is saved, so it appends nothing.
+`execute` runs every command the same way: check the idempotency key against the command's
+fingerprint, authorise it (role and unit scope, from `ledger.permissions`), let its handler
+load what it needs and the aggregates decide, save every new event together with the key in
+one atomic save, and wait (bounded) until the read models have applied it. A refused
+command raises a `LedgerError` before anything is saved, so it appends nothing.
+
+A handler is a function `(app, command, stamp) -> (id acted on, aggregates to save)`,
+registered with `@handles(CommandClass)`; a command that one existing aggregate decides
+alone is one `Act` row at the end of this module.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import structlog
@@ -19,9 +23,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from ledger import commands as c
+from ledger import permissions
 from ledger.domain.base import Stamp, event_type
 from ledger.domain.case import Case, case_uuid
-from ledger.domain.errors import Conflict, NotFound
+from ledger.domain.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.domain.evaluation import EvaluationCycle, cycle_uuid
 from ledger.domain.idempotency import IdempotencyKey, key_uuid
 from ledger.domain.letter import TaskLetter, letter_uuid
@@ -33,7 +39,28 @@ from ledger.store import EventLogSQL, StoreConfig, parse_store_url
 
 log = structlog.get_logger("ledger.command")
 A = TypeVar("A", bound=Aggregate)
+C = TypeVar("C", bound=c.Command)
 MAX_ATTEMPTS = 5
+
+Decision = tuple[str, Sequence[Aggregate]]
+Handler = Callable[["LedgerApplication", Any, Stamp], Decision]
+HANDLERS: dict[type[c.Command], Handler] = {}
+
+
+def handles(command: type[C]) -> Callable[[Callable[[LedgerApplication, C, Stamp], Decision]], Any]:
+    def register(handler: Callable[[LedgerApplication, C, Stamp], Decision]) -> Any:
+        HANDLERS[command] = handler
+        return handler
+
+    return register
+
+
+class ReadSide(Protocol):
+    """What the write side asks of the read models (as recorded now, after catching up)."""
+
+    def wait_for(self, position: int, timeout: float | None = None) -> bool: ...
+
+    def chain_members(self, case_id: str) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -49,18 +76,97 @@ class LedgerApplication(Application):
     name = "Ledger"
     snapshotting_intervals = {Person: 50, ResponsibilityItem: 50}  # noqa: RUF012
 
-    def __init__(self, store: StoreConfig | str):
+    def __init__(self, store: StoreConfig | str, *, read_side: ReadSide):
         self.store = parse_store_url(store) if isinstance(store, str) else store
         if self.store.sqlite_path is not None:
             self.store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(env=self.store.eventsourcing_env())
+        self.read_side = read_side
         self.log_sql = EventLogSQL(self.recorder, self.store)
         self.listeners: list[Callable[[int], None]] = []
-        # Who is in a case's accountability chain, as the read models know it now; set by
-        # `Ledger.open` (the chain is resolved from bitemporal read models, not a replay).
-        self.chain_members: Callable[[str], set[str]] | None = None
+        # A unit's ancestors never change (units are placed once), so they are cached.
+        self._lineage: dict[str, tuple[str, ...]] = {}
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ execute
+
+    def execute(self, command: c.Command, stamp: Stamp, *, wait: bool = True) -> CommandResult:
+        """Run one command: idempotency, authorisation, decide, one atomic save (retried
+        when another writer got there first), then wait for the read models (unless a bulk
+        loader says it catches up itself: `wait=False`)."""
+        handler = HANDLERS[type(command)]
+        name, fingerprint = command.mutation(), command.fingerprint()
+        self.authorise(command, stamp)
+        for _ in range(MAX_ATTEMPTS):
+            if stamp.idempotency_key:
+                replay = self._replay(name, stamp.idempotency_key, fingerprint)
+                if replay:
+                    log.info("command.replayed", command=name, actor=stamp.actor, id=replay.id)
+                    if wait:
+                        self.read_side.wait_for(replay.position)
+                    return replay
+            result_id, aggregates = handler(self, command, stamp)
+            aggregates = list(aggregates)
+            if stamp.idempotency_key:
+                aggregates.append(IdempotencyKey.use(stamp, name, fingerprint, result_id))
+            try:
+                recordings = self.save(*aggregates)
+            except IntegrityError:
+                continue  # someone else appended first: reload and decide again
+            position = max(r.notification.id for r in recordings)
+            log.info(
+                "command",
+                command=name,
+                actor=stamp.actor,
+                id=result_id,
+                position=position,
+                events=[event_type(r.domain_event) for r in recordings],
+            )
+            for listener in self.listeners:
+                listener(position)
+            if wait:
+                self.read_side.wait_for(position)
+            return CommandResult(result_id, position)
+        raise Conflict(f"{name}: too many concurrent changes to the same entity; retry")
+
+    def _replay(self, command: str, key: str, fingerprint: str) -> CommandResult | None:
+        try:
+            used = self.repository.get(key_uuid(key))
+        except AggregateNotFoundError:
+            return None
+        if used.command != command or used.fingerprint != fingerprint:
+            raise Conflict(f"idempotencyKey {key!r} was already used for a different request")
+        position = self.log_sql.position_of(key_uuid(key), 1) or 0
+        return CommandResult(used.result_id, position, replayed=True)
+
+    def authorise(self, command: c.Command, stamp: Stamp) -> None:
+        """Role, then unit scope: every unit the command's scope fields name must lie in the
+        subtree of one of the token's units. Unknown ids get the out-of-scope answer."""
+        rule = permissions.check_role(type(command), stamp.role, bool(stamp.units))
+        if not stamp.units or not rule.scope:
+            return
+        units: list[str] = []
+        for spec in rule.scope:
+            field, _, attribute = spec.partition(".")
+            value = getattr(command, field)
+            if value is None:
+                continue
+            if attribute:
+                try:
+                    value = getattr(self.entity(field, value), attribute)
+                except NotFound:
+                    raise permissions.outside_scope(value) from None
+            units.extend([value] if isinstance(value, str) else value)
+        if not units:
+            raise Forbidden(f"{command.mutation()} here needs a token that is not limited to units")
+        for unit_id in dict.fromkeys(units):
+            try:
+                inside = set(self.lineage(unit_id)) & set(stamp.units)
+            except (NotFound, BadInput):
+                inside = set()
+            if not inside:
+                raise permissions.outside_scope(unit_id)
+
+    # ------------------------------------------------------------------ loading
 
     def head(self) -> int:
         return self.log_sql.head()
@@ -78,670 +184,250 @@ class LedgerApplication(Application):
         """One stored event is enough to know (`uuid in repository` would rebuild it whole)."""
         return bool(self.recorder.select_events(uuid, limit=1))
 
+    def new(self, uuid: UUID, what: str, business: str) -> None:
+        if self.exists(uuid):
+            raise Conflict(f"{what} {business!r} is already registered")
+
     def unit(self, unit_id: str) -> Unit:
         return self.load(Unit, unit_uuid(business_id(unit_id, "unit id")), "unit", unit_id)
 
     def person(self, person_id: str) -> Person:
-        return self.load(
-            Person, person_uuid(business_id(person_id, "person id")), "person", person_id
-        )
+        uuid = person_uuid(business_id(person_id, "person id"))
+        return self.load(Person, uuid, "person", person_id)
 
     def item(self, item_id: str) -> ResponsibilityItem:
-        return self.load(
-            ResponsibilityItem,
-            item_uuid(business_id(item_id, "item id")),
-            "responsibility item",
-            item_id,
-        )
+        uuid = item_uuid(business_id(item_id, "item id"))
+        return self.load(ResponsibilityItem, uuid, "responsibility item", item_id)
 
     def case(self, case_id: str) -> Case:
         return self.load(Case, case_uuid(business_id(case_id, "case id")), "case", case_id)
 
     def letter(self, letter_id: str) -> TaskLetter:
-        return self.load(
-            TaskLetter, letter_uuid(business_id(letter_id, "letter id")), "task letter", letter_id
-        )
+        uuid = letter_uuid(business_id(letter_id, "letter id"))
+        return self.load(TaskLetter, uuid, "task letter", letter_id)
 
     def cycle(self, cycle_id: str) -> EvaluationCycle:
-        return self.load(
-            EvaluationCycle,
-            cycle_uuid(business_id(cycle_id, "cycle id")),
-            "evaluation cycle",
-            cycle_id,
-        )
+        uuid = cycle_uuid(business_id(cycle_id, "cycle id"))
+        return self.load(EvaluationCycle, uuid, "evaluation cycle", cycle_id)
 
-    def is_below(self, unit_id: str, ancestor_id: str) -> bool:
-        """Is `unit_id` strictly below `ancestor_id`? Walks the (short) chain of parents."""
-        current = self.unit(unit_id)
-        for _ in range(64):
-            if current.parent_id is None:
-                return False
-            if current.parent_id == ancestor_id:
-                return True
-            current = self.unit(current.parent_id)
-        return False
+    def entity(self, field: str, value: str) -> Aggregate:
+        """The aggregate a command's id field names (`case_id` a case, `to_holder_id` a
+        person, ...): NOT_FOUND when it does not exist."""
+        kind = field.removeprefix("to_").removesuffix("_id")
+        loaders = {"case": self.case, "item": self.item, "letter": self.letter}
+        loaders.update(cycle=self.cycle, unit=self.unit, person=self.person, holder=self.person)
+        return loaders[kind](value)
 
-    def _new(self, uuid: UUID, what: str, business: str) -> None:
-        if self.exists(uuid):
-            raise Conflict(f"{what} {business!r} is already registered")
+    def lineage(self, unit_id: str) -> tuple[str, ...]:
+        """The unit and its ancestors up to its organ, from the write side's own units."""
+        if unit_id not in self._lineage:
+            unit = self.unit(unit_id)
+            above = self.lineage(unit.parent_id) if unit.parent_id else ()
+            self._lineage[unit_id] = (unit_id, *above)
+        return self._lineage[unit_id]
 
-    def execute(
-        self,
-        command: str,
-        stamp: Stamp,
-        inputs: dict[str, Any],
-        decide: Callable[[], tuple[str, Sequence[Aggregate]]],
-    ) -> CommandResult:
-        """Run one command: idempotency check, decide, one atomic save, retry on a clash."""
-        fingerprint = hashlib.sha256(
-            json.dumps([command, inputs], sort_keys=True, default=str).encode()
-        ).hexdigest()
-        for _ in range(MAX_ATTEMPTS):
-            if stamp.idempotency_key:
-                replay = self._replay(command, stamp.idempotency_key, fingerprint)
-                if replay:
-                    log.info(
-                        "command.replayed",
-                        command=command,
-                        actor=stamp.actor,
-                        id=replay.id,
-                        position=replay.position,
-                    )
-                    return replay
-            result_id, aggregates = decide()
-            aggregates = list(aggregates)
-            if stamp.idempotency_key:
-                aggregates.append(IdempotencyKey.use(stamp, command, fingerprint, result_id))
-            try:
-                recordings = self.save(*aggregates)
-            except IntegrityError:
-                continue  # someone else appended first: reload and decide again
-            position = max(r.notification.id for r in recordings)
-            log.info(
-                "command",
-                command=command,
-                actor=stamp.actor,
-                id=result_id,
-                position=position,
-                events=[event_type(r.domain_event) for r in recordings],
-            )
-            for listener in self.listeners:
-                listener(position)
-            return CommandResult(result_id, position)
-        raise Conflict(f"{command}: too many concurrent changes to the same entity; retry")
 
-    def _replay(self, command: str, key: str, fingerprint: str) -> CommandResult | None:
-        try:
-            used = self.repository.get(key_uuid(key))
-        except AggregateNotFoundError:
-            return None
-        if used.command != command or used.fingerprint != fingerprint:
-            raise Conflict(f"idempotencyKey {key!r} was already used for a different request")
-        position = self.log_sql.position_of(key_uuid(key), 1) or 0
-        return CommandResult(used.result_id, position, replayed=True)
+# ---------------------------------------------------------------------- organisation
 
-    # ------------------------------------------------------------------ organisation
 
-    def register_unit(
-        self,
-        stamp: Stamp,
-        *,
-        id: str,
-        name: str,
-        kind: str,
-        parent_id: str | None = None,
-        short_name: str | None = None,
-    ) -> CommandResult:
-        def decide():
-            business_id(id, "unit id")
-            parent = self.unit(parent_id) if parent_id else None
-            unit = Unit.register(stamp, id, name, kind, parent, short_name)
-            self._new(unit.id, "unit", id)
-            return id, [unit]
+@handles(c.RegisterUnit)
+def register_unit(app: LedgerApplication, cmd: c.RegisterUnit, stamp: Stamp) -> Decision:
+    business_id(cmd.id, "unit id")
+    parent = app.unit(cmd.parent_id) if cmd.parent_id else None
+    unit = Unit.register(stamp, cmd.id, cmd.name, cmd.kind, parent, cmd.short_name)
+    app.new(unit.id, "unit", cmd.id)
+    return cmd.id, [unit]
 
-        return self.execute(
-            "registerUnit",
-            stamp,
-            {"id": id, "name": name, "kind": kind, "parentId": parent_id, "shortName": short_name},
-            decide,
-        )
 
-    def register_person(self, stamp: Stamp, *, id: str, name: str) -> CommandResult:
-        def decide():
-            person = Person.register(stamp, id, name)
-            self._new(person.id, "person", id)
-            return id, [person]
+@handles(c.RegisterPerson)
+def register_person(app: LedgerApplication, cmd: c.RegisterPerson, stamp: Stamp) -> Decision:
+    person = Person.register(stamp, cmd.id, cmd.name)
+    app.new(person.id, "person", cmd.id)
+    return cmd.id, [person]
 
-        return self.execute("registerPerson", stamp, {"id": id, "name": name}, decide)
 
-    def assume_post(
-        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, valid_from: str
-    ) -> CommandResult:
-        def decide():
-            person = self.person(person_id)
-            self.unit(unit_id)
-            person.assume_post(stamp, unit_id, role, valid_from)
-            return person_id, [person]
+# ---------------------------------------------------------------------- responsibility
 
-        return self.execute(
-            "assumePost",
-            stamp,
-            {"personId": person_id, "unitId": unit_id, "role": role, "from": str(valid_from)},
-            decide,
-        )
 
-    def leave_post(
-        self, stamp: Stamp, *, person_id: str, unit_id: str, role: str, valid_to: str
-    ) -> CommandResult:
-        def decide():
-            person = self.person(person_id)
-            self.unit(unit_id)
-            person.leave_post(stamp, unit_id, role, valid_to)
-            return person_id, [person]
+@handles(c.AssignResponsibility)
+def assign_responsibility(
+    app: LedgerApplication, cmd: c.AssignResponsibility, stamp: Stamp
+) -> Decision:
+    business_id(cmd.id, "responsibility item id")
+    app.person(cmd.holder_id)
+    # The domain checks the scope's size before one unit is loaded per listed id.
+    item = ResponsibilityItem.assign(
+        stamp,
+        cmd.id,
+        cmd.holder_id,
+        cmd.kind,
+        cmd.area,
+        cmd.title,
+        list(cmd.scope_unit_ids),
+        cmd.valid_from,
+        cmd.valid_to,
+    )
+    for unit_id in dict.fromkeys(cmd.scope_unit_ids):
+        app.unit(unit_id)
+    app.new(item.id, "responsibility item", cmd.id)
+    return cmd.id, [item]
 
-        return self.execute(
-            "leavePost",
-            stamp,
-            {"personId": person_id, "unitId": unit_id, "role": role, "to": str(valid_to)},
-            decide,
-        )
 
-    def correct_post(
-        self,
-        stamp: Stamp,
-        *,
-        person_id: str,
-        unit_id: str,
-        role: str,
-        original_from: str,
-        valid_from: str,
-        valid_to: str | None,
-        reason: str,
-    ) -> CommandResult:
-        def decide():
-            person = self.person(person_id)
-            self.unit(unit_id)
-            person.correct_post(stamp, unit_id, role, original_from, valid_from, valid_to, reason)
-            return person_id, [person]
+@handles(c.CorrectResponsibility)
+def correct_responsibility(
+    app: LedgerApplication, cmd: c.CorrectResponsibility, stamp: Stamp
+) -> Decision:
+    item = app.item(cmd.item_id)
+    periods = [
+        {"holder_id": p.holder_id, "valid_from": p.valid_from, "valid_to": p.valid_to}
+        for p in cmd.periods
+    ]
+    item.correct(stamp, periods, cmd.reason)  # bounded and well-formed before any load
+    for holder_id in dict.fromkeys(p.holder_id for p in cmd.periods):
+        app.person(holder_id)
+    return cmd.item_id, [item]
 
-        return self.execute(
-            "correctPost",
-            stamp,
-            {
-                "personId": person_id,
-                "unitId": unit_id,
-                "role": role,
-                "originalFrom": str(original_from),
-                "from": str(valid_from),
-                "to": None if valid_to is None else str(valid_to),
-                "reason": reason,
-            },
-            decide,
-        )
 
-    # ------------------------------------------------------------------ responsibility
+# ---------------------------------------------------------------------- cases, 一案双查
 
-    def assign_responsibility(
-        self,
-        stamp: Stamp,
-        *,
-        id: str,
-        holder_id: str,
-        kind: str,
-        area: str,
-        title: str,
-        scope_unit_ids: list[str],
-        valid_from: str,
-        valid_to: str | None = None,
-    ) -> CommandResult:
-        def decide():
-            business_id(id, "responsibility item id")
-            self.person(holder_id)
-            # The domain checks the scope's size before one unit is loaded per listed id.
-            item = ResponsibilityItem.assign(
-                stamp, id, holder_id, kind, area, title, scope_unit_ids, valid_from, valid_to
-            )
-            for unit_id in dict.fromkeys(scope_unit_ids):
-                self.unit(unit_id)
-            self._new(item.id, "responsibility item", id)
-            return id, [item]
 
-        return self.execute(
-            "assignResponsibility",
-            stamp,
-            {
-                "id": id,
-                "holderId": holder_id,
-                "kind": kind,
-                "area": area,
-                "title": title,
-                "scopeUnitIds": list(scope_unit_ids),
-                "validFrom": str(valid_from),
-                "validTo": None if valid_to is None else str(valid_to),
-            },
-            decide,
-        )
+@handles(c.RegisterCase)
+def register_case(app: LedgerApplication, cmd: c.RegisterCase, stamp: Stamp) -> Decision:
+    business_id(cmd.id, "case id")
+    app.unit(cmd.unit_id)
+    app.person(cmd.subject_id)
+    case = Case.register(
+        stamp,
+        cmd.id,
+        cmd.unit_id,
+        cmd.subject_id,
+        cmd.category,
+        cmd.discovery,
+        cmd.facts_on,
+        cmd.facts_until,
+        cmd.registered_on,
+        cmd.summary,
+    )
+    app.new(case.id, "case", cmd.id)
+    return cmd.id, [case]
 
-    def transfer_responsibility(
-        self, stamp: Stamp, *, item_id: str, to_holder_id: str, effective: str
-    ) -> CommandResult:
-        def decide():
-            item = self.item(item_id)
-            self.person(to_holder_id)
-            item.transfer(stamp, to_holder_id, effective)
-            return item_id, [item]
 
-        return self.execute(
-            "transferResponsibility",
-            stamp,
-            {"itemId": item_id, "toHolderId": to_holder_id, "effective": str(effective)},
-            decide,
-        )
+@handles(c.DetermineAccountability)
+def determine_accountability(
+    app: LedgerApplication, cmd: c.DetermineAccountability, stamp: Stamp
+) -> Decision:
+    case = app.case(cmd.case_id)
+    app.person(cmd.person_id)
+    chain = app.read_side.chain_members(cmd.case_id)
+    case.determine_accountability(stamp, cmd.person_id, cmd.measure, cmd.reason, cmd.on, chain)
+    return cmd.case_id, [case]
 
-    def end_responsibility(self, stamp: Stamp, *, item_id: str, valid_to: str) -> CommandResult:
-        def decide():
-            item = self.item(item_id)
-            item.end(stamp, valid_to)
-            return item_id, [item]
 
-        return self.execute(
-            "endResponsibility", stamp, {"itemId": item_id, "validTo": str(valid_to)}, decide
-        )
+# ---------------------------------------------------------------------- task letters
 
-    def correct_responsibility(
-        self, stamp: Stamp, *, item_id: str, periods: list[dict[str, Any]], reason: str
-    ) -> CommandResult:
-        def decide():
-            item = self.item(item_id)
-            item.correct(stamp, periods, reason)  # bounded and well-formed before any load
-            for holder_id in dict.fromkeys(p["holder_id"] for p in periods):
-                self.person(holder_id)
-            return item_id, [item]
 
-        return self.execute(
-            "correctResponsibility",
-            stamp,
-            {
-                "itemId": item_id,
-                "periods": [
-                    {k: str(v) if v is not None else None for k, v in p.items()} for p in periods
-                ],
-                "reason": reason,
-            },
-            decide,
-        )
+@handles(c.IssueTaskLetter)
+def issue_task_letter(app: LedgerApplication, cmd: c.IssueTaskLetter, stamp: Stamp) -> Decision:
+    business_id(cmd.id, "letter id")
+    app.unit(cmd.issuer_id)
+    app.unit(cmd.recipient_id)
+    below = cmd.issuer_id in app.lineage(cmd.recipient_id)[1:]
+    tasks = [
+        {"task_id": t.task_id, "title": t.title, "area": t.area, "deadline": t.deadline}
+        for t in cmd.tasks
+    ]
+    letter = TaskLetter.issue(
+        stamp,
+        cmd.id,
+        cmd.number,
+        cmd.title,
+        cmd.issuer_id,
+        cmd.recipient_id,
+        cmd.issued_on,
+        tasks,
+        below,
+    )
+    app.new(letter.id, "task letter", cmd.id)
+    return cmd.id, [letter]
 
-    # ------------------------------------------------------------------ cases, 一案双查
 
-    def register_case(
-        self,
-        stamp: Stamp,
-        *,
-        id: str,
-        unit_id: str,
-        subject_id: str,
-        category: str,
-        discovery: str,
-        facts_on: str,
-        facts_until: str | None,
-        registered_on: str,
-        summary: str,
-    ) -> CommandResult:
-        def decide():
-            business_id(id, "case id")
-            self.unit(unit_id)
-            self.person(subject_id)
-            case = Case.register(
-                stamp,
-                id,
-                unit_id,
-                subject_id,
-                category,
-                discovery,
-                facts_on,
-                facts_until,
-                registered_on,
-                summary,
-            )
-            self._new(case.id, "case", id)
-            return id, [case]
+@handles(c.AcknowledgeTaskLetter)
+def acknowledge_task_letter(
+    app: LedgerApplication, cmd: c.AcknowledgeTaskLetter, stamp: Stamp
+) -> Decision:
+    letter = app.letter(cmd.letter_id)
+    letter.acknowledge(stamp, cmd.person_id, app.person(cmd.person_id).posts, cmd.on)
+    return cmd.letter_id, [letter]
 
-        return self.execute(
-            "registerCase",
-            stamp,
-            {
-                "id": id,
-                "unitId": unit_id,
-                "subjectId": subject_id,
-                "category": category,
-                "discovery": discovery,
-                "factsOn": str(facts_on),
-                "factsUntil": None if facts_until is None else str(facts_until),
-                "registeredOn": str(registered_on),
-                "summary": summary,
-            },
-            decide,
-        )
 
-    def conclude_case(
-        self, stamp: Stamp, *, case_id: str, form: str, decision: str, on: str
-    ) -> CommandResult:
-        def decide():
-            case = self.case(case_id)
-            case.conclude(stamp, form, decision, on)
-            return case_id, [case]
+# ---------------------------------------------------------------------- evaluation
 
-        return self.execute(
-            "concludeCase",
-            stamp,
-            {"caseId": case_id, "form": form, "decision": decision, "on": str(on)},
-            decide,
-        )
 
-    def determine_accountability(
-        self, stamp: Stamp, *, case_id: str, person_id: str, measure: str, reason: str, on: str
-    ) -> CommandResult:
-        def decide():
-            case = self.case(case_id)
-            self.person(person_id)
-            chain = self.chain_members(case_id) if self.chain_members else set()
-            case.determine_accountability(stamp, person_id, measure, reason, on, chain)
-            return case_id, [case]
+@handles(c.OpenEvaluationCycle)
+def open_evaluation_cycle(
+    app: LedgerApplication, cmd: c.OpenEvaluationCycle, stamp: Stamp
+) -> Decision:
+    business_id(cmd.id, "cycle id")
+    cycle = EvaluationCycle.open(
+        stamp,
+        cmd.id,
+        cmd.year,
+        cmd.title,
+        cmd.period_from,
+        cmd.period_to,
+        list(cmd.unit_ids),
+        [{"code": x.code, "title": x.title, "max_points": x.max_points} for x in cmd.criteria],
+        cmd.passive_case_deduction,
+        list(cmd.veto_roles) if cmd.veto_roles is not None else None,
+        cmd.grade_bands.thresholds() if cmd.grade_bands else None,
+    )
+    for unit_id in cycle.unit_ids:  # deduplicated and bounded by the domain
+        app.unit(unit_id)
+    app.new(cycle.id, "evaluation cycle", cmd.id)
+    return cmd.id, [cycle]
 
-        return self.execute(
-            "determineAccountability",
-            stamp,
-            {
-                "caseId": case_id,
-                "personId": person_id,
-                "measure": measure,
-                "reason": reason,
-                "on": str(on),
-            },
-            decide,
-        )
 
-    def correct_case(
-        self,
-        stamp: Stamp,
-        *,
-        case_id: str,
-        unit_id: str,
-        facts_on: str,
-        facts_until: str | None,
-        reason: str,
-    ) -> CommandResult:
-        def decide():
-            case = self.case(case_id)
-            self.unit(unit_id)
-            case.correct(stamp, unit_id, facts_on, facts_until, reason)
-            return case_id, [case]
+# ---------------------------------------------------------------------- one aggregate decides
 
-        return self.execute(
-            "correctCase",
-            stamp,
-            {
-                "caseId": case_id,
-                "unitId": unit_id,
-                "factsOn": str(facts_on),
-                "factsUntil": None if facts_until is None else str(facts_until),
-                "reason": reason,
-            },
-            decide,
-        )
 
-    # ------------------------------------------------------------------ task letters
+@dataclass(frozen=True)
+class Act:
+    """A command that one existing aggregate decides alone: load it by the `target` id
+    field, check that the ids in `refers` exist, then call `method(stamp, **other fields)`
+    (the method's parameters are named like the command's fields)."""
 
-    def issue_task_letter(
-        self,
-        stamp: Stamp,
-        *,
-        id: str,
-        number: str,
-        title: str,
-        issuer_id: str,
-        recipient_id: str,
-        issued_on: str,
-        tasks: list[dict[str, Any]],
-    ) -> CommandResult:
-        def decide():
-            business_id(id, "letter id")
-            self.unit(issuer_id)
-            self.unit(recipient_id)
-            letter = TaskLetter.issue(
-                stamp,
-                id,
-                number,
-                title,
-                issuer_id,
-                recipient_id,
-                issued_on,
-                tasks,
-                self.is_below(recipient_id, issuer_id),
-            )
-            self._new(letter.id, "task letter", id)
-            return id, [letter]
+    target: str
+    method: Callable[..., None]
+    refers: tuple[str, ...] = ()
 
-        return self.execute(
-            "issueTaskLetter",
-            stamp,
-            {
-                "id": id,
-                "number": number,
-                "title": title,
-                "issuerId": issuer_id,
-                "recipientId": recipient_id,
-                "issuedOn": str(issued_on),
-                "tasks": [{k: str(v) for k, v in t.items()} for t in tasks],
-            },
-            decide,
-        )
+    def __call__(self, app: LedgerApplication, cmd: c.Command, stamp: Stamp) -> Decision:
+        target_id = getattr(cmd, self.target)
+        aggregate = app.entity(self.target, target_id)
+        for field in self.refers:
+            if getattr(cmd, field) is not None:
+                app.entity(field, getattr(cmd, field))
+        args = {k: v for k, v in vars(cmd).items() if k != self.target}
+        self.method(aggregate, stamp, **args)
+        return target_id, [aggregate]
 
-    def _letter_command(
-        self,
-        name: str,
-        stamp: Stamp,
-        letter_id: str,
-        inputs: dict,
-        act: Callable[[TaskLetter], None],
-    ) -> CommandResult:
-        def decide():
-            letter = self.letter(letter_id)
-            act(letter)
-            return letter_id, [letter]
 
-        return self.execute(name, stamp, {"letterId": letter_id, **inputs}, decide)
-
-    def acknowledge_task_letter(
-        self, stamp: Stamp, *, letter_id: str, person_id: str, on: str
-    ) -> CommandResult:
-        return self._letter_command(
-            "acknowledgeTaskLetter",
-            stamp,
-            letter_id,
-            {"personId": person_id, "on": str(on)},
-            lambda letter: letter.acknowledge(stamp, person_id, self.person(person_id).posts, on),
-        )
-
-    def report_task_progress(
-        self, stamp: Stamp, *, letter_id: str, task_id: str, percent: int, note: str, on: str
-    ) -> CommandResult:
-        return self._letter_command(
-            "reportTaskProgress",
-            stamp,
-            letter_id,
-            {"taskId": task_id, "percent": percent, "note": note, "on": str(on)},
-            lambda letter: letter.report_progress(stamp, task_id, percent, note, on),
-        )
-
-    def correct_task_progress(
-        self, stamp: Stamp, *, letter_id: str, task_id: str, percent: int, reason: str
-    ) -> CommandResult:
-        return self._letter_command(
-            "correctTaskProgress",
-            stamp,
-            letter_id,
-            {"taskId": task_id, "percent": percent, "reason": reason},
-            lambda letter: letter.correct_progress(stamp, task_id, percent, reason),
-        )
-
-    def complete_task(
-        self, stamp: Stamp, *, letter_id: str, task_id: str, on: str, evidence: str
-    ) -> CommandResult:
-        return self._letter_command(
-            "completeTask",
-            stamp,
-            letter_id,
-            {"taskId": task_id, "on": str(on), "evidence": evidence},
-            lambda letter: letter.complete(stamp, task_id, on, evidence),
-        )
-
-    def withdraw_task_letter(
-        self, stamp: Stamp, *, letter_id: str, on: str, reason: str
-    ) -> CommandResult:
-        return self._letter_command(
-            "withdrawTaskLetter",
-            stamp,
-            letter_id,
-            {"on": str(on), "reason": reason},
-            lambda letter: letter.withdraw(stamp, on, reason),
-        )
-
-    # ------------------------------------------------------------------ evaluation
-
-    def open_evaluation_cycle(
-        self,
-        stamp: Stamp,
-        *,
-        id: str,
-        year: int,
-        title: str,
-        period_from: str,
-        period_to: str,
-        unit_ids: list[str],
-        criteria: list[dict[str, Any]],
-        passive_case_deduction: float = 2.0,
-        veto_roles: list[str] | None = None,
-        grade_bands: dict[str, float] | None = None,
-    ) -> CommandResult:
-        def decide():
-            business_id(id, "cycle id")
-            cycle = EvaluationCycle.open(
-                stamp,
-                id,
-                year,
-                title,
-                period_from,
-                period_to,
-                unit_ids,
-                criteria,
-                passive_case_deduction,
-                veto_roles,
-                grade_bands,
-            )
-            for unit_id in cycle.unit_ids:  # deduplicated and bounded by the domain
-                self.unit(unit_id)
-            self._new(cycle.id, "evaluation cycle", id)
-            return id, [cycle]
-
-        return self.execute(
-            "openEvaluationCycle",
-            stamp,
-            {
-                "id": id,
-                "year": year,
-                "title": title,
-                "periodFrom": str(period_from),
-                "periodTo": str(period_to),
-                "unitIds": list(unit_ids),
-                "criteria": criteria,
-                "passiveCaseDeduction": passive_case_deduction,
-                "vetoRoles": veto_roles,
-                "gradeBands": grade_bands,
-            },
-            decide,
-        )
-
-    def _cycle_command(
-        self,
-        name: str,
-        stamp: Stamp,
-        cycle_id: str,
-        inputs: dict,
-        act: Callable[[EvaluationCycle], None],
-        case_id: str | None = None,
-    ) -> CommandResult:
-        def decide():
-            cycle = self.cycle(cycle_id)
-            if case_id is not None:
-                self.case(case_id)
-            act(cycle)
-            return cycle_id, [cycle]
-
-        return self.execute(name, stamp, {"cycleId": cycle_id, **inputs}, decide)
-
-    def record_score(
-        self, stamp: Stamp, *, cycle_id: str, unit_id: str, criterion: str, points: float
-    ) -> CommandResult:
-        return self._cycle_command(
-            "recordScore",
-            stamp,
-            cycle_id,
-            {"unitId": unit_id, "criterion": criterion, "points": points},
-            lambda cycle: cycle.record_score(stamp, unit_id, criterion, points),
-        )
-
-    def deduct_score(
-        self,
-        stamp: Stamp,
-        *,
-        cycle_id: str,
-        unit_id: str,
-        points: float,
-        reason: str,
-        case_id: str | None = None,
-    ) -> CommandResult:
-        return self._cycle_command(
-            "deductScore",
-            stamp,
-            cycle_id,
-            {"unitId": unit_id, "points": points, "reason": reason, "caseId": case_id},
-            lambda cycle: cycle.deduct(stamp, unit_id, points, reason, case_id),
-            case_id,
-        )
-
-    def add_bonus(
-        self,
-        stamp: Stamp,
-        *,
-        cycle_id: str,
-        unit_id: str,
-        points: float,
-        reason: str,
-        case_id: str | None = None,
-    ) -> CommandResult:
-        return self._cycle_command(
-            "addBonus",
-            stamp,
-            cycle_id,
-            {"unitId": unit_id, "points": points, "reason": reason, "caseId": case_id},
-            lambda cycle: cycle.add_bonus(stamp, unit_id, points, reason, case_id),
-            case_id,
-        )
-
-    def apply_veto(
-        self, stamp: Stamp, *, cycle_id: str, unit_id: str, reason: str, case_id: str | None = None
-    ) -> CommandResult:
-        return self._cycle_command(
-            "applyVeto",
-            stamp,
-            cycle_id,
-            {"unitId": unit_id, "reason": reason, "caseId": case_id},
-            lambda cycle: cycle.veto(stamp, unit_id, reason, case_id),
-            case_id,
-        )
-
-    def finalize_evaluation_cycle(self, stamp: Stamp, *, cycle_id: str) -> CommandResult:
-        return self._cycle_command(
-            "finalizeEvaluationCycle", stamp, cycle_id, {}, lambda cycle: cycle.finalize(stamp)
-        )
+HANDLERS.update(
+    {
+        c.AssumePost: Act("person_id", Person.assume_post, ("unit_id",)),
+        c.LeavePost: Act("person_id", Person.leave_post, ("unit_id",)),
+        c.CorrectPost: Act("person_id", Person.correct_post, ("unit_id",)),
+        c.TransferResponsibility: Act("item_id", ResponsibilityItem.transfer, ("to_holder_id",)),
+        c.EndResponsibility: Act("item_id", ResponsibilityItem.end),
+        c.ConcludeCase: Act("case_id", Case.conclude),
+        c.CorrectCase: Act("case_id", Case.correct, ("unit_id",)),
+        c.ReportTaskProgress: Act("letter_id", TaskLetter.report_progress),
+        c.CorrectTaskProgress: Act("letter_id", TaskLetter.correct_progress),
+        c.CompleteTask: Act("letter_id", TaskLetter.complete),
+        c.WithdrawTaskLetter: Act("letter_id", TaskLetter.withdraw),
+        c.RecordScore: Act("cycle_id", EvaluationCycle.record_score),
+        c.DeductScore: Act("cycle_id", EvaluationCycle.deduct, ("case_id",)),
+        c.AddBonus: Act("cycle_id", EvaluationCycle.add_bonus, ("case_id",)),
+        c.ApplyVeto: Act("cycle_id", EvaluationCycle.veto, ("case_id",)),
+        c.FinalizeEvaluationCycle: Act("cycle_id", EvaluationCycle.finalize),
+    }
+)

@@ -14,52 +14,14 @@ from pathlib import Path
 
 import jwt
 
-from ledger.domain.errors import BadInput, Forbidden, Unauthenticated
+from ledger import permissions
+from ledger.domain.base import Stamp
+from ledger.domain.errors import BadInput, Unauthenticated
 from ledger.domain.values import ID_PATTERN, business_id, clean_string
+from ledger.permissions import ROLES
 from ledger.settings import Settings
 
 ALGORITHM = "HS256"
-ROLES = ("ADMIN", "RECORDER", "APPRAISER", "BRANCH", "INSPECTOR", "VIEWER")
-
-RECORDING = frozenset({"ADMIN", "RECORDER"})
-APPRAISING = frozenset({"ADMIN", "APPRAISER"})
-BRANCH_WORK = frozenset({"ADMIN", "BRANCH", "RECORDER"})
-
-# The permission table: mutation -> roles allowed to call it. Everything not listed is refused.
-MUTATION_ROLES: dict[str, frozenset[str]] = {
-    "registerUnit": RECORDING,
-    "registerPerson": RECORDING,
-    "assumePost": RECORDING,
-    "leavePost": RECORDING,
-    "correctPost": RECORDING,
-    "assignResponsibility": RECORDING,
-    "transferResponsibility": RECORDING,
-    "endResponsibility": RECORDING,
-    "correctResponsibility": RECORDING,
-    "issueTaskLetter": RECORDING,
-    "withdrawTaskLetter": RECORDING,
-    "acknowledgeTaskLetter": BRANCH_WORK,
-    "reportTaskProgress": BRANCH_WORK,
-    "completeTask": BRANCH_WORK,
-    "correctTaskProgress": BRANCH_WORK,
-    "openEvaluationCycle": APPRAISING,
-    "recordScore": APPRAISING,
-    "deductScore": APPRAISING,
-    "addBonus": APPRAISING,
-    "applyVeto": APPRAISING,
-    "finalizeEvaluationCycle": APPRAISING,
-    "registerCase": RECORDING,
-    "concludeCase": RECORDING,
-    "correctCase": RECORDING,
-    "determineAccountability": RECORDING,
-}
-
-# Reads beyond the dashboards: raw event payloads, history and verification.
-RAW_EVENT_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
-
-# Roles that only ever act for named units: a token of theirs without `units` writes nothing
-# (a BRANCH acts on the letters addressed to its own units, so it must say which they are).
-UNIT_BOUND_ROLES = frozenset({"BRANCH"})
 
 MAX_TTL_SECONDS = 366 * 86400
 MAX_SUBJECT = 100
@@ -75,15 +37,14 @@ class Caller:
     def scoped(self) -> bool:
         return bool(self.units)
 
-    def may(self, mutation: str) -> None:
-        if self.role not in MUTATION_ROLES.get(mutation, frozenset()):
-            raise Forbidden(f"role {self.role} may not call {mutation}")
-        if self.role in UNIT_BOUND_ROLES and not self.scoped:
-            raise Forbidden(f"a {self.role} token must name the units it acts for (--unit)")
+    def stamp(self, idempotency_key: str | None = None) -> Stamp:
+        """What a command carries of its caller: the actor recorded, the role and units
+        authorised (see `ledger.permissions`)."""
+        return Stamp(self.subject, idempotency_key, self.role, self.units)
 
-    def may_read_events(self) -> None:
-        if self.role not in RAW_EVENT_READERS:
-            raise Forbidden(f"role {self.role} may not read raw events, history or verification")
+    def may_read(self, coordinate: str) -> None:
+        """Restricted reads (`permissions.READS`), by GraphQL coordinate."""
+        permissions.check_read(coordinate, self.role)
 
 
 def secret(settings: Settings) -> str:

@@ -7,10 +7,13 @@ appends nothing the second time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ledger.application import LedgerApplication
+from ledger import commands as c
 from ledger.domain.base import Stamp
+
+if TYPE_CHECKING:
+    from ledger.service import Ledger
 
 ACTOR = "demo-loader"
 ORGAN = "ZJ-FGW"
@@ -294,182 +297,115 @@ def demo_letters() -> list[dict]:
     return letters
 
 
-def steps(app: LedgerApplication) -> Iterator[tuple[str, Callable[[Stamp], Any]]]:
+def steps() -> Iterator[tuple[str, c.Command]]:
     """Each step is (idempotency key, command); keys make a second load a no-op."""
     for uid, name, kind, parent in UNITS:
-        yield (
-            f"unit:{uid}",
-            lambda s, a=(uid, name, kind, parent): app.register_unit(
-                s, id=a[0], name=a[1], kind=a[2], parent_id=a[3]
-            ),
-        )
+        yield f"unit:{uid}", c.RegisterUnit(uid, name, kind, parent)
     for pid, name in PEOPLE:
-        yield f"person:{pid}", lambda s, a=(pid, name): app.register_person(s, id=a[0], name=a[1])
+        yield f"person:{pid}", c.RegisterPerson(pid, name)
     for pid, uid, role, start in POSTS:
-        yield (
-            f"post:{pid}:{uid}:{role}",
-            lambda s, a=(pid, uid, role, start): app.assume_post(
-                s, person_id=a[0], unit_id=a[1], role=a[2], valid_from=a[3]
-            ),
-        )
+        yield f"post:{pid}:{uid}:{role}", c.AssumePost(pid, uid, role, start)
     for iid, holder, kind, area, title, scope, start in ITEMS:
         yield (
             f"item:{iid}",
-            lambda s, a=(iid, holder, kind, area, title, scope, start): app.assign_responsibility(
-                s,
-                id=a[0],
-                holder_id=a[1],
-                kind=a[2],
-                area=a[3],
-                title=a[4],
-                scope_unit_ids=a[5],
-                valid_from=a[6],
-            ),
+            c.AssignResponsibility(iid, holder, kind, area, title, tuple(scope), start),
         )
     for iid, to, effective in ROTATION:
-        yield (
-            f"rotate:{iid}:{effective}",
-            lambda s, a=(iid, to, effective): app.transfer_responsibility(
-                s, item_id=a[0], to_holder_id=a[1], effective=a[2]
-            ),
-        )
+        yield f"rotate:{iid}:{effective}", c.TransferResponsibility(iid, to, effective)
     for pid, name in CADRES:
-        yield f"person:{pid}", lambda s, a=(pid, name): app.register_person(s, id=a[0], name=a[1])
+        yield f"person:{pid}", c.RegisterPerson(pid, name)
     for case in demo_cases():
         if case["subject_id"] != "P-0012":
             yield (
                 f"post:{case['subject_id']}",
-                lambda s, c=case: app.assume_post(
-                    s,
-                    person_id=c["subject_id"],
-                    unit_id=c["unit_id"],
-                    role="STAFF",
-                    valid_from="2019-01-01",
-                ),
+                c.AssumePost(case["subject_id"], case["unit_id"], "STAFF", "2019-01-01"),
             )
         yield (
             f"case:{case['id']}",
-            lambda s, c=case: app.register_case(
-                s,
-                id=c["id"],
-                unit_id=c["unit_id"],
-                subject_id=c["subject_id"],
-                category=c["category"],
-                discovery=c["discovery"],
-                facts_on=c["facts_on"],
-                facts_until=c["facts_until"],
-                registered_on=c["registered_on"],
-                summary=c["summary"],
+            c.RegisterCase(
+                id=case["id"],
+                unit_id=case["unit_id"],
+                subject_id=case["subject_id"],
+                category=case["category"],
+                discovery=case["discovery"],
+                facts_on=case["facts_on"],
+                facts_until=case["facts_until"],
+                registered_on=case["registered_on"],
+                summary=case["summary"],
             ),
         )
         if case["form"]:
             yield (
                 f"conclude:{case['id']}",
-                lambda s, c=case: app.conclude_case(
-                    s,
-                    case_id=c["id"],
-                    form=c["form"],
-                    decision="依规依纪作出处理",
-                    on=c["registered_on"],
-                ),
+                c.ConcludeCase(case["id"], case["form"], "依规依纪作出处理", case["registered_on"]),
             )
+    tasks = tuple(c.TaskSpec(*task) for task in LETTER_TASKS)
     for letter in demo_letters():
         key = f"letter:{letter['id']}"
         yield (
             key,
-            lambda s, x=letter: app.issue_task_letter(
-                s,
-                id=x["id"],
-                number=x["number"],
+            c.IssueTaskLetter(
+                id=letter["id"],
+                number=letter["number"],
                 title="2024年党风廉政建设主要工作任务函告书",
                 issuer_id=ORGAN,
-                recipient_id=x["recipient"],
+                recipient_id=letter["recipient"],
                 issued_on="2024-02-20",
-                tasks=[
-                    {"task_id": t, "title": title, "area": area, "deadline": deadline}
-                    for t, title, area, deadline in LETTER_TASKS
-                ],
+                tasks=tasks,
             ),
         )
         if letter["acknowledge"]:
-            yield (
-                f"{key}:ack",
-                lambda s, x=letter: app.acknowledge_task_letter(
-                    s, letter_id=x["id"], person_id=x["head"], on="2024-02-28"
-                ),
-            )
+            yield f"{key}:ack", c.AcknowledgeTaskLetter(letter["id"], letter["head"], "2024-02-28")
         for task, percent in letter["progress"].items():
             yield (
                 f"{key}:progress:{task}",
-                lambda s, x=letter, t=task, p=percent: app.report_task_progress(
-                    s,
-                    letter_id=x["id"],
-                    task_id=t,
-                    percent=p,
-                    note="已制定方案并部署",
-                    on="2024-05-15",
-                ),
+                c.ReportTaskProgress(letter["id"], task, percent, "已制定方案并部署", "2024-05-15"),
             )
         for task in letter["done"]:
-            yield (
-                f"{key}:done:{task}",
-                lambda s, x=letter, t=task: app.complete_task(
-                    s,
-                    letter_id=x["id"],
-                    task_id=t,
-                    on="2024-06-20" if t == "EDU" else "2024-09-20",
-                    evidence="会议纪要及台账",
-                ),
-            )
+            on = "2024-06-20" if task == "EDU" else "2024-09-20"
+            yield f"{key}:done:{task}", c.CompleteTask(letter["id"], task, on, "会议纪要及台账")
     yield (
         "cycle:EV-2024",
-        lambda s: app.open_evaluation_cycle(
-            s,
+        c.OpenEvaluationCycle(
             id="EV-2024",
             year=2024,
             title="2024年度直属单位党风廉政建设责任制考核",
             period_from="2024-01-01",
             period_to="2024-12-31",
-            unit_ids=AFFILIATED,
-            criteria=[
-                {"code": "EDU", "title": "宣传教育", "max_points": 30},
-                {"code": "SUP", "title": "监督检查", "max_points": 40},
-                {"code": "MGT", "title": "日常管理", "max_points": 30},
-            ],
+            unit_ids=tuple(AFFILIATED),
+            criteria=(
+                c.Criterion("EDU", "宣传教育", 30),
+                c.Criterion("SUP", "监督检查", 40),
+                c.Criterion("MGT", "日常管理", 30),
+            ),
         ),
     )
     for unit, points in CYCLE_SCORES.items():
         for code, value in zip(("EDU", "SUP", "MGT"), points, strict=True):
-            yield (
-                f"score:EV-2024:{unit}:{code}",
-                lambda s, u=unit, c=code, v=value: app.record_score(
-                    s, cycle_id="EV-2024", unit_id=u, criterion=c, points=v
-                ),
-            )
+            yield f"score:EV-2024:{unit}:{code}", c.RecordScore("EV-2024", unit, code, value)
     yield (
         "measure:CASE-2024-ROT:P-0004",
-        lambda s: app.determine_accountability(
-            s,
-            case_id="CASE-2024-ROT",
-            person_id="P-0004",
-            measure="ADMONISHMENT",
-            reason="分管期间对信息中心监督管理不力（一案双查）",
-            on="2024-10-20",
+        c.DetermineAccountability(
+            "CASE-2024-ROT",
+            "P-0004",
+            "ADMONISHMENT",
+            "分管期间对信息中心监督管理不力（一案双查）",
+            "2024-10-20",
         ),
     )
 
 
-def load(app: LedgerApplication, on_step: Callable[[], None] | None = None) -> tuple[int, int]:
+def load(ledger: Ledger, on_step: Callable[[], None] | None = None) -> tuple[int, int]:
     """Load the demo; returns (steps run, events appended)."""
-    before = app.head()
+    before = ledger.app.head()
     count = 0
-    for key, run in steps(app):
-        run(Stamp(ACTOR, f"demo:{key}"))
+    for key, command in steps():
+        ledger.app.execute(command, Stamp(ACTOR, f"demo:{key}"), wait=False)
         count += 1
         if on_step:
             on_step()
-    return count, app.head() - before
+    return count, ledger.app.head() - before
 
 
-def step_count(app: LedgerApplication) -> int:
-    return sum(1 for _ in steps(app))
+def step_count() -> int:
+    return sum(1 for _ in steps())

@@ -1,54 +1,49 @@
 """The ledger as one object: event store, read models and projection runner, opened together.
 
-The API server, the projection worker and the CLI all start from `Ledger.open`.
+The API server, the projection worker and the CLI all start from `Ledger.open`. The ledger
+is also the write side's view of the read models (`application.ReadSide`): the application
+is given it when it is built.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ledger.application import LedgerApplication
+from ledger.application import CommandResult, LedgerApplication
+from ledger.commands import Command
+from ledger.domain.base import Stamp
 from ledger.domain.errors import Conflict
 from ledger.settings import Settings
 from ledger.store import parse_store_url
+from projections.chain import resolve_chain
 from projections.db import ReadStore
 from projections.runner import ProjectionRunner
 
 
-@dataclass
 class Ledger:
-    settings: Settings
-    app: LedgerApplication
-    reads: ReadStore
-    runner: ProjectionRunner
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        config = parse_store_url(settings.store)
+        self.reads = ReadStore(config)
+        self.app = LedgerApplication(config, read_side=self)
+        self.runner = ProjectionRunner(
+            self.app, self.reads, page_size=settings.projection_page_size
+        )
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Ledger:
-        settings = settings or Settings()
-        config = parse_store_url(settings.store)
-        app = LedgerApplication(config)
-        reads = ReadStore(config)
-        ledger = cls(
-            settings,
-            app,
-            reads,
-            ProjectionRunner(app, reads, page_size=settings.projection_page_size),
-        )
-        app.chain_members = ledger.chain_members
-        return ledger
+        return cls(settings or Settings())
+
+    def execute(self, command: Command, stamp: Stamp) -> CommandResult:
+        return self.app.execute(command, stamp)
+
+    # ------------------------------------------------------------------ the read side, for the write side
 
     def chain_members(self, case_id: str) -> set[str]:
         """Everyone in a case's chain as recorded now (after catching up with the log)."""
-        from projections.chain import resolve_chain
-
         if not self.wait_for(self.app.head()):
             raise Conflict("the read models are still catching up with the log; retry shortly")
         with self.reads.read() as tx:
             chain = resolve_chain(tx, case_id, None)
         return chain.people if chain else set()
-
-    def start_projector(self) -> None:
-        self.runner.start(self.settings.poll_interval, listen=self.settings.listen_for_commits)
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""
@@ -57,6 +52,11 @@ class Ledger:
         if self.settings.embedded_projector and not self.runner.running:
             self.runner.catch_up()  # no follower thread here (CLI, tests): project inline
         return self.runner.wait_for(position, timeout)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start_projector(self) -> None:
+        self.runner.start(self.settings.poll_interval, listen=self.settings.listen_for_commits)
 
     def close(self) -> None:
         self.runner.stop()

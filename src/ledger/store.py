@@ -63,7 +63,7 @@ class StoreConfig:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
-                "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedSQLiteRecorder",
+                "APPLICATION_RECORDER_TOPIC": "ledger.integrity.recorder:ChainedSQLiteRecorder",
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -78,7 +78,7 @@ class StoreConfig:
             "POSTGRES_POOL_SIZE": "8",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": "ledger.integrity:ChainedPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.integrity.recorder:ChainedPostgresRecorder",
         }
 
 

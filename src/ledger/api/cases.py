@@ -8,6 +8,8 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from ledger import commands
+from ledger.api.mutations import mutation
 from ledger.api.organisation import (
     Person,
     Post,
@@ -238,4 +240,60 @@ def statistics_for(
         by_discovery=buckets("discovery"),
         by_form=buckets("form"),
         by_unit_kind=buckets("unit_kind"),
+    )
+
+
+# ---------------------------------------------------------------------- mutations
+
+
+@strawberry.input
+class RegisterCaseInput:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    subject_id: strawberry.ID
+    category: ViolationCategory
+    discovery: Discovery
+    facts_on: date
+    registered_on: date
+    summary: str
+    facts_until: date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class ConcludeCaseInput:
+    case_id: strawberry.ID
+    form: DisciplineForm
+    decision: str
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class CorrectCaseInput:
+    case_id: strawberry.ID
+    unit_id: strawberry.ID
+    facts_on: date
+    reason: str
+    facts_until: date | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class DetermineAccountabilityInput:
+    case_id: strawberry.ID
+    person_id: strawberry.ID
+    measure: AccountabilityMeasure
+    reason: str
+    on: date
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class CaseMutations:
+    register_case = mutation(commands.RegisterCase, RegisterCaseInput)
+    conclude_case = mutation(commands.ConcludeCase, ConcludeCaseInput)
+    correct_case = mutation(commands.CorrectCase, CorrectCaseInput)
+    determine_accountability = mutation(
+        commands.DetermineAccountability, DetermineAccountabilityInput
     )

@@ -8,14 +8,15 @@ grows with the depth of the query, not with the length of its lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ledger.application import CommandResult
 from ledger.auth import Caller
-from ledger.domain.base import Stamp
-from ledger.domain.errors import BadInput, Forbidden, LedgerError
+from ledger.commands import Command
+from ledger.domain.errors import BadInput, LedgerError
 from ledger.service import Ledger
 from projections.db import Tx
 from projections.event_index import position_known_at
@@ -110,37 +111,10 @@ class Context:
 
     # ------------------------------------------------------------------ writes
 
-    def check_scope(self, mutation: str, unit_ids: Sequence[str]) -> None:
-        """A caller whose token names units may act only on those units and their subtrees."""
-        caller = self.caller
-        caller.may(mutation)
-        if not caller.scoped:
-            return
-        if not unit_ids:
-            raise Forbidden(f"{mutation} here needs a token that is not limited to units")
-        wanted = list(dict.fromkeys(str(u) for u in unit_ids))
-        inside = self.read(lambda tx: _in_scope(tx, wanted, caller.units))
-        outside = [u for u in wanted if u not in inside]
-        if outside:
-            raise Forbidden(f"{', '.join(outside)} lies outside the units of your token")
-
-    def check_entity_scope(self, mutation: str, units_of: Callable[[], list[str]]) -> None:
-        """For scoped callers, the units an existing entity belongs to, read from its aggregate
-        (the read models may lag): unknown entities are refused, never waved through."""
-        caller = self.caller
-        caller.may(mutation)
-        if caller.scoped:
-            self.check_scope(mutation, units_of())
-
-    def command(
-        self, mutation: str, idempotency_key: str | None, run: Callable[[Stamp], Any]
-    ) -> Any:
-        """Authorise, stamp the actor and key, run, then wait (bounded) for the read models."""
-        caller = self.caller
-        caller.may(mutation)
-        result = run(Stamp(actor=caller.subject, idempotency_key=idempotency_key))
-        self.ledger.wait_for(result.position)
-        return result
+    def execute(self, command: Command, idempotency_key: str | None) -> CommandResult:
+        """Run a command as the caller (the application authorises it and waits for the
+        read models)."""
+        return self.ledger.execute(command, self.caller.stamp(idempotency_key))
 
 
 def instant(value: datetime, what: str) -> datetime:
@@ -173,13 +147,3 @@ def as_of_text(as_of: date | None) -> str:
     if not date(1900, 1, 1) <= value <= date(2100, 12, 31):
         raise BadInput(f"asOf must lie between 1900-01-01 and 2100-12-31, got {value}")
     return value.isoformat()
-
-
-def _in_scope(tx: Tx, unit_ids: list[str], scope: tuple[str, ...]) -> set[str]:
-    marks_u, marks_s = ", ".join("?" * len(unit_ids)), ", ".join("?" * len(scope))
-    rows = tx.all(
-        f"SELECT DISTINCT unit_id FROM rm_unit_tree WHERE unit_id IN ({marks_u}) "
-        f"AND ancestor_id IN ({marks_s})",
-        (*unit_ids, *scope),
-    )
-    return {r["unit_id"] for r in rows}

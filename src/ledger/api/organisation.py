@@ -8,7 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from ledger import commands
 from ledger.api.context import as_of_text
+from ledger.api.mutations import mutation
 from projections import organisation as org
 
 
@@ -164,3 +166,64 @@ def load_person(info: Info, person_id: str, peers: list[str]) -> Person | None:
         "person", (), peers, person_id, lambda tx, ids: org.persons_by_id(tx, ids)
     )
     return persons_from([row], tuple(peers))[0] if row else None
+
+
+# ---------------------------------------------------------------------- mutations
+
+
+@strawberry.input
+class RegisterUnitInput:
+    id: strawberry.ID
+    name: str
+    kind: UnitKind
+    parent_id: strawberry.ID | None = None
+    short_name: str | None = strawberry.field(default=None, description="简称, e.g. 省发改委")
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RegisterPersonInput:
+    id: strawberry.ID
+    name: str
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class AssumePostInput:
+    person_id: strawberry.ID
+    unit_id: strawberry.ID
+    role: PostRole
+    from_: date = strawberry.field(name="from")
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class LeavePostInput:
+    person_id: strawberry.ID
+    unit_id: strawberry.ID
+    role: PostRole
+    to: date
+    idempotency_key: str | None = None
+
+
+@strawberry.input(
+    description="Restate the dates of a post, found by person, unit, role and its recorded start."
+)
+class CorrectPostInput:
+    person_id: strawberry.ID
+    unit_id: strawberry.ID
+    role: PostRole
+    original_from: date
+    from_: date = strawberry.field(name="from")
+    to: date | None = None
+    reason: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class OrganisationMutations:
+    register_unit = mutation(commands.RegisterUnit, RegisterUnitInput)
+    register_person = mutation(commands.RegisterPerson, RegisterPersonInput)
+    assume_post = mutation(commands.AssumePost, AssumePostInput)
+    leave_post = mutation(commands.LeavePost, LeavePostInput)
+    correct_post = mutation(commands.CorrectPost, CorrectPostInput)

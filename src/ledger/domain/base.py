@@ -22,10 +22,17 @@ class Stamped:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who is acting and under which retry key; passed to every command."""
+    """Who is acting, in which role and for which units, under which retry key.
+
+    Only the actor and the key are written into events; the role and the units decide
+    whether the command may run (`ledger.permissions`). Code that holds the store itself
+    (the demo loader, imports) acts as ADMIN without units, the default.
+    """
 
     actor: str
     idempotency_key: str | None = None
+    role: str = "ADMIN"
+    units: tuple[str, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         return {"actor": self.actor, "idempotency_key": self.idempotency_key}

@@ -13,9 +13,9 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import BadInput, Conflict, NotFound
 from ledger.domain.ids import aggregate_id
-from ledger.domain.values import RESPONSIBILITY_AREAS, business_id, choice, day, text
+from ledger.domain.rules.periods import holds_on
+from ledger.domain.values import HEAD_ROLES, RESPONSIBILITY_AREAS, business_id, choice, day, text
 
-HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
 MAX_TASKS = 100
 
 
@@ -28,8 +28,7 @@ def heads_on(posts: list[dict], unit_id: str, on: str) -> bool:
     return any(
         p["unit_id"] == unit_id
         and p["role"] in HEAD_ROLES
-        and p["valid_from"] <= on
-        and (p["valid_to"] is None or on <= p["valid_to"])
+        and holds_on(p["valid_from"], p["valid_to"], on)
         for p in posts
     )
 

@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import Conflict, NotFound
 from ledger.domain.ids import aggregate_id
+from ledger.domain.rules.periods import overlaps
 from ledger.domain.values import POST_ROLES, business_id, choice, day, optional_day, ordered, text
 
 Post = dict[str, Any]  # {"unit_id", "role", "valid_from", "valid_to"}; JSON-native for snapshots
@@ -38,13 +39,6 @@ def posts_after(posts: list[Post], event: Any) -> list[Post]:
         post["valid_from"], post["valid_to"] = event.valid_from, event.valid_to
     posts.sort(key=lambda p: (p["valid_from"], p["unit_id"], p["role"]))
     return posts
-
-
-def _overlaps(post: Post, valid_from: str, valid_to: str | None) -> bool:
-    """Do two terms (closed date intervals, None = open) share a day?"""
-    return (valid_to is None or post["valid_from"] <= valid_to) and (
-        post["valid_to"] is None or valid_from <= post["valid_to"]
-    )
 
 
 def _open_post(posts: list[Post], unit_id: str, role: str) -> Post | None:
@@ -178,7 +172,7 @@ class Person(Aggregate):
         for other in self.posts:
             if other is post or (other["unit_id"], other["role"]) != (unit_id, role):
                 continue
-            if _overlaps(other, valid_from, valid_to):
+            if overlaps(other["valid_from"], other["valid_to"], valid_from, valid_to):
                 raise Conflict(
                     f"the corrected term would overlap {self.person_id}'s other {role} term in "
                     f"{unit_id} from {other['valid_from']}"

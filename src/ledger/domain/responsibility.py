@@ -15,13 +15,13 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import BadInput, Conflict
 from ledger.domain.ids import aggregate_id
+from ledger.domain.rules.periods import day_before
 from ledger.domain.values import (
     RESPONSIBILITY_AREAS,
     RESPONSIBILITY_KINDS,
     business_id,
     choice,
     day,
-    day_before,
     optional_day,
     ordered,
     text,

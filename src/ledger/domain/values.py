@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from ledger.domain.errors import BadInput
 
@@ -17,6 +17,8 @@ POST_ROLES = (
     "BRANCH_SECRETARY",
     "STAFF",
 )
+# The head of a unit or branch (本单位负责人): signs its task letters, answers DIRECT for it.
+HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
 RESPONSIBILITY_KINDS = ("PRINCIPAL", "IN_CHARGE", "SUPERVISORY", "DIRECT")
 RESPONSIBILITY_AREAS = ("EDUCATION", "SUPERVISION", "MANAGEMENT")
 
@@ -110,10 +112,6 @@ def optional_day(value: date | str | None, what: str) -> str | None:
 def ordered(start: str, end: str | None, what: str) -> None:
     if end is not None and end < start:
         raise BadInput(f"{what}: the end {end} comes before the start {start}")
-
-
-def day_before(iso_day: str) -> str:
-    return (date.fromisoformat(iso_day) - timedelta(days=1)).isoformat()
 
 
 def instant(value: datetime, what: str) -> datetime:

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import merkle
 from ledger.domain.errors import BadInput, NotFound
+from ledger.integrity import merkle
 
 WIDTH = 256
 PAGE = 16384

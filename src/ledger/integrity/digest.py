@@ -21,9 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ledger import merkle
 from ledger.domain.errors import BadInput, Conflict
-from ledger.proofs import LogLeaves, StoredTree, TreeHead, head_of, read_leaves
+from ledger.integrity import merkle
+from ledger.integrity.proofs import LogLeaves, StoredTree, TreeHead, head_of, read_leaves
 
 FORMAT = "ledger-digest/1"
 DEFAULT_KEY_DIR = Path(os.environ.get("LEDGER_KEY_DIR") or ".ledger/keys")

@@ -1,29 +1,17 @@
-"""Tamper evidence: every stored event is hash-chained when it is committed.
+"""The chained recorders: every append writes its hash-chain rows in the same transaction.
 
-For the event at position n:
-    payload_hash = SHA-256(state bytes exactly as stored)
-    leaf_n       = SHA-256(0x00 || canonical(n, entity, version, type, payload_hash))
-    hash_n       = SHA-256(hash_{n-1} || leaf_n)              (hash_0 = 32 zero bytes)
-The state bytes hold the actor and the record time, so both are covered. The payload's own
-hash is kept in the chain row, so a future redaction of personal data can keep the chain
-verifiable. Leaves use RFC 6962's 0x00 prefix so the same leaves build the Merkle tree of
-signed digests. The chain rows are written by the recorder in the insert transaction,
-while the event table is locked (PostgreSQL) or the write lock is held (SQLite), so
-concurrent writers still produce one chain in notification order.
-
-Both recorders also offer a small portable SQL helper (`chain_tx`, `fetch`) for the
-integrity tools (Merkle cache, export/import), and `import_log`, which writes an exported
-log verbatim, positions included, into an empty store.
+The chain rows are written while the event table is locked (PostgreSQL) or the write lock
+is held (SQLite), so concurrent writers still produce one chain in notification order. Both
+dialects share the chain write (`_append_chain`) and the portable helpers for the integrity
+tools (`chain_tx`, `fetch`); `import_log` writes an exported log verbatim, positions
+included, into an empty store.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,78 +20,16 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
+from ledger.integrity.chain import (
+    CHAIN_DDL,
+    CHAIN_TABLE,
+    CHUNKS_DDL,
+    CHUNKS_TABLE,
+    GENESIS,
+    chain_rows,
+    commit_time,
+)
 from ledger.store import DDL_LOCK, commit_channel
-
-CHAIN_TABLE = "ledger_chain"
-# Roots of complete, aligned subtrees of `width` leaves of the Merkle tree: a cache that
-# `ledger.proofs` fills on demand (and `ledger digest` checks against the stored leaves).
-CHUNKS_TABLE = "ledger_merkle_chunks"
-GENESIS = bytes(32)
-
-CHAIN_DDL = (
-    "CREATE TABLE IF NOT EXISTS {chain} (position BIGINT PRIMARY KEY, "
-    "payload_hash TEXT NOT NULL, leaf_hash TEXT NOT NULL, hash TEXT NOT NULL, "
-    "committed_at TEXT)"
-)
-CHUNKS_DDL = (
-    "CREATE TABLE IF NOT EXISTS {chunks} (width INTEGER NOT NULL, chunk BIGINT NOT NULL, "
-    "last_position BIGINT NOT NULL, root TEXT NOT NULL, PRIMARY KEY (width, chunk))"
-)
-
-
-def payload_hash(state: bytes) -> bytes:
-    return hashlib.sha256(state).digest()
-
-
-def canonical_leaf(
-    position: int, originator_id: UUID | str, version: int, topic: str, payload_digest: bytes
-) -> bytes:
-    """The exact bytes a leaf hash covers (after the 0x00 prefix)."""
-    oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
-    return json.dumps(
-        [position, oid, version, topic, payload_digest.hex()], separators=(",", ":")
-    ).encode()
-
-
-def leaf_hash(
-    position: int, originator_id: UUID | str, version: int, topic: str, payload_digest: bytes
-) -> bytes:
-    canonical = canonical_leaf(position, originator_id, version, topic, payload_digest)
-    return hashlib.sha256(b"\x00" + canonical).digest()
-
-
-def chain_hash(previous: bytes, leaf: bytes) -> bytes:
-    return hashlib.sha256(previous + leaf).digest()
-
-
-def clock() -> datetime:
-    """The ledger's clock for record time. Replaceable (`ledger.integrity.clock = ...`) only by
-    generators of synthetic histories, which commit years of record time in minutes."""
-    return datetime.now(UTC)
-
-
-def commit_time(previous: str | None) -> str:
-    """The record time of a commit: the clock now, never before the previous commit's.
-
-    Taken under the insert's lock, so record time grows with position and an answer asked
-    `knownAt` an instant is the same before and after later commits (an event's own
-    `timestamp` is taken earlier, when the command decides, and may lag a slow save).
-    """
-    now = clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    return max(now, previous) if previous else now
-
-
-def _chain_rows(
-    previous: bytes, ids: Sequence[int], events: Sequence[StoredEvent], committed_at: str
-) -> list[tuple]:
-    rows = []
-    for position, s in zip(ids, events, strict=True):
-        p = payload_hash(s.state)
-        leaf = leaf_hash(position, s.originator_id, s.originator_version, s.topic, p)
-        previous = chain_hash(previous, leaf)
-        rows.append((position, p.hex(), leaf.hex(), previous.hex(), committed_at))
-    return rows
-
 
 CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash, committed_at"
 INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"
@@ -223,7 +149,21 @@ class _ChainQueries:
             self._after_import(tx, last)
         return written
 
+    def _append_chain(self, cursor: Any, ids: Sequence[int], events: Sequence[StoredEvent]) -> None:
+        """The one chain write of both dialects: called inside the insert transaction, after
+        the events got their positions and while the write lock is held."""
+        cursor.execute(self._render(LAST_CHAIN))
+        row = cursor.fetchone()
+        previous = bytes.fromhex(row["hash"]) if row else GENESIS
+        committed_at = commit_time(row["committed_at"] if row else None)
+        cursor.executemany(
+            self._render(INSERT_CHAIN), chain_rows(previous, ids, events, committed_at)
+        )
+
     # dialect hooks
+    def _render(self, template: str) -> Any:
+        raise NotImplementedError
+
     def _lock_for_import(self, tx: ChainTx) -> None:
         tx.execute("DELETE FROM {chunks}")  # also takes SQLite's write lock before the checks
 
@@ -274,13 +214,7 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kw: Any):
         ids = super()._insert_events(c, stored_events, **kw)  # takes the write lock first
         if ids:
-            c.execute(self._render(LAST_CHAIN))
-            row = c.fetchone()
-            previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            committed_at = commit_time(row["committed_at"] if row else None)
-            c.executemany(
-                self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
-            )
+            self._append_chain(c, ids, stored_events)
         return ids
 
     def _import_events_sql(self) -> str:
@@ -343,13 +277,7 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
     ):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kw)
         if ids:
-            curs.execute(self._render(LAST_CHAIN))
-            row = curs.fetchone()
-            previous = bytes.fromhex(row["hash"]) if row else GENESIS
-            committed_at = commit_time(row["committed_at"] if row else None)
-            curs.executemany(
-                self._render(INSERT_CHAIN), _chain_rows(previous, ids, stored_events, committed_at)
-            )
+            self._append_chain(curs, ids, stored_events)
             # Delivered to listeners when (and only if) this transaction commits. The channel
             # names the schema (eventsourcing's own NOTIFY names only the table).
             curs.execute("SELECT pg_notify(%s, %s)", (self._channel, str(ids[-1])))
@@ -374,64 +302,3 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
                 "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
                 (table, last_position),
             )
-
-
-# ---------------------------------------------------------------------- verification
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked_events: int
-    head_position: int
-    head_hash: str
-    first_bad_position: int | None
-    problem: str | None = None
-
-
-def verify_log(
-    recorder: Any, *, page: int = 2000, on_progress: Callable[[int], None] | None = None
-) -> Verification:
-    """Re-hash the whole log from its stored bytes and name the first position that fails.
-
-    The head is fixed first; events committed while we read lie past it and are left for
-    the next run (their event and chain rows may be read by different statements).
-    """
-    previous, checked, last_position = GENESIS, 0, 0
-    head = recorder.chain_head()
-    head_position = max(recorder.max_notification_id() or 0, head["position"] if head else 0)
-
-    def bad(position: int, problem: str) -> Verification:
-        return Verification(False, checked, head_position, previous.hex(), position, problem)
-
-    while last_position < head_position:
-        stop = min(last_position + page, head_position)
-        events = recorder.select_notifications(start=last_position + 1, limit=page, stop=stop)
-        chain = {r["position"]: r for r in recorder.select_chain(last_position + 1, stop)}
-        by_position = {e.id: e for e in events}
-        for position in sorted(set(by_position) | set(chain)):
-            event, row = by_position.get(position), chain.get(position)
-            if event is None:
-                return bad(position, "the event stored at this position is missing")
-            if row is None:
-                return bad(position, "the event has no hash-chain entry")
-            p = payload_hash(event.state)
-            if p.hex() != row["payload_hash"]:
-                return bad(position, "the stored payload does not match its hash")
-            leaf = leaf_hash(
-                position, event.originator_id, event.originator_version, event.topic, p
-            )
-            if leaf.hex() != row["leaf_hash"]:
-                return bad(position, "the event's entity, version or type does not match its hash")
-            expected = chain_hash(previous, leaf)
-            if expected.hex() != row["hash"]:
-                return bad(
-                    position,
-                    "the chain breaks here (an earlier event was removed or "
-                    "reordered, or this hash was rewritten)",
-                )
-            previous, checked = expected, checked + 1
-        last_position = stop
-        if on_progress:
-            on_progress(last_position)
-    return Verification(True, checked, head_position, previous.hex(), None)

@@ -21,14 +21,8 @@ from typing import IO, Any
 from uuid import UUID
 
 from ledger.domain.errors import BadInput
-from ledger.integrity import (
-    GENESIS,
-    ImportRow,
-    StoreNotEmpty,
-    chain_hash,
-    leaf_hash,
-    payload_hash,
-)
+from ledger.integrity.chain import GENESIS, chain_hash, leaf_hash, payload_hash
+from ledger.integrity.recorder import ImportRow, StoreNotEmpty
 
 PAGE = 1000
 

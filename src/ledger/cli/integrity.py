@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from ledger.cli_common import console, open_ledger, progress_bar
+from ledger.cli.common import console, open_ledger, progress_bar
 
 TAMPERED = 2
 
@@ -18,7 +18,7 @@ def _print_json(obj: dict) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
     from ledger.integrity import verify_log
 
     saved = signed.load_digest(Path(args.digest)) if args.digest else None
@@ -65,7 +65,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _trusted_key(args: argparse.Namespace):
     """The key digests must be signed with: --public-key, else the local key pair's, if any."""
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
 
     path = Path(args.public_key) if args.public_key else Path(args.key_dir) / signed.PUBLIC_NAME
     if path.exists():
@@ -82,7 +82,7 @@ def _trusted_key(args: argparse.Namespace):
 
 
 def _check_digest(recorder, saved, trusted, bar, task):
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
 
     problem = signed.signature_problem(saved, trusted)
     if problem:
@@ -93,7 +93,7 @@ def _check_digest(recorder, saved, trusted, bar, task):
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
 
     private, public, encoded = signed.create_keys(Path(args.dir), force=args.force)
     console.print(f"private key {private} (mode 0600: keep it secret, back it up)")
@@ -103,7 +103,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
 
     key = signed.load_private(
         Path(args.key) if args.key else Path(args.key_dir) / signed.PRIVATE_NAME
@@ -127,7 +127,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ledger.transfer import export_to
+    from ledger.integrity.transfer import export_to
 
     ledger = open_ledger(args)
     try:
@@ -152,7 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ledger.domain.errors import BadInput
-    from ledger.transfer import check_file, ensure_empty, import_file
+    from ledger.integrity.transfer import check_file, ensure_empty, import_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -184,7 +184,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def register(sub, add) -> None:
     """Add this module's commands to the `ledger` parser (`add(name, help, fn, parent)`)."""
-    from ledger import digest as signed
+    from ledger.integrity import digest as signed
 
     p = add(
         "verify",

@@ -1,0 +1,39 @@
+"""`ledger evaluation export`: a cycle's results as CSV or XLSX for appraisal staff."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ledger.cli.common import console, open_ledger
+
+
+def cmd_evaluation_export(args: argparse.Namespace) -> int:
+    from ledger.evaluation_export import table, write
+
+    ledger = open_ledger(args)
+    try:
+        ledger.wait_for(ledger.app.head())
+        rows = table(ledger, args.cycle, args.lang)
+    finally:
+        ledger.close()
+    out = Path(args.out) if args.out else Path(f"{args.cycle}.{args.format}")
+    write(rows, args.format, out)
+    console.print(f"wrote {out} ({len(rows) - 1} units)")
+    return 0
+
+
+def register(sub, add) -> None:
+    evaluation = sub.add_parser("evaluation", help="evaluation cycles").add_subparsers(
+        dest="evaluation_command", required=True, metavar="ACTION"
+    )
+    p = add(
+        "export",
+        "export a cycle's results: one row per unit, one column per criterion",
+        cmd_evaluation_export,
+        evaluation,
+    )
+    p.add_argument("cycle", metavar="CYCLE", help="the cycle id, e.g. EV-2024")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="header language")
+    p.add_argument("--out", help="output file (default CYCLE.csv / CYCLE.xlsx)")

@@ -1,0 +1,68 @@
+"""`ledger serve`: GraphQL (and GraphiQL) over HTTP and websockets, with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+from ledger.cli.common import console, settings_from
+
+# A subscribe message is a small document: the same bound as an HTTP request body.
+MAX_WEBSOCKET_MESSAGE = 256 * 1024
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ledger.logs import configure_logging
+
+    settings = settings_from(args)
+    settings.host = args.host or settings.host
+    settings.port = args.port or settings.port
+    if args.no_projector:
+        settings.embedded_projector = False
+    configure_logging(settings)
+    if args.workers > 1:
+        import os
+        import tempfile
+
+        os.environ["LEDGER_STORE"] = settings.store
+        # Several workers share their Prometheus counters through a directory.
+        os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ledger-metrics-")
+        )
+        os.environ["LEDGER_EMBEDDED_PROJECTOR"] = "1" if settings.embedded_projector else "0"
+        uvicorn.run(
+            "ledger.api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=args.workers,
+            log_config=None,
+            ws_max_size=MAX_WEBSOCKET_MESSAGE,
+        )
+        return 0
+    from ledger.api.app import create_app
+
+    console.print(
+        f"GraphQL on http://{settings.host}:{settings.port}/graphql (store {settings.store})"
+    )
+    uvicorn.run(
+        create_app(settings=settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        ws_max_size=MAX_WEBSOCKET_MESSAGE,
+    )
+    return 0
+
+
+def register(sub, add) -> None:
+    p = add("serve", "serve GraphQL (and GraphiQL) at http://HOST:PORT/graphql", cmd_serve)
+    p.add_argument("--host", help="bind address (default 127.0.0.1, or $LEDGER_HOST)")
+    p.add_argument("--port", type=int, help="port (default 8000, or $LEDGER_PORT)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument(
+        "--no-projector",
+        action="store_true",
+        help="do not run projections in this process (run `ledger projections run`)",
+    )

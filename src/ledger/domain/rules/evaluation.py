@@ -1,0 +1,227 @@
+"""考核: how a unit's result follows from its scores, adjustments and cases.
+
+A cycle's rules are data (`CycleRules`, chosen when it opens). Given the rows the read
+side found for a cycle as of one position, `derive` explains every point:
+- criteria: the latest recorded score of each criterion (base score = their sum);
+- manual deductions, bonuses and vetoes, each with its reason;
+- PASSIVE_CASE: each PASSIVE case registered in the period against the unit's subtree
+  deducts `passive_case_deduction` points;
+- LEADERSHIP_CASE_VETO (一票否决): a case registered in the period whose subject held one
+  of `veto_roles` in the evaluated unit during the facts vetoes it;
+then grades (a vetoed unit FAILs whatever its total) and ranks (vetoed units after every
+other; equal totals share a rank).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ledger.domain.rules.periods import overlaps
+
+RULE_PASSIVE = "PASSIVE_CASE"
+RULE_LEADERSHIP_VETO = "LEADERSHIP_CASE_VETO"
+RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
+GRADES = ("EXCELLENT", "GOOD", "PASS")
+
+
+@dataclass(frozen=True)
+class CycleRules:
+    period_from: str
+    period_to: str
+    criteria: dict[str, str]  # code -> title
+    passive_case_deduction: float
+    veto_roles: tuple[str, ...]
+    grade_bands: dict[str, float]
+
+    @classmethod
+    def from_stored(cls, period_from: str, period_to: str, rules: dict) -> CycleRules:
+        return cls(
+            period_from,
+            period_to,
+            {c["code"]: c["title"] for c in rules["criteria"]},
+            float(rules["passive_case_deduction"]),
+            tuple(rules["veto_roles"]),
+            dict(rules["grade_bands"]),
+        )
+
+    def in_period(self, day: str) -> bool:
+        return self.period_from <= day <= self.period_to
+
+
+@dataclass(frozen=True)
+class Score:
+    unit_id: str
+    criterion: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    unit_id: str
+    kind: str  # DEDUCTION | BONUS | VETO
+    points: float
+    reason: str
+    case_id: str | None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the rules read of a case, as known at the position asked."""
+
+    case_id: str
+    subject_id: str
+    subject_name: str
+    discovery: str
+    facts_on: str
+    facts_until: str | None
+    registered_on: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SubjectPost:
+    """A post the subject of a case held in an evaluated unit (valid time)."""
+
+    unit_id: str
+    role: str
+    valid_from: str
+    valid_to: str | None
+
+
+@dataclass(frozen=True)
+class Line:
+    rule: str
+    points: float
+    reason: str
+    case_id: str | None = None
+
+
+@dataclass
+class UnitResult:
+    unit_id: str
+    criteria: list[Line] = field(default_factory=list)
+    deductions: list[Line] = field(default_factory=list)
+    bonuses: list[Line] = field(default_factory=list)
+    vetoes: list[Line] = field(default_factory=list)
+    rank: int | None = None
+
+    @property
+    def base(self) -> float:
+        return round(sum(x.points for x in self.criteria), 2)
+
+    @property
+    def total(self) -> float:
+        adjustments = sum(x.points for x in (*self.deductions, *self.bonuses))
+        return round(self.base + adjustments, 2)
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.vetoes)
+
+    def grade(self, bands: dict[str, float]) -> str:
+        return grade(self.total, self.vetoed, bands)
+
+
+def grade(total: float, vetoed: bool, bands: dict[str, float]) -> str:
+    """EXCELLENT / GOOD / PASS by the cycle's bands (inclusive lower bounds), else FAIL;
+    a vetoed unit FAILs whatever its total."""
+    if vetoed:
+        return "FAIL"
+    return next((g for g in GRADES if total >= bands[g]), "FAIL")
+
+
+def latest_scores(scores: Iterable[Score]) -> dict[tuple[str, str], float]:
+    """The score in force per (unit, criterion): the last recorded (scores in record order)."""
+    latest: dict[tuple[str, str], float] = {}
+    for s in scores:
+        latest[(s.unit_id, s.criterion)] = s.points
+    return latest
+
+
+def adjustment_line(a: Adjustment) -> Line:
+    """A manual adjustment as a line: deductions count negative, a veto counts 0 points."""
+    points = {"DEDUCTION": -a.points, "BONUS": a.points}.get(a.kind, 0.0)
+    return Line(RULE_MANUAL[a.kind], points, a.reason, a.case_id)
+
+
+def passive_case_deduction(case: CaseFacts, rules: CycleRules) -> Line | None:
+    """被动查处: a PASSIVE case registered within the period costs points."""
+    if case.discovery != "PASSIVE" or not rules.in_period(case.registered_on):
+        return None
+    return Line(
+        RULE_PASSIVE,
+        -rules.passive_case_deduction,
+        f"被动查处 (PASSIVE case): {case.summary}",
+        case.case_id,
+    )
+
+
+def leadership_veto(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> Line | None:
+    """一票否决: a case registered within the period against someone who held a veto role in
+    the evaluated unit at some time during the facts."""
+    if (
+        post.role not in rules.veto_roles
+        or not rules.in_period(case.registered_on)
+        or not overlaps(
+            post.valid_from, post.valid_to, case.facts_on, case.facts_until or case.facts_on
+        )
+    ):
+        return None
+    return Line(
+        RULE_LEADERSHIP_VETO,
+        0.0,
+        f"一票否决: {case.subject_name} ({case.subject_id}, {post.role}) is the subject of a case "
+        f"registered {case.registered_on}",
+        case.case_id,
+    )
+
+
+def rank(results: list[UnitResult]) -> list[UnitResult]:
+    """Order by (not vetoed first, total descending, unit id); ties share a rank."""
+    ranked = sorted(results, key=lambda r: (r.vetoed, -r.total, r.unit_id))
+    for n, row in enumerate(ranked):
+        previous = ranked[n - 1] if n else None
+        same = previous is not None and (previous.vetoed, previous.total) == (row.vetoed, row.total)
+        row.rank = previous.rank if same and previous is not None else n + 1
+    return ranked
+
+
+def derive(
+    unit_ids: list[str],
+    rules: CycleRules,
+    scores: Iterable[Score],
+    adjustments: Iterable[Adjustment],
+    subtree_cases: Iterable[tuple[str, CaseFacts]],
+    leadership_cases: Iterable[tuple[CaseFacts, SubjectPost]],
+) -> list[UnitResult]:
+    """Every unit's explained result, ranked.
+
+    `subtree_cases`: (evaluated unit, case) for cases in the unit's subtree;
+    `leadership_cases`: (case, a post its subject held in an evaluated unit). Both may hold
+    more than the rules keep: the rules decide, not the query that found them.
+    """
+    by_unit = {u: UnitResult(u) for u in unit_ids}
+    for (unit_id, criterion), points in sorted(latest_scores(scores).items()):
+        by_unit[unit_id].criteria.append(
+            Line(criterion, points, rules.criteria.get(criterion, criterion))
+        )
+    for a in adjustments:
+        target = by_unit[a.unit_id]
+        bucket = {"DEDUCTION": target.deductions, "BONUS": target.bonuses, "VETO": target.vetoes}
+        bucket[a.kind].append(adjustment_line(a))
+    for unit_id, case in subtree_cases:
+        line = passive_case_deduction(case, rules)
+        if line and unit_id in by_unit:
+            by_unit[unit_id].deductions.append(line)
+    seen: set[tuple[str, str]] = set()
+    for case, post in leadership_cases:
+        line = leadership_veto(case, post, rules)
+        if (
+            line
+            and post.unit_id in by_unit
+            and (post.unit_id, case.case_id + post.role) not in seen
+        ):
+            seen.add((post.unit_id, case.case_id + post.role))
+            by_unit[post.unit_id].vetoes.append(line)
+    return rank(list(by_unit.values()))

@@ -1,0 +1,171 @@
+"""The one permission table: who may run each command, and who may read what.
+
+Writes: for each command, the roles that may run it and the fields that carry its unit
+scope. A token limited to units (`units` claim) may only run a command whose scoped units
+all lie in the subtrees of its units. A scope field is either a field naming units
+(`unit_id`, `scope_unit_ids`) or `field.attribute`: the units of the entity that field
+names, as the write side knows it (`case_id.unit_id`: the case's unit). A command with no
+scope fields names no unit (registerPerson) and is open to scoped tokens of its roles.
+
+Reads: each restricted read, by its GraphQL coordinate, with the roles that may see it.
+What is not listed here is open to every authenticated role.
+
+The README's role tables are generated from this module (`markdown_tables`); a test fails
+when they differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from strawberry.utils.str_converters import to_camel_case
+
+from ledger import commands as c
+from ledger.domain.errors import Forbidden
+
+ROLES = ("ADMIN", "RECORDER", "APPRAISER", "BRANCH", "INSPECTOR", "VIEWER")
+
+RECORDING = frozenset({"ADMIN", "RECORDER"})
+APPRAISING = frozenset({"ADMIN", "APPRAISER"})
+BRANCH_WORK = frozenset({"ADMIN", "BRANCH", "RECORDER"})
+RAW_EVENT_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
+
+# Roles that only ever act for named units: a token of theirs without `units` writes nothing
+# (a BRANCH acts on the letters addressed to its own units, so it must say which they are).
+UNIT_BOUND_ROLES = frozenset({"BRANCH"})
+
+
+@dataclass(frozen=True)
+class Write:
+    roles: frozenset[str]
+    scope: tuple[str, ...] = ()  # fields carrying the command's units (see the docstring)
+
+
+WRITES: dict[type[c.Command], Write] = {
+    # organisation
+    c.RegisterUnit: Write(RECORDING, ("parent_id",)),
+    c.RegisterPerson: Write(RECORDING),
+    c.AssumePost: Write(RECORDING, ("unit_id",)),
+    c.LeavePost: Write(RECORDING, ("unit_id",)),
+    c.CorrectPost: Write(RECORDING, ("unit_id",)),
+    # responsibility lists
+    c.AssignResponsibility: Write(RECORDING, ("scope_unit_ids",)),
+    c.TransferResponsibility: Write(RECORDING, ("item_id.scope_unit_ids",)),
+    c.EndResponsibility: Write(RECORDING, ("item_id.scope_unit_ids",)),
+    c.CorrectResponsibility: Write(RECORDING, ("item_id.scope_unit_ids",)),
+    # task letters
+    c.IssueTaskLetter: Write(RECORDING, ("issuer_id",)),
+    c.WithdrawTaskLetter: Write(RECORDING, ("letter_id.issuer_id",)),
+    c.AcknowledgeTaskLetter: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
+    c.ReportTaskProgress: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
+    c.CorrectTaskProgress: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
+    c.CompleteTask: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
+    # evaluation
+    c.OpenEvaluationCycle: Write(APPRAISING, ("unit_ids",)),
+    c.RecordScore: Write(APPRAISING, ("unit_id",)),
+    c.DeductScore: Write(APPRAISING, ("unit_id",)),
+    c.AddBonus: Write(APPRAISING, ("unit_id",)),
+    c.ApplyVeto: Write(APPRAISING, ("unit_id",)),
+    c.FinalizeEvaluationCycle: Write(APPRAISING, ("cycle_id.unit_ids",)),
+    # cases, 一案双查
+    c.RegisterCase: Write(RECORDING, ("unit_id",)),
+    c.ConcludeCase: Write(RECORDING, ("case_id.unit_id",)),
+    c.CorrectCase: Write(RECORDING, ("case_id.unit_id", "unit_id")),
+    c.DetermineAccountability: Write(RECORDING, ("case_id.unit_id",)),
+}
+
+# Restricted reads, by GraphQL coordinate -> roles that may see them.
+READS: dict[str, frozenset[str]] = {
+    "Query.history": RAW_EVENT_READERS,
+    "Query.events": RAW_EVENT_READERS,
+    "Query.verifyLedger": RAW_EVENT_READERS,
+    "Query.treeHead": RAW_EVENT_READERS,
+    "Query.inclusionProof": RAW_EVENT_READERS,
+    "Query.consistencyProof": RAW_EVENT_READERS,
+    "Subscription.ledgerEvents": RAW_EVENT_READERS,
+}
+
+
+def write_rule(command: type[c.Command]) -> Write:
+    rule = WRITES.get(command)
+    if rule is None:  # a command without a row is refused, never waved through
+        raise Forbidden(f"{command.mutation()} has no row in the permission table")
+    return rule
+
+
+def check_role(command: type[c.Command], role: str, scoped: bool) -> Write:
+    """May this role run this command at all? (Unit scope is checked against its data.)"""
+    rule = write_rule(command)
+    if role not in rule.roles:
+        raise Forbidden(f"role {role} may not call {command.mutation()}")
+    if role in UNIT_BOUND_ROLES and not scoped:
+        raise Forbidden(f"a {role} token must name the units it acts for (--unit)")
+    return rule
+
+
+def check_read(coordinate: str, role: str) -> None:
+    roles = READS.get(coordinate)
+    if roles is not None and role not in roles:
+        what = coordinate.partition(".")[2]
+        raise Forbidden(f"role {role} may not read {what}")
+
+
+def outside_scope(value: str) -> Forbidden:
+    """The one refusal for a scoped token naming something outside its units: also used for
+    ids that do not exist, so that the answer tells nothing about what exists elsewhere."""
+    return Forbidden(f"{value} lies outside the units of your token")
+
+
+# ---------------------------------------------------------------------- README tables
+
+
+def _marks(roles: Iterable[str]) -> str:
+    allowed = set(roles)
+    return " | ".join("✓" if r in allowed else "" for r in ROLES)
+
+
+def _scope_text(scope: tuple[str, ...]) -> str:
+    if not scope:
+        return "(names no unit)"
+    out = []
+    for spec in scope:
+        field, _, attribute = spec.partition(".")
+        name = to_camel_case(field)
+        out.append(f"`{name}`" if not attribute else f"`{name}`'s {attribute.replace('_', ' ')}")
+    return ", ".join(out)
+
+
+def markdown_tables() -> str:
+    """The README's role tables, generated: one row per command with the fields that carry
+    its unit scope, then the restricted reads."""
+    header = "| {} | " + " | ".join(ROLES) + " | {} |\n|" + " --- |" * (len(ROLES) + 2) + "\n"
+    out = header.format("mutation", "unit scope from")
+    for command, rule in WRITES.items():
+        out += f"| {command.mutation()} | {_marks(rule.roles)} | {_scope_text(rule.scope)} |\n"
+    out += "\n" + header.format("restricted read", "")
+    for coordinate, roles in READS.items():
+        out += f"| `{coordinate}` | {_marks(roles)} | |\n"
+    return out
+
+
+BEGIN, END = (
+    "<!-- permissions: generated by `python -m ledger.permissions README.md` -->",
+    ("<!-- /permissions -->"),
+)
+
+
+def readme_with_tables(text: str) -> str:
+    """`text` with the generated tables between the markers."""
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n{markdown_tables()}{END}{tail}"
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    readme.write_text(readme_with_tables(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote the role tables into {readme}")
