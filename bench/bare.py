@@ -38,7 +38,7 @@ def bare_reads() -> Starlette:
             units = org.units_by_id(tx, [unit_id])
             if unit_id not in units:
                 return None
-            posts = org.posts_by_unit(tx, [unit_id], day, None)[unit_id]
+            posts = org.posts_by(tx, "unit_id", [unit_id], day, None)[unit_id]
             persons = org.persons_by_id(tx, sorted({p.person_id for p in posts}))
         u = units[unit_id]
         return {

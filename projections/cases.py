@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from ledger.domain.case import Case
 from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW
-from projections.db import OPEN_POSITION, Tx
+from projections.db import OPEN_POSITION, Tx, as_row
 
 CASE_COLUMNS = (
     "case_id, unit_id, subject_id, category, discovery, facts_on, facts_until, registered_on, "
@@ -52,7 +52,7 @@ class CaseRow:
 
 
 def _case(r) -> CaseRow:
-    return CaseRow(*(r[c.strip()] for c in CASE_COLUMNS.split(",")))
+    return as_row(CaseRow, r)
 
 
 class CaseProjector(Projector):

@@ -7,17 +7,26 @@ that an index can serve on both databases.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.store import DDL_LOCK, StoreConfig, use_wal
 
 OPEN_DATE = "9999-12-31"
 OPEN_POSITION = 2**62
 SQLITE_MMAP_BYTES = 1 << 30
+R = TypeVar("R")
+
+
+def as_row(cls: type[R], r: Any) -> R:
+    """A row dataclass from a result row whose columns are named like its fields; an open
+    date (the sentinel) becomes None, as the rules expect."""
+    values = {f.name: r[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: None if v == OPEN_DATE else v for k, v in values.items()})
 
 
 class Tx:

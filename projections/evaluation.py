@@ -24,7 +24,7 @@ from ledger.domain.rules.evaluation import (
 from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW, open_date, recorded_at
 from projections.cases import CaseRow, cases_by_id
-from projections.db import Tx
+from projections.db import Tx, as_row
 
 
 class EvaluationProjector(Projector):
@@ -254,13 +254,4 @@ FACTS = (
 
 
 def _facts(r) -> CaseFacts:
-    return CaseFacts(
-        r["case_id"],
-        r["subject_id"],
-        r["subject_name"],
-        r["discovery"],
-        r["facts_on"],
-        r["facts_until"],
-        r["registered_on"],
-        r["summary"],
-    )
+    return as_row(CaseFacts, r)

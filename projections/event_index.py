@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.base import Envelope, Projector
-from projections.db import Tx
+from projections.db import Tx, as_row
 
 _ENVELOPE_FIELDS = {
     "originator_id",
@@ -164,16 +164,7 @@ EVENT_COLUMNS = "position, entity_id, version, type, recorded_at, actor, payload
 
 
 def _event(r) -> EventRow:
-    return EventRow(
-        r["position"],
-        r["entity_id"],
-        r["version"],
-        r["type"],
-        r["recorded_at"],
-        r["actor"],
-        r["payload"],
-        r["hash"],
-    )
+    return as_row(EventRow, r)
 
 
 def history(tx: Tx, entity_id: str, limit: int = 10_000) -> list[EventRow]:

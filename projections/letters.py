@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ledger.domain.letter import TaskLetter
 from ledger.domain.rules.letters import letter_status, task_status
 from projections.base import Envelope, Projector, on
-from projections.db import Tx
+from projections.db import Tx, as_row
 
 LETTER_COLUMNS = (
     "letter_id, seq, number, title, issuer_id, recipient_id, issued_on, "
@@ -157,11 +157,11 @@ class TaskRow:
 
 
 def _letter(r) -> LetterRow:
-    return LetterRow(*(r[c.strip()] for c in LETTER_COLUMNS.split(",")))
+    return as_row(LetterRow, r)
 
 
 def _task(r) -> TaskRow:
-    return TaskRow(*(r[c.strip()] for c in TASK_COLUMNS.split(",")))
+    return as_row(TaskRow, r)
 
 
 def letters_by_id(tx: Tx, ids: list[str]) -> dict[str, LetterRow]:

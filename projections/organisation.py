@@ -14,8 +14,8 @@ from ledger.domain.person import Person, posts_after
 from ledger.domain.rules.rows import PostRow
 from ledger.domain.unit import Unit
 from projections.base import Envelope, Projector, on
-from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times, open_date
-from projections.db import OPEN_DATE, OPEN_POSITION, Tx
+from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times
+from projections.db import OPEN_DATE, OPEN_POSITION, Tx, as_row
 
 
 class OrganisationProjector(Projector):
@@ -160,15 +160,7 @@ def _marks(values) -> str:
 
 
 def _unit(r) -> UnitRow:
-    return UnitRow(
-        r["unit_id"],
-        r["name"],
-        r["kind"],
-        r["parent_id"],
-        r["root_id"],
-        r["depth"],
-        r["short_name"],
-    )
+    return as_row(UnitRow, r)
 
 
 UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth, short_name"
@@ -230,7 +222,7 @@ def persons_by_id(tx: Tx, ids: list[str]) -> dict[str, PersonRow]:
     if not ids:
         return {}
     rows = tx.all(f"SELECT person_id, name FROM rm_persons WHERE person_id IN ({_marks(ids)})", ids)
-    return {r["person_id"]: PersonRow(r["person_id"], r["name"]) for r in rows}
+    return {r["person_id"]: as_row(PersonRow, r) for r in rows}
 
 
 def _posts_where(column: str, ids: list[str], as_of: str, position: int | None):
@@ -242,26 +234,16 @@ def _posts_where(column: str, ids: list[str], as_of: str, position: int | None):
 
 
 def post_row(r) -> PostRow:
-    return PostRow(
-        r["person_id"], r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])
-    )
+    return as_row(PostRow, r)
 
 
-def posts_by_unit(
-    tx: Tx, unit_ids: list[str], as_of: str, position: int | None
+def posts_by(
+    tx: Tx, column: str, ids: list[str], as_of: str, position: int | None
 ) -> dict[str, list[PostRow]]:
-    out: dict[str, list[PostRow]] = {u: [] for u in unit_ids}
-    if unit_ids:
-        for r in tx.all(*_posts_where("unit_id", unit_ids, as_of, position)):
-            out[r["unit_id"]].append(post_row(r))
-    return out
-
-
-def posts_by_person(
-    tx: Tx, person_ids: list[str], as_of: str, position: int | None
-) -> dict[str, list[PostRow]]:
-    out: dict[str, list[PostRow]] = {p: [] for p in person_ids}
-    if person_ids:
-        for r in tx.all(*_posts_where("person_id", person_ids, as_of, position)):
-            out[r["person_id"]].append(post_row(r))
+    """Posts in force on `as_of` as recorded at `position`, per unit or per person
+    (`column`: "unit_id" or "person_id")."""
+    out: dict[str, list[PostRow]] = {i: [] for i in ids}
+    if ids:
+        for r in tx.all(*_posts_where(column, ids, as_of, position)):
+            out[r[column]].append(post_row(r))
     return out

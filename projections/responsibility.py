@@ -6,7 +6,7 @@ from ledger.domain.responsibility import ResponsibilityItem, periods_after
 from ledger.domain.rules.rows import HoldingRow
 from projections.base import Envelope, Projector, on
 from projections.bitemporal import both_times, close_and_insert, in_both_times, open_date
-from projections.db import OPEN_POSITION, Tx
+from projections.db import OPEN_POSITION, Tx, as_row
 
 
 class ResponsibilityProjector(Projector):
@@ -100,15 +100,7 @@ def responsibility_list(
 
 
 def holding_row(r) -> HoldingRow:
-    return HoldingRow(
-        r["item_id"],
-        r["holder_id"],
-        r["kind"],
-        r["area"],
-        r["title"],
-        r["valid_from"],
-        open_date(r["valid_to"]),
-    )
+    return as_row(HoldingRow, r)
 
 
 def scopes(tx: Tx, item_ids: list[str]) -> dict[str, list[str]]:

@@ -6,10 +6,8 @@ import json
 from datetime import date
 
 from ledger import commands as c
-from ledger.api.evaluation import CriterionInput, GradeBandsInput, OpenEvaluationCycleInput
-from ledger.api.mutations import command_from
-from ledger.api.organisation import AssumePostInput, PostRole
-from ledger.api.responsibility import CorrectResponsibilityInput, HolderPeriodInput
+from ledger.api.inputs import command_from, input_type
+from ledger.api.organisation import PostRole
 from ledger.api.schema import schema
 from ledger.application import HANDLERS
 from ledger.permissions import WRITES
@@ -34,18 +32,19 @@ def test_every_mutation_is_a_command_with_a_handler_and_a_permission_row():
 
 
 def test_an_input_becomes_its_command_by_wire_names():
-    post = AssumePostInput(
-        person_id="P-1", unit_id="U-1", role=PostRole.STAFF, from_=date(2024, 1, 2)
+    post = input_type(c.AssumePost)(
+        person_id="P-1", unit_id="U-1", role=PostRole.STAFF, valid_from=date(2024, 1, 2)
     )
     assert command_from(c.AssumePost, post) == c.AssumePost("P-1", "U-1", "STAFF", "2024-01-02")
 
+    period = input_type(c.HolderPeriod)
     periods = [
-        HolderPeriodInput(holder_id="A", from_=date(2024, 1, 1), to=date(2024, 6, 30)),
-        HolderPeriodInput(holder_id="B", from_=date(2024, 7, 1)),
+        period(holder_id="A", valid_from=date(2024, 1, 1), valid_to=date(2024, 6, 30)),
+        period(holder_id="B", valid_from=date(2024, 7, 1)),
     ]
     restated = command_from(
         c.CorrectResponsibility,
-        CorrectResponsibilityInput(item_id="IT-1", periods=periods, reason="更正"),
+        input_type(c.CorrectResponsibility)(item_id="IT-1", periods=periods, reason="更正"),
     )
     assert restated.periods == (
         c.HolderPeriod("A", "2024-01-01", "2024-06-30"),
@@ -54,16 +53,16 @@ def test_an_input_becomes_its_command_by_wire_names():
 
     cycle = command_from(
         c.OpenEvaluationCycle,
-        OpenEvaluationCycleInput(
+        input_type(c.OpenEvaluationCycle)(
             id="EV",
             year=2024,
             title="考核",
             period_from=date(2024, 1, 1),
             period_to=date(2024, 12, 31),
             unit_ids=["U-1"],
-            criteria=[CriterionInput(code="EDU", title="宣传教育", max_points=30)],
+            criteria=[input_type(c.Criterion)(code="EDU", title="宣传教育", max_points=30)],
             veto_roles=[PostRole.PRINCIPAL],
-            grade_bands=GradeBandsInput(excellent=95),
+            grade_bands=input_type(c.GradeBands)(excellent=95),
         ),
     )
     assert cycle.unit_ids == ("U-1",) and cycle.veto_roles == ("PRINCIPAL",)

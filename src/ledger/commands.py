@@ -11,8 +11,11 @@ A field's name on the wire is its own name in camelCase unless `wire("...")` say
 (`valid_from` travels as `from`); the fingerprint of a command is taken over those names, so
 that a retried request is recognised whatever the client's field order.
 
+The GraphQL input type of each command is built from its dataclass (`ledger.api.inputs`):
+the field helpers below say what GraphQL needs beyond the Python type.
+
 Adding a command: a dataclass here, a handler in `ledger.application`, a row in
-`ledger.permissions.WRITES`, a GraphQL input type and a one-line mutation in `ledger.api`.
+`ledger.permissions.WRITES`, and a one-line mutation in its feature's `ledger.api` module.
 """
 
 from __future__ import annotations
@@ -21,16 +24,38 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from strawberry.utils.str_converters import to_camel_case
 
 
-def wire(name: str, default: Any = dataclasses.MISSING) -> Any:
-    """A field whose name on the wire (GraphQL input, fingerprint) is not its camelCase."""
-    if default is dataclasses.MISSING:
-        return field(metadata={"wire": name})
-    return field(default=default, metadata={"wire": name})
+def spec(
+    graphql: str | None = None,
+    *,
+    wire: str | None = None,
+    default: Any = dataclasses.MISSING,
+    about: str | None = None,
+) -> Any:
+    """A command field with what its GraphQL input field needs to know: its GraphQL type
+    when not plain (`ID`, `Date`, an enum's name), its name on the wire when not its
+    camelCase, its default and its description."""
+    metadata = {"graphql": graphql, "wire": wire, "about": about}
+    return field(default=default, metadata=metadata)
+
+
+def ref(**kw: Any) -> Any:
+    """The id of an entity (GraphQL `ID`)."""
+    return spec("ID", **kw)
+
+
+def day(**kw: Any) -> Any:
+    """A valid-time date, carried as an ISO string (GraphQL `Date`)."""
+    return spec("Date", **kw)
+
+
+def one_of(enum: str, **kw: Any) -> Any:
+    """One value of a GraphQL enum, carried as its name."""
+    return spec(enum, **kw)
 
 
 def wire_name(f: dataclasses.Field) -> str:
@@ -39,7 +64,14 @@ def wire_name(f: dataclasses.Field) -> str:
 
 @dataclass(frozen=True)
 class Command:
-    """Base of every command; subclasses are frozen dataclasses of plain values."""
+    """Base of every command; subclasses are frozen dataclasses of plain values.
+
+    `INPUT` names the GraphQL input type (default: the class name + "Input"), `ABOUT` its
+    description; both are read by `ledger.api.inputs`, which builds the input types.
+    """
+
+    INPUT: ClassVar[str | None] = None
+    ABOUT: ClassVar[str | None] = None
 
     @classmethod
     def mutation(cls) -> str:
@@ -72,46 +104,45 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RegisterUnit(Command):
-    id: str
-    name: str
-    kind: str
-    parent_id: str | None = None
-    short_name: str | None = None
+    id: str = ref()
+    name: str = spec()
+    kind: str = one_of("UnitKind")
+    parent_id: str | None = ref(default=None)
+    short_name: str | None = spec(default=None, about="简称, e.g. 省发改委")
 
 
 @dataclass(frozen=True)
 class RegisterPerson(Command):
-    id: str
-    name: str
+    id: str = ref()
+    name: str = spec()
 
 
 @dataclass(frozen=True)
 class AssumePost(Command):
-    person_id: str
-    unit_id: str
-    role: str
-    valid_from: str = wire("from")
+    person_id: str = ref()
+    unit_id: str = ref()
+    role: str = one_of("PostRole")
+    valid_from: str = day(wire="from")
 
 
 @dataclass(frozen=True)
 class LeavePost(Command):
-    person_id: str
-    unit_id: str
-    role: str
-    valid_to: str = wire("to")
+    person_id: str = ref()
+    unit_id: str = ref()
+    role: str = one_of("PostRole")
+    valid_to: str = day(wire="to")
 
 
 @dataclass(frozen=True)
 class CorrectPost(Command):
-    """Restate the dates of a post, found by person, unit, role and its recorded start."""
-
-    person_id: str
-    unit_id: str
-    role: str
-    original_from: str
-    valid_from: str = wire("from")
-    valid_to: str | None = wire("to", None)
-    reason: str = ""
+    ABOUT = "Restate the dates of a post, found by person, unit, role and its recorded start."
+    person_id: str = ref()
+    unit_id: str = ref()
+    role: str = one_of("PostRole")
+    original_from: str = day()
+    valid_from: str = day(wire="from")
+    valid_to: str | None = day(wire="to", default=None)
+    reason: str = spec(default="")
 
 
 # ---------------------------------------------------------------------- responsibility
@@ -119,45 +150,47 @@ class CorrectPost(Command):
 
 @dataclass(frozen=True)
 class AssignResponsibility(Command):
-    id: str
-    holder_id: str
-    kind: str
-    area: str
-    title: str
-    scope_unit_ids: tuple[str, ...]
-    valid_from: str
-    valid_to: str | None = None
+    id: str = ref()
+    holder_id: str = ref()
+    kind: str = one_of("ResponsibilityKind")
+    area: str = one_of("ResponsibilityArea")
+    title: str = spec()
+    scope_unit_ids: tuple[str, ...] = ref()
+    valid_from: str = day()
+    valid_to: str | None = day(default=None)
 
 
 @dataclass(frozen=True)
 class TransferResponsibility(Command):
-    """Rotation (轮岗): the old holder's validity ends the day before `effective`."""
-
-    item_id: str
-    to_holder_id: str
-    effective: str
+    ABOUT = (
+        "Hand an item over (rotation, 轮岗): the old holder's validity ends the day before "
+        "`effective`."
+    )
+    item_id: str = ref()
+    to_holder_id: str = ref()
+    effective: str = day()
 
 
 @dataclass(frozen=True)
 class EndResponsibility(Command):
-    item_id: str
-    valid_to: str
+    item_id: str = ref()
+    valid_to: str = day()
 
 
 @dataclass(frozen=True)
 class HolderPeriod:
-    holder_id: str
-    valid_from: str = wire("from")
-    valid_to: str | None = wire("to", None)
+    INPUT: ClassVar[str] = "HolderPeriodInput"
+    holder_id: str = ref()
+    valid_from: str = day(wire="from")
+    valid_to: str | None = day(wire="to", default=None)
 
 
 @dataclass(frozen=True)
 class CorrectResponsibility(Command):
-    """Restate who held an item and when: the whole holder timeline."""
-
-    item_id: str
-    periods: tuple[HolderPeriod, ...]
-    reason: str
+    ABOUT = "Restate who held an item and when (the whole holder timeline of the item)."
+    item_id: str = ref()
+    periods: tuple[HolderPeriod, ...] = spec()
+    reason: str = spec()
 
 
 # ---------------------------------------------------------------------- cases, 一案双查
@@ -165,41 +198,41 @@ class CorrectResponsibility(Command):
 
 @dataclass(frozen=True)
 class RegisterCase(Command):
-    id: str
-    unit_id: str
-    subject_id: str
-    category: str
-    discovery: str
-    facts_on: str
-    registered_on: str
-    summary: str
-    facts_until: str | None = None
+    id: str = ref()
+    unit_id: str = ref()
+    subject_id: str = ref()
+    category: str = one_of("ViolationCategory")
+    discovery: str = one_of("Discovery")
+    facts_on: str = day()
+    registered_on: str = day()
+    summary: str = spec()
+    facts_until: str | None = day(default=None)
 
 
 @dataclass(frozen=True)
 class ConcludeCase(Command):
-    case_id: str
-    form: str
-    decision: str
-    on: str
+    case_id: str = ref()
+    form: str = one_of("DisciplineForm")
+    decision: str = spec()
+    on: str = day()
 
 
 @dataclass(frozen=True)
 class CorrectCase(Command):
-    case_id: str
-    unit_id: str
-    facts_on: str
-    reason: str
-    facts_until: str | None = None
+    case_id: str = ref()
+    unit_id: str = ref()
+    facts_on: str = day()
+    reason: str = spec()
+    facts_until: str | None = day(default=None)
 
 
 @dataclass(frozen=True)
 class DetermineAccountability(Command):
-    case_id: str
-    person_id: str
-    measure: str
-    reason: str
-    on: str
+    case_id: str = ref()
+    person_id: str = ref()
+    measure: str = one_of("AccountabilityMeasure")
+    reason: str = spec()
+    on: str = day()
 
 
 # ---------------------------------------------------------------------- task letters
@@ -207,62 +240,62 @@ class DetermineAccountability(Command):
 
 @dataclass(frozen=True)
 class TaskSpec:
-    task_id: str = wire("id")
-    title: str
-    area: str
-    deadline: str
+    INPUT: ClassVar[str] = "TaskInput"
+    task_id: str = ref(wire="id")
+    title: str = spec()
+    area: str = one_of("ResponsibilityArea")
+    deadline: str = day()
 
 
 @dataclass(frozen=True)
 class IssueTaskLetter(Command):
-    id: str
-    number: str
-    title: str
-    issuer_id: str
-    recipient_id: str
-    issued_on: str
-    tasks: tuple[TaskSpec, ...]
+    id: str = ref()
+    number: str = spec()
+    title: str = spec()
+    issuer_id: str = ref()
+    recipient_id: str = ref()
+    issued_on: str = day()
+    tasks: tuple[TaskSpec, ...] = spec()
 
 
 @dataclass(frozen=True)
 class AcknowledgeTaskLetter(Command):
-    letter_id: str
-    person_id: str
-    on: str
+    letter_id: str = ref()
+    person_id: str = ref()
+    on: str = day()
 
 
 @dataclass(frozen=True)
 class ReportTaskProgress(Command):
-    letter_id: str
-    task_id: str
-    percent: int
-    note: str
-    on: str
+    letter_id: str = ref()
+    task_id: str = ref()
+    percent: int = spec()
+    note: str = spec()
+    on: str = day()
 
 
 @dataclass(frozen=True)
 class CorrectTaskProgress(Command):
-    """Restate a task's progress, backwards if need be, with a reason."""
-
-    letter_id: str
-    task_id: str
-    percent: int
-    reason: str
+    ABOUT = "Restate a task's progress, backwards if need be, with a reason."
+    letter_id: str = ref()
+    task_id: str = ref()
+    percent: int = spec()
+    reason: str = spec()
 
 
 @dataclass(frozen=True)
 class CompleteTask(Command):
-    letter_id: str
-    task_id: str
-    on: str
-    evidence: str
+    letter_id: str = ref()
+    task_id: str = ref()
+    on: str = day()
+    evidence: str = spec()
 
 
 @dataclass(frozen=True)
 class WithdrawTaskLetter(Command):
-    letter_id: str
-    on: str
-    reason: str
+    letter_id: str = ref()
+    on: str = day()
+    reason: str = spec()
 
 
 # ---------------------------------------------------------------------- evaluation
@@ -270,16 +303,19 @@ class WithdrawTaskLetter(Command):
 
 @dataclass(frozen=True)
 class Criterion:
-    code: str
-    title: str
-    max_points: float
+    INPUT: ClassVar[str] = "CriterionInput"
+    code: str = spec()
+    title: str = spec()
+    max_points: float = spec()
 
 
 @dataclass(frozen=True)
 class GradeBands:
-    excellent: float = 90.0
-    good: float = 80.0
-    pass_: float = wire("pass", 60.0)
+    INPUT: ClassVar[str] = "GradeBandsInput"
+    ABOUT: ClassVar[str] = "Grade thresholds (defaults: EXCELLENT 90, GOOD 80, PASS 60)."
+    excellent: float = spec(default=90.0)
+    good: float = spec(default=80.0)
+    pass_: float = spec(wire="pass", default=60.0)
 
     def thresholds(self) -> dict[str, float]:
         return {"EXCELLENT": self.excellent, "GOOD": self.good, "PASS": self.pass_}
@@ -287,35 +323,44 @@ class GradeBands:
 
 @dataclass(frozen=True)
 class OpenEvaluationCycle(Command):
-    id: str
-    year: int
-    title: str
-    period_from: str
-    period_to: str
-    unit_ids: tuple[str, ...]
-    criteria: tuple[Criterion, ...]
-    passive_case_deduction: float = 2.0
-    veto_roles: tuple[str, ...] | None = None
-    grade_bands: GradeBands | None = None
+    id: str = ref()
+    year: int = spec()
+    title: str = spec()
+    period_from: str = day()
+    period_to: str = day()
+    unit_ids: tuple[str, ...] = ref()
+    criteria: tuple[Criterion, ...] = spec()
+    passive_case_deduction: float = spec(
+        default=2.0,
+        about="points deducted for each PASSIVE case registered in the period against a unit",
+    )
+    veto_roles: tuple[str, ...] | None = one_of(
+        "PostRole",
+        default=None,
+        about="post roles whose holder's case vetoes the unit (default: "
+        "PRINCIPAL, TEAM_MEMBER, DISCIPLINE_SECRETARY, UNIT_HEAD)",
+    )
+    grade_bands: GradeBands | None = spec(default=None)
 
 
 @dataclass(frozen=True)
 class RecordScore(Command):
-    cycle_id: str
-    unit_id: str
-    criterion: str
-    points: float
+    cycle_id: str = ref()
+    unit_id: str = ref()
+    criterion: str = spec()
+    points: float = spec()
 
 
 @dataclass(frozen=True)
 class ScoreAdjustment(Command):
     """Points taken off or added by hand, with a reason (and the case it follows from)."""
 
-    cycle_id: str
-    unit_id: str
-    points: float
-    reason: str
-    case_id: str | None = None
+    INPUT = "AdjustScoreInput"
+    cycle_id: str = ref()
+    unit_id: str = ref()
+    points: float = spec()
+    reason: str = spec()
+    case_id: str | None = ref(default=None)
 
 
 class DeductScore(ScoreAdjustment):
@@ -328,12 +373,12 @@ class AddBonus(ScoreAdjustment):
 
 @dataclass(frozen=True)
 class ApplyVeto(Command):
-    cycle_id: str
-    unit_id: str
-    reason: str
-    case_id: str | None = None
+    cycle_id: str = ref()
+    unit_id: str = ref()
+    reason: str = spec()
+    case_id: str | None = ref(default=None)
 
 
 @dataclass(frozen=True)
 class FinalizeEvaluationCycle(Command):
-    cycle_id: str
+    cycle_id: str = ref()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_STORE = "sqlite:///./ledger.sqlite3"
 
@@ -14,6 +16,15 @@ def _flag(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env(name: str, default: str, cast: Callable[[str], Any] = str) -> Any:
+    """A setting read from the environment variable `name` when a Settings is made."""
+    return field(default_factory=lambda: cast(os.environ.get(name) or default))
+
+
+def env_flag(name: str, default: bool) -> Any:
+    return field(default_factory=lambda: _flag(name, default))
 
 
 @dataclass
@@ -26,33 +37,21 @@ class Settings:
     jwt_secret_file: Path = field(
         default_factory=lambda: Path(os.environ.get("LEDGER_JWT_SECRET_FILE", ".ledger/jwt-secret"))
     )
-    host: str = field(default_factory=lambda: os.environ.get("LEDGER_HOST", "127.0.0.1"))
-    port: int = field(default_factory=lambda: int(os.environ.get("LEDGER_PORT", "8000")))
+    host: str = env("LEDGER_HOST", "127.0.0.1")
+    port: int = env("LEDGER_PORT", "8000", int)
     # Run the projection runner inside the API process (the default for one machine).
-    embedded_projector: bool = field(
-        default_factory=lambda: _flag("LEDGER_EMBEDDED_PROJECTOR", True)
-    )
+    embedded_projector: bool = env_flag("LEDGER_EMBEDDED_PROJECTOR", True)
     # How long a mutation (or a read with X-Ledger-Min-Position) waits for the read models.
-    read_your_writes_timeout: float = field(
-        default_factory=lambda: float(os.environ.get("LEDGER_READ_YOUR_WRITES_TIMEOUT", "5"))
-    )
+    read_your_writes_timeout: float = env("LEDGER_READ_YOUR_WRITES_TIMEOUT", "5", float)
     # Projections poll the log this often for writes made by other processes.
-    poll_interval: float = field(
-        default_factory=lambda: float(os.environ.get("LEDGER_POLL_INTERVAL", "0.05"))
-    )
+    poll_interval: float = env("LEDGER_POLL_INTERVAL", "0.05", float)
     # On PostgreSQL, projectors LISTEN for appends and wake at once; the poll is the
     # fallback. Turn off behind a pooler that cannot LISTEN (PgBouncer in transaction mode).
-    listen_for_commits: bool = field(
-        default_factory=lambda: _flag("LEDGER_LISTEN_FOR_COMMITS", True)
-    )
+    listen_for_commits: bool = env_flag("LEDGER_LISTEN_FOR_COMMITS", True)
     # Notifications read per projection transaction.
-    projection_page_size: int = field(
-        default_factory=lambda: int(os.environ.get("LEDGER_PROJECTION_PAGE_SIZE", "1000"))
-    )
+    projection_page_size: int = env("LEDGER_PROJECTION_PAGE_SIZE", "1000", int)
     # /readyz reports not ready while any projection lags the head by more than this.
-    ready_max_lag: int = field(
-        default_factory=lambda: int(os.environ.get("LEDGER_READY_MAX_LAG", "1000"))
-    )
+    ready_max_lag: int = env("LEDGER_READY_MAX_LAG", "1000", int)
     log_json: bool | None = field(
         default_factory=lambda: (
             None

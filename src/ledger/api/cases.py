@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from ledger import commands
+from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import (
     Person,
@@ -24,7 +25,7 @@ from projections import cases as case_rows
 from projections.chain import ChainRow, resolve_chain
 
 
-@strawberry.enum
+@graphql_enum()
 class ViolationCategory(Enum):
     EIGHT_PROVISIONS = "EIGHT_PROVISIONS"
     INTEGRITY = "INTEGRITY"
@@ -35,13 +36,13 @@ class ViolationCategory(Enum):
     DUTY_CRIME = "DUTY_CRIME"
 
 
-@strawberry.enum
+@graphql_enum()
 class Discovery(Enum):
     SELF_DISCOVERED = "SELF_DISCOVERED"
     PASSIVE = "PASSIVE"
 
 
-@strawberry.enum
+@graphql_enum()
 class DisciplineForm(Enum):
     FIRST = "FIRST"
     SECOND = "SECOND"
@@ -49,7 +50,7 @@ class DisciplineForm(Enum):
     FOURTH = "FOURTH"
 
 
-@strawberry.enum
+@graphql_enum()
 class AccountabilityMeasure(Enum):
     NONE = "NONE"
     WRITTEN_REVIEW = "WRITTEN_REVIEW"
@@ -246,54 +247,9 @@ def statistics_for(
 # ---------------------------------------------------------------------- mutations
 
 
-@strawberry.input
-class RegisterCaseInput:
-    id: strawberry.ID
-    unit_id: strawberry.ID
-    subject_id: strawberry.ID
-    category: ViolationCategory
-    discovery: Discovery
-    facts_on: date
-    registered_on: date
-    summary: str
-    facts_until: date | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ConcludeCaseInput:
-    case_id: strawberry.ID
-    form: DisciplineForm
-    decision: str
-    on: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class CorrectCaseInput:
-    case_id: strawberry.ID
-    unit_id: strawberry.ID
-    facts_on: date
-    reason: str
-    facts_until: date | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class DetermineAccountabilityInput:
-    case_id: strawberry.ID
-    person_id: strawberry.ID
-    measure: AccountabilityMeasure
-    reason: str
-    on: date
-    idempotency_key: str | None = None
-
-
 @strawberry.type
 class CaseMutations:
-    register_case = mutation(commands.RegisterCase, RegisterCaseInput)
-    conclude_case = mutation(commands.ConcludeCase, ConcludeCaseInput)
-    correct_case = mutation(commands.CorrectCase, CorrectCaseInput)
-    determine_accountability = mutation(
-        commands.DetermineAccountability, DetermineAccountabilityInput
-    )
+    register_case = mutation(commands.RegisterCase)
+    conclude_case = mutation(commands.ConcludeCase)
+    correct_case = mutation(commands.CorrectCase)
+    determine_accountability = mutation(commands.DetermineAccountability)

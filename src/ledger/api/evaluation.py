@@ -10,13 +10,14 @@ from strawberry.types import Info
 
 from ledger import commands
 from ledger.api.cases import Case, cases_from
+from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
-from ledger.api.organisation import PostRole, Unit, load_unit
+from ledger.api.organisation import Unit, load_unit
 from ledger.domain.rules.evaluation import Line
 from projections import evaluation as ev
 
 
-@strawberry.enum
+@graphql_enum()
 class Grade(Enum):
     EXCELLENT = "EXCELLENT"
     GOOD = "GOOD"
@@ -24,7 +25,7 @@ class Grade(Enum):
     FAIL = "FAIL"
 
 
-@strawberry.enum
+@graphql_enum()
 class EvaluationCycleStatus(Enum):
     OPEN = "OPEN"
     FINALIZED = "FINALIZED"
@@ -149,83 +150,11 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
 # ---------------------------------------------------------------------- mutations
 
 
-@strawberry.input
-class CriterionInput:
-    code: str
-    title: str
-    max_points: float
-
-
-@strawberry.input(description="Grade thresholds (defaults: EXCELLENT 90, GOOD 80, PASS 60).")
-class GradeBandsInput:
-    excellent: float = 90.0
-    good: float = 80.0
-    pass_: float = strawberry.field(name="pass", default=60.0)
-
-
-@strawberry.input
-class OpenEvaluationCycleInput:
-    id: strawberry.ID
-    year: int
-    title: str
-    period_from: date
-    period_to: date
-    unit_ids: list[strawberry.ID]
-    criteria: list[CriterionInput]
-    passive_case_deduction: float = strawberry.field(
-        default=2.0,
-        description="points deducted for each PASSIVE case registered in the period against a unit",
-    )
-    veto_roles: list[PostRole] | None = strawberry.field(
-        default=None,
-        description="post roles whose holder's case vetoes the unit (default: "
-        "PRINCIPAL, TEAM_MEMBER, DISCIPLINE_SECRETARY, UNIT_HEAD)",
-    )
-    grade_bands: GradeBandsInput | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class RecordScoreInput:
-    cycle_id: strawberry.ID
-    unit_id: strawberry.ID
-    criterion: str
-    points: float
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class AdjustScoreInput:
-    cycle_id: strawberry.ID
-    unit_id: strawberry.ID
-    points: float
-    reason: str
-    case_id: strawberry.ID | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ApplyVetoInput:
-    cycle_id: strawberry.ID
-    unit_id: strawberry.ID
-    reason: str
-    case_id: strawberry.ID | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class FinalizeEvaluationCycleInput:
-    cycle_id: strawberry.ID
-    idempotency_key: str | None = None
-
-
 @strawberry.type
 class EvaluationMutations:
-    open_evaluation_cycle = mutation(commands.OpenEvaluationCycle, OpenEvaluationCycleInput)
-    record_score = mutation(commands.RecordScore, RecordScoreInput)
-    deduct_score = mutation(commands.DeductScore, AdjustScoreInput)
-    add_bonus = mutation(commands.AddBonus, AdjustScoreInput)
-    apply_veto = mutation(commands.ApplyVeto, ApplyVetoInput)
-    finalize_evaluation_cycle = mutation(
-        commands.FinalizeEvaluationCycle, FinalizeEvaluationCycleInput
-    )
+    open_evaluation_cycle = mutation(commands.OpenEvaluationCycle)
+    record_score = mutation(commands.RecordScore)
+    deduct_score = mutation(commands.DeductScore)
+    add_bonus = mutation(commands.AddBonus)
+    apply_veto = mutation(commands.ApplyVeto)
+    finalize_evaluation_cycle = mutation(commands.FinalizeEvaluationCycle)

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from ledger import commands
 from ledger.api.context import as_of_text
+from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Person, Unit, load_person, load_unit
 from ledger.api.responsibility import ResponsibilityArea
@@ -18,7 +19,7 @@ from ledger.domain.errors import BadInput
 from projections import letters as rows
 
 
-@strawberry.enum
+@graphql_enum()
 class TaskLetterStatus(Enum):
     ISSUED = "ISSUED"
     ACKNOWLEDGED = "ACKNOWLEDGED"
@@ -26,7 +27,7 @@ class TaskLetterStatus(Enum):
     WITHDRAWN = "WITHDRAWN"
 
 
-@strawberry.enum
+@graphql_enum()
 class TaskStatus(Enum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
@@ -178,75 +179,11 @@ class TransmissionLevel:
 # ---------------------------------------------------------------------- mutations
 
 
-@strawberry.input
-class TaskInput:
-    id: strawberry.ID
-    title: str
-    area: ResponsibilityArea
-    deadline: date
-
-
-@strawberry.input
-class IssueTaskLetterInput:
-    id: strawberry.ID
-    number: str
-    title: str
-    issuer_id: strawberry.ID
-    recipient_id: strawberry.ID
-    issued_on: date
-    tasks: list[TaskInput]
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class AcknowledgeTaskLetterInput:
-    letter_id: strawberry.ID
-    person_id: strawberry.ID
-    on: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ReportTaskProgressInput:
-    letter_id: strawberry.ID
-    task_id: strawberry.ID
-    percent: int
-    note: str
-    on: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input(description="Restate a task's progress, backwards if need be, with a reason.")
-class CorrectTaskProgressInput:
-    letter_id: strawberry.ID
-    task_id: strawberry.ID
-    percent: int
-    reason: str
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class CompleteTaskInput:
-    letter_id: strawberry.ID
-    task_id: strawberry.ID
-    on: date
-    evidence: str
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class WithdrawTaskLetterInput:
-    letter_id: strawberry.ID
-    on: date
-    reason: str
-    idempotency_key: str | None = None
-
-
 @strawberry.type
 class LetterMutations:
-    issue_task_letter = mutation(commands.IssueTaskLetter, IssueTaskLetterInput)
-    acknowledge_task_letter = mutation(commands.AcknowledgeTaskLetter, AcknowledgeTaskLetterInput)
-    report_task_progress = mutation(commands.ReportTaskProgress, ReportTaskProgressInput)
-    correct_task_progress = mutation(commands.CorrectTaskProgress, CorrectTaskProgressInput)
-    complete_task = mutation(commands.CompleteTask, CompleteTaskInput)
-    withdraw_task_letter = mutation(commands.WithdrawTaskLetter, WithdrawTaskLetterInput)
+    issue_task_letter = mutation(commands.IssueTaskLetter)
+    acknowledge_task_letter = mutation(commands.AcknowledgeTaskLetter)
+    report_task_progress = mutation(commands.ReportTaskProgress)
+    correct_task_progress = mutation(commands.CorrectTaskProgress)
+    complete_task = mutation(commands.CompleteTask)
+    withdraw_task_letter = mutation(commands.WithdrawTaskLetter)

@@ -10,11 +10,12 @@ from strawberry.types import Info
 
 from ledger import commands
 from ledger.api.context import as_of_text
+from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from projections import organisation as org
 
 
-@strawberry.enum(description="The kind of a unit in an organ's tree.")
+@graphql_enum(description="The kind of a unit in an organ's tree.")
 class UnitKind(Enum):
     ORGAN = "ORGAN"
     DEPARTMENT = "DEPARTMENT"
@@ -22,7 +23,7 @@ class UnitKind(Enum):
     PARTY_BRANCH = "PARTY_BRANCH"
 
 
-@strawberry.enum(description="The role of a post in a unit.")
+@graphql_enum(description="The role of a post in a unit.")
 class PostRole(Enum):
     PRINCIPAL = "PRINCIPAL"
     TEAM_MEMBER = "TEAM_MEMBER"
@@ -68,15 +69,8 @@ class Unit:
     def posts(
         self, info: Info, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[Post]:
-        day, position = as_of_text(as_of), info.context.position(known_at)
-        rows = info.context.batch(
-            "unit_posts",
-            (day, position),
-            [p.unit_id for p in self.peers],
-            self.row.unit_id,
-            lambda tx, ids: org.posts_by_unit(tx, ids, day, position),
-        )
-        return posts_from(rows, info.context.level("unit_posts", (day, position)))
+        peers = [p.unit_id for p in self.peers]
+        return posts_of(info, "unit_id", peers, self.row.unit_id, as_of, known_at)
 
 
 @strawberry.type
@@ -89,15 +83,7 @@ class Person:
     def posts(
         self, info: Info, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[Post]:
-        day, position = as_of_text(as_of), info.context.position(known_at)
-        rows = info.context.batch(
-            "person_posts",
-            (day, position),
-            self.peers,
-            str(self.id),
-            lambda tx, ids: org.posts_by_person(tx, ids, day, position),
-        )
-        return posts_from(rows, info.context.level("person_posts", (day, position)))
+        return posts_of(info, "person_id", list(self.peers), str(self.id), as_of, known_at)
 
 
 @strawberry.type
@@ -156,6 +142,26 @@ def posts_from(rows: list[org.PostRow], peers: tuple[org.PostRow, ...] = ()) -> 
     ]
 
 
+def posts_of(
+    info: Info,
+    column: str,
+    peers: list[str],
+    key: str,
+    as_of: date | None,
+    known_at: datetime | None,
+) -> list[Post]:
+    """The posts of one unit or person (`column`), loaded for all its peers at once."""
+    day, position = as_of_text(as_of), info.context.position(known_at)
+    rows = info.context.batch(
+        column,
+        (day, position),
+        peers,
+        key,
+        lambda tx, ids: org.posts_by(tx, column, ids, day, position),
+    )
+    return posts_from(rows, info.context.level(column, (day, position)))
+
+
 def load_unit(info: Info, unit_id: str, peers: list[str | None]) -> Unit | None:
     row = info.context.batch("unit", (), peers, unit_id, lambda tx, ids: org.units_by_id(tx, ids))
     return units_from([row], info.context.level("unit"))[0] if row else None
@@ -171,59 +177,10 @@ def load_person(info: Info, person_id: str, peers: list[str]) -> Person | None:
 # ---------------------------------------------------------------------- mutations
 
 
-@strawberry.input
-class RegisterUnitInput:
-    id: strawberry.ID
-    name: str
-    kind: UnitKind
-    parent_id: strawberry.ID | None = None
-    short_name: str | None = strawberry.field(default=None, description="简称, e.g. 省发改委")
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class RegisterPersonInput:
-    id: strawberry.ID
-    name: str
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class AssumePostInput:
-    person_id: strawberry.ID
-    unit_id: strawberry.ID
-    role: PostRole
-    from_: date = strawberry.field(name="from")
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class LeavePostInput:
-    person_id: strawberry.ID
-    unit_id: strawberry.ID
-    role: PostRole
-    to: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input(
-    description="Restate the dates of a post, found by person, unit, role and its recorded start."
-)
-class CorrectPostInput:
-    person_id: strawberry.ID
-    unit_id: strawberry.ID
-    role: PostRole
-    original_from: date
-    from_: date = strawberry.field(name="from")
-    to: date | None = None
-    reason: str = ""
-    idempotency_key: str | None = None
-
-
 @strawberry.type
 class OrganisationMutations:
-    register_unit = mutation(commands.RegisterUnit, RegisterUnitInput)
-    register_person = mutation(commands.RegisterPerson, RegisterPersonInput)
-    assume_post = mutation(commands.AssumePost, AssumePostInput)
-    leave_post = mutation(commands.LeavePost, LeavePostInput)
-    correct_post = mutation(commands.CorrectPost, CorrectPostInput)
+    register_unit = mutation(commands.RegisterUnit)
+    register_person = mutation(commands.RegisterPerson)
+    assume_post = mutation(commands.AssumePost)
+    leave_post = mutation(commands.LeavePost)
+    correct_post = mutation(commands.CorrectPost)

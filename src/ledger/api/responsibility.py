@@ -9,12 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from ledger import commands
+from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Person, Unit, load_person, load_unit
 from projections import responsibility as resp
 
 
-@strawberry.enum(description="Which of the four responsibilities an item carries.")
+@graphql_enum(description="Which of the four responsibilities an item carries.")
 class ResponsibilityKind(Enum):
     PRINCIPAL = "PRINCIPAL"
     IN_CHARGE = "IN_CHARGE"
@@ -22,7 +23,7 @@ class ResponsibilityKind(Enum):
     DIRECT = "DIRECT"
 
 
-@strawberry.enum
+@graphql_enum()
 class ResponsibilityArea(Enum):
     EDUCATION = "EDUCATION"
     SUPERVISION = "SUPERVISION"
@@ -90,57 +91,9 @@ class ResponsibilityList:
 # ---------------------------------------------------------------------- mutations
 
 
-@strawberry.input
-class AssignResponsibilityInput:
-    id: strawberry.ID
-    holder_id: strawberry.ID
-    kind: ResponsibilityKind
-    area: ResponsibilityArea
-    title: str
-    scope_unit_ids: list[strawberry.ID]
-    valid_from: date
-    valid_to: date | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input(
-    description="Hand an item over (rotation, 轮岗): the old holder's validity ends the day "
-    "before `effective`."
-)
-class TransferResponsibilityInput:
-    item_id: strawberry.ID
-    to_holder_id: strawberry.ID
-    effective: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class EndResponsibilityInput:
-    item_id: strawberry.ID
-    valid_to: date
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class HolderPeriodInput:
-    holder_id: strawberry.ID
-    from_: date = strawberry.field(name="from")
-    to: date | None = None
-
-
-@strawberry.input(
-    description="Restate who held an item and when (the whole holder timeline of the item)."
-)
-class CorrectResponsibilityInput:
-    item_id: strawberry.ID
-    periods: list[HolderPeriodInput]
-    reason: str
-    idempotency_key: str | None = None
-
-
 @strawberry.type
 class ResponsibilityMutations:
-    assign_responsibility = mutation(commands.AssignResponsibility, AssignResponsibilityInput)
-    transfer_responsibility = mutation(commands.TransferResponsibility, TransferResponsibilityInput)
-    end_responsibility = mutation(commands.EndResponsibility, EndResponsibilityInput)
-    correct_responsibility = mutation(commands.CorrectResponsibility, CorrectResponsibilityInput)
+    assign_responsibility = mutation(commands.AssignResponsibility)
+    transfer_responsibility = mutation(commands.TransferResponsibility)
+    end_responsibility = mutation(commands.EndResponsibility)
+    correct_responsibility = mutation(commands.CorrectResponsibility)

@@ -34,3 +34,10 @@ def open_ledger(args: argparse.Namespace):
     from ledger.service import Ledger
 
     return Ledger.open(settings_from(args))
+
+
+def group(sub, name: str, help: str):  # noqa: A002
+    """A command group (`ledger NAME ACTION`): returns the parent its actions are added to."""
+    return sub.add_parser(name, help=help).add_subparsers(
+        dest=f"{name}_command", required=True, metavar="ACTION"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ledger.cli.common import console, open_ledger, progress_bar, settings_from
+from ledger.cli.common import console, group, open_ledger, progress_bar, settings_from
 
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
@@ -51,9 +51,7 @@ def cmd_demo_tokens(args: argparse.Namespace) -> int:
 
 
 def register(sub, add) -> None:
-    demo = sub.add_parser("demo", help="the demo organisation").add_subparsers(
-        dest="demo_command", required=True, metavar="ACTION"
-    )
+    demo = group(sub, "demo", "the demo organisation")
     add(
         "load",
         "load the demo organisation (idempotent: a second load appends nothing)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ledger.cli.common import console, open_ledger
+from ledger.cli.common import console, group, open_ledger
 
 
 def cmd_evaluation_export(args: argparse.Namespace) -> int:
@@ -24,9 +24,7 @@ def cmd_evaluation_export(args: argparse.Namespace) -> int:
 
 
 def register(sub, add) -> None:
-    evaluation = sub.add_parser("evaluation", help="evaluation cycles").add_subparsers(
-        dest="evaluation_command", required=True, metavar="ACTION"
-    )
+    evaluation = group(sub, "evaluation", "evaluation cycles")
     p = add(
         "export",
         "export a cycle's results: one row per unit, one column per criterion",

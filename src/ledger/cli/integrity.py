@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from ledger.cli.common import console, open_ledger, progress_bar
+from ledger.cli.common import console, group, open_ledger, progress_bar
 
 TAMPERED = 2
 
@@ -196,9 +196,7 @@ def register(sub, add) -> None:
     p.add_argument("--public-key", help="the trusted public key (default: KEY_DIR's, if any)")
     p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
 
-    keys = sub.add_parser("keys", help="Ed25519 keys that sign digests").add_subparsers(
-        dest="keys_command", required=True, metavar="ACTION"
-    )
+    keys = group(sub, "keys", "Ed25519 keys that sign digests")
     p = add("create", "create a signing key pair and print the public key", cmd_keys_create, keys)
     p.add_argument("--dir", default=str(signed.DEFAULT_KEY_DIR), help="default .ledger/keys")
     p.add_argument("--force", action="store_true", help="replace an existing key pair")

@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from ledger.cli.common import console, open_ledger, progress_bar, settings_from
+from ledger.cli.common import console, group, open_ledger, progress_bar, settings_from
 
 
 def cmd_projections_status(args: argparse.Namespace) -> int:
@@ -65,9 +65,7 @@ def cmd_projections_run(args: argparse.Namespace) -> int:
 
 
 def register(sub, add) -> None:
-    proj = sub.add_parser("projections", help="read models: status, rebuild, run").add_subparsers(
-        dest="projections_command", required=True, metavar="ACTION"
-    )
+    proj = group(sub, "projections", "read models: status, rebuild, run")
     add(
         "status",
         "each projector's position against the head of the log",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ledger.cli.common import settings_from
+from ledger.cli.common import group, settings_from
 from ledger.domain.errors import BadInput
 from ledger.permissions import ROLES
 
@@ -21,9 +21,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def register(sub, add) -> None:
-    token = sub.add_parser("token", help="bearer tokens").add_subparsers(
-        dest="token_command", required=True, metavar="ACTION"
-    )
+    token = group(sub, "token", "bearer tokens")
     p = add("issue", "print a signed bearer token", cmd_token_issue, token)
     p.add_argument("--subject", required=True, help="who acts (recorded as the actor of events)")
     p.add_argument("--role", required=True, choices=ROLES)

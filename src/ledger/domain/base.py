@@ -9,15 +9,24 @@ stored events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
 
 @dataclass(frozen=True)
 class Stamped:
+    """What every ledger event carries: the actor and the client's retry key. An
+    aggregate's first event also names its entity: `NAMES` is the field holding the
+    business id, which history and the event index file it under."""
+
+    NAMES: ClassVar[str] = ""
     actor: str
     idempotency_key: str | None
+
+    @property
+    def entity_id(self) -> str | None:
+        return getattr(self, self.NAMES) if self.NAMES else None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class Case(Aggregate):
 
     class Registered(Aggregate.Created, Stamped):
         TOPIC = "ledger:CaseRegistered"
+        NAMES = "case_id"
         case_id: str
         unit_id: str
         subject_id: str
@@ -74,10 +75,6 @@ class Case(Aggregate):
         facts_until: str | None
         registered_on: str
         summary: str
-
-        @property
-        def entity_id(self) -> str:
-            return self.case_id
 
     class Concluded(Aggregate.Event, Stamped):
         TOPIC = "ledger:CaseConcluded"

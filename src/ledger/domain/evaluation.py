@@ -39,6 +39,7 @@ class EvaluationCycle(Aggregate):
 
     class Opened(Aggregate.Created, Stamped):
         TOPIC = "ledger:EvaluationCycleOpened"
+        NAMES = "cycle_id"
         cycle_id: str
         year: int
         title: str
@@ -49,10 +50,6 @@ class EvaluationCycle(Aggregate):
         passive_case_deduction: float
         veto_roles: list[str]
         grade_bands: dict
-
-        @property
-        def entity_id(self) -> str:
-            return self.cycle_id
 
     class ScoreRecorded(Aggregate.Event, Stamped):
         TOPIC = "ledger:ScoreRecorded"
@@ -199,22 +196,26 @@ class EvaluationCycle(Aggregate):
     def deduct(
         self, stamp: Stamp, unit_id: str, points: float, reason: str, case_id: str | None
     ) -> None:
-        self._changeable(unit_id)
-        self.trigger_event(
-            self.ScoreDeducted,
-            **stamp.fields(),
-            unit_id=unit_id,
-            points=_points(points, "points", low=0.01),
-            reason=text(reason, "reason", max_length=2000),
-            case_id=case_id,
-        )
+        self._adjust(self.ScoreDeducted, stamp, unit_id, points, reason, case_id)
 
     def add_bonus(
         self, stamp: Stamp, unit_id: str, points: float, reason: str, case_id: str | None
     ) -> None:
+        self._adjust(self.BonusAdded, stamp, unit_id, points, reason, case_id)
+
+    def _adjust(
+        self,
+        event: type,
+        stamp: Stamp,
+        unit_id: str,
+        points: float,
+        reason: str,
+        case_id: str | None,
+    ) -> None:
+        """Points off or on by hand, with a reason: refused on a frozen cycle."""
         self._changeable(unit_id)
         self.trigger_event(
-            self.BonusAdded,
+            event,
             **stamp.fields(),
             unit_id=unit_id,
             points=_points(points, "points", low=0.01),

@@ -41,6 +41,7 @@ class TaskLetter(Aggregate):
 
     class Issued(Aggregate.Created, Stamped):
         TOPIC = "ledger:TaskLetterIssued"
+        NAMES = "letter_id"
         letter_id: str
         number: str
         title: str
@@ -48,10 +49,6 @@ class TaskLetter(Aggregate):
         recipient_id: str
         issued_on: str
         tasks: list[dict]
-
-        @property
-        def entity_id(self) -> str:
-            return self.letter_id
 
     class Acknowledged(Aggregate.Event, Stamped):
         TOPIC = "ledger:TaskLetterAcknowledged"

@@ -65,12 +65,9 @@ class Person(Aggregate):
 
     class Registered(Aggregate.Created, Stamped):
         TOPIC = "ledger:PersonRegistered"
+        NAMES = "person_id"
         person_id: str
         name: str
-
-        @property
-        def entity_id(self) -> str:
-            return self.person_id
 
     class PostAssumed(Aggregate.Event, Stamped):
         TOPIC = "ledger:PostAssumed"

@@ -69,6 +69,7 @@ class ResponsibilityItem(Aggregate):
 
     class Assigned(Aggregate.Created, Stamped):
         TOPIC = "ledger:ResponsibilityAssigned"
+        NAMES = "item_id"
         item_id: str
         holder_id: str
         kind: str
@@ -77,10 +78,6 @@ class ResponsibilityItem(Aggregate):
         scope_unit_ids: list[str]
         valid_from: str
         valid_to: str | None
-
-        @property
-        def entity_id(self) -> str:
-            return self.item_id
 
     class Transferred(Aggregate.Event, Stamped):
         TOPIC = "ledger:ResponsibilityTransferred"

@@ -32,6 +32,7 @@ class Unit(Aggregate):
         """Version 2 added `short_name` (简称); version-1 events upcast with none."""
 
         TOPIC = "ledger:UnitRegistered"
+        NAMES = "unit_id"
         class_version = 2
         unit_id: str
         name: str
@@ -42,10 +43,6 @@ class Unit(Aggregate):
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state["short_name"] = None
-
-        @property
-        def entity_id(self) -> str:
-            return self.unit_id
 
     def __init__(
         self, unit_id: str, name: str, kind: str, parent_id: str | None, short_name: str | None
