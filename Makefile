@@ -7,7 +7,7 @@ STORE ?= sqlite:///./ledger.sqlite3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint schema bench clean
+.PHONY: demo test install lint schema bench mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,9 +37,16 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/ledger schema
 
+## make mutation (optional): mutation testing of domain/rules against tests/rules, with the score
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,mutation]"
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/mutmut results --all true | $(BIN)/python tools/mutation_score.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/commands.py
 	$(BIN)/python bench/queries.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache mutants

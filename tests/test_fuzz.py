@@ -12,9 +12,15 @@ Values are drawn from the fixture world's ids often enough that commands get pas
 found" into the domain's own checks.
 
 How many examples: LEDGER_FUZZ_EXAMPLES per test (default 25; every mutation and every
-query root field is its own test), with the `ledger-fuzz` hypothesis profile:
+query root field is its own test), with the `ledger-fuzz` hypothesis profile. The examples
+are seeded (the same on every run, so CI is reproducible); LEDGER_FUZZ_RANDOM=1 explores:
 
-    LEDGER_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest tests/test_fuzz.py -k sqlite
+    LEDGER_FUZZ_EXAMPLES=2000 LEDGER_FUZZ_RANDOM=1 .venv/bin/python -m pytest tests/test_fuzz.py -k sqlite
+
+Every mutation's run includes its valid input (as the permission matrix builds it), so at
+least one example per mutation is accepted; each accepted answer is checked against the log:
+its position is new, its events were recorded by the token's subject, and one of them is
+the entity it names.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import jwt
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -39,7 +46,7 @@ from graphql import (
     GraphQLScalarType,
     get_named_type,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_permission_matrix import (
     ENTRIES,
@@ -55,6 +62,7 @@ settings.register_profile(
     "ledger-fuzz",
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize=os.environ.get("LEDGER_FUZZ_RANDOM") != "1",
     database=None,  # a run is a fresh world: replaying stored examples would mislead
     print_blob=True,
     suppress_health_check=[
@@ -482,6 +490,7 @@ class Target:
         self.gql = world.gql
         self.outcomes: Counter[str] = Counter()
         self.failures: dict[str, list[str]] = {}
+        self.accepted = 0  # mutations accepted (and checked) since the last verdict
         gql = world.gql
         self.tokens = [gql.token("ADMIN", "fuzz-admin")] * 6 + [
             gql.token("RECORDER", "fuzz-recorder-aff", ["AFF"]),
@@ -519,6 +528,8 @@ class Target:
         head = self.gql.head()
         status, body, text = self.send(token, query, variables, operation_name)
         problem = self.judge(status, body, text, head)
+        if not problem and query.lstrip().startswith("mutation"):
+            problem = self.check_accepted(token, body, head)
         if problem:
             kind, detail = problem
             for alias, field_name in re.findall(r"(r\d): (\w+)", query):
@@ -550,6 +561,28 @@ class Target:
             return "neither data nor errors", text[:600]
         if errors and body.get("data") is None and self.gql.head() != head:
             return f"refused ({codes[0]}) yet the log moved", text[:600]
+        return None
+
+    def check_accepted(self, token: str, body: dict | None, head: int) -> tuple | None:
+        """An accepted mutation's answer must match what the log recorded."""
+        data = (body or {}).get("data") or {}
+        results = [v for v in data.values() if isinstance(v, dict) and "position" in v]
+        if (body or {}).get("errors") or not results:
+            return None
+        self.accepted += 1
+        result = results[0]
+        subject = jwt.decode(token, options={"verify_signature": False})["sub"]
+        if not head < result["position"] <= self.gql.head():
+            return "accepted at a position the log does not have", json.dumps(result)
+        events = self.gql.data(
+            "query($a: Int!, $n: Int!) { events(after: $a, first: $n) { events "
+            "{ position entityId actor } } }",
+            {"a": head, "n": min(500, result["position"] - head)},
+        )["events"]["events"]
+        if {e["actor"] for e in events} != {subject}:
+            return "accepted events recorded by someone else", json.dumps([subject, events])
+        if result["id"] not in {e["entityId"] for e in events}:
+            return "accepted events name another entity", json.dumps([result, events])
         return None
 
     def verdict(self) -> None:
@@ -882,8 +915,11 @@ def test_mutation_inputs_fuzz(counted: Target, mutation: str):
         st.sampled_from(["variables", "variables", "variables", "literal", "nullable-variable"]),
     )
 
+    valid = ENTRIES[mutation].prepare(target.world)
+
     @FUZZ
     @given(case=strategy)
+    @example(case=(valid, target.tokens[0], "variables"))
     def run(case):
         input_, token, mode = case
         if mode == "literal":
@@ -897,8 +933,11 @@ def test_mutation_inputs_fuzz(counted: Target, mutation: str):
             variables = {"input": input_}
         target.attempt(token, query, variables)
 
+    target.accepted = 0
     run()
+    accepted, target.accepted = target.accepted, 0
     target.verdict()
+    assert accepted >= 1, f"no example of {mutation} was accepted: the fuzz only saw refusals"
 
 
 def as_typed(value: Any, type_: Any) -> Any:

@@ -110,6 +110,7 @@ class World:
 
     gql: GraphQLClient
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    scoring: str | None = None
 
     def admin(self, mutation: str, input_: dict[str, Any]) -> dict[str, Any]:
         return self.gql.data(mutation_document(mutation), {"input": input_})[mutation]
@@ -250,6 +251,14 @@ def _new_cycle(w: World) -> str:
     return cycle
 
 
+def _scoring_cycle(w: World) -> str:
+    """An open cycle for the score mutations, made on first use: its id is not one the
+    fuzz draws from, so a fuzzed finalizeEvaluationCycle cannot freeze it."""
+    if not w.scoring:
+        w.scoring = _new_cycle(w)
+    return w.scoring
+
+
 ENTRIES: dict[str, Entry] = {
     "registerUnit": Entry(
         RECORDING,
@@ -344,7 +353,7 @@ ENTRIES: dict[str, Entry] = {
     "recordScore": Entry(
         APPRAISING,
         lambda w: {
-            "cycleId": "EV-1",
+            "cycleId": _scoring_cycle(w),
             "unitId": "AFF",
             "criterion": "EDU",
             "points": float(next(w.counter) % 30),
@@ -352,16 +361,26 @@ ENTRIES: dict[str, Entry] = {
     ),
     "deductScore": Entry(
         APPRAISING,
-        lambda w: {"cycleId": "EV-1", "unitId": "AFF", "points": 1.5, "reason": "台账不全"},
+        lambda w: {
+            "cycleId": _scoring_cycle(w),
+            "unitId": "AFF",
+            "points": 1.5,
+            "reason": "台账不全",
+        },
     ),
     "addBonus": Entry(
         APPRAISING,
-        lambda w: {"cycleId": "EV-1", "unitId": "AFF", "points": 1.0, "reason": "经验做法被推广"},
+        lambda w: {
+            "cycleId": _scoring_cycle(w),
+            "unitId": "AFF",
+            "points": 1.0,
+            "reason": "经验做法被推广",
+        },
     ),
     "applyVeto": Entry(
         APPRAISING,
         lambda w: {
-            "cycleId": "EV-1",
+            "cycleId": _scoring_cycle(w),
             "unitId": "AFF",
             "reason": "班子成员违纪",
             "caseId": "C-1",
