@@ -404,6 +404,7 @@ def load(ledger: Ledger, on_step: Callable[[], None] | None = None) -> tuple[int
         count += 1
         if on_step:
             on_step()
+    ledger.wait_for(ledger.app.head())  # each step did not wait: the read models catch up once
     return count, ledger.app.head() - before
 
 
