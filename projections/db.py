@@ -8,6 +8,7 @@ that an index can serve on both databases.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -25,8 +26,12 @@ R = TypeVar("R")
 def as_row(cls: type[R], r: Any) -> R:
     """A row dataclass from a result row whose columns are named like its fields; an open
     date (the sentinel) becomes None, as the rules expect."""
-    values = {f.name: r[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: None if v == OPEN_DATE else v for k, v in values.items()})
+    return cls(*[None if (v := r[name]) == OPEN_DATE else v for name in _field_names(cls)])
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 class Tx:
