@@ -1,22 +1,20 @@
-"""Cases in two times: each case event closes the current case row and inserts the restated one.
+"""Cases in two times, and their accountability decisions.
 
-Accountability measures are appended per (case, person); the latest recorded by a
-position is the one in force then.
+Each case event closes the current case row and inserts the restated one (record time),
+so a question about a case as known at an instant reads the rows current then. Decisions
+are appended once each; a revocation marks its decision with the position it was recorded
+at, so a decision revoked later is still in force for earlier `knownAt` answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass, fields, replace
 
-from ledger.domain.case import Case
+from ledger.domain.case import Case, decision_id
 from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW
 from projections.db import OPEN_POSITION, Tx, as_row
-
-CASE_COLUMNS = (
-    "case_id, unit_id, subject_id, category, discovery, facts_on, facts_until, registered_on, "
-    "summary, form, decision, concluded_on"
-)
 
 
 @dataclass(frozen=True)
@@ -33,26 +31,38 @@ class CaseRow:
     form: str | None = None
     decision: str | None = None
     concluded_on: str | None = None
+    source: str | None = None
+    subject_rank: str | None = None
+    submitted_for_approval: bool = False
+    subject_post_recorded: bool | None = None
 
-    def values(self) -> tuple:
-        return (
-            self.case_id,
-            self.unit_id,
-            self.subject_id,
-            self.category,
-            self.discovery,
-            self.facts_on,
-            self.facts_until,
-            self.registered_on,
-            self.summary,
-            self.form,
-            self.decision,
-            self.concluded_on,
-        )
+
+CASE_COLUMNS = ", ".join(f.name for f in fields(CaseRow))
 
 
 def _case(r) -> CaseRow:
-    return as_row(CaseRow, r)
+    row = as_row(CaseRow, r)
+    return replace(
+        row,
+        submitted_for_approval=bool(row.submitted_for_approval),
+        subject_post_recorded=None
+        if row.subject_post_recorded is None
+        else bool(row.subject_post_recorded),
+    )
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    case_id: str
+    decision_id: str
+    person_id: str | None
+    unit_id: str | None
+    measures: list[str]
+    degree: str | None
+    reason: str
+    decided_on: str
+    link: dict | None
+    revoked_on: str | None
 
 
 class CaseProjector(Projector):
@@ -64,22 +74,27 @@ class CaseProjector(Projector):
             "unit_id TEXT NOT NULL, subject_id TEXT NOT NULL, category TEXT NOT NULL, "
             "discovery TEXT NOT NULL, facts_on TEXT NOT NULL, facts_until TEXT, "
             "registered_on TEXT NOT NULL, summary TEXT NOT NULL, form TEXT, decision TEXT, "
-            "concluded_on TEXT, recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
+            "concluded_on TEXT, source TEXT, subject_rank TEXT, "
+            "submitted_for_approval BOOLEAN NOT NULL, subject_post_recorded BOOLEAN, "
+            "recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL)",
             (
                 "CREATE INDEX IF NOT EXISTS rm_cases_case ON rm_cases (case_id, recorded_to)",
                 "CREATE INDEX IF NOT EXISTS rm_cases_aggregate ON rm_cases (aggregate_id, recorded_to)",
                 "CREATE INDEX IF NOT EXISTS rm_cases_registered ON rm_cases (recorded_to, registered_on)",
+                "CREATE INDEX IF NOT EXISTS rm_cases_concluded ON rm_cases (recorded_to, concluded_on)",
                 "CREATE INDEX IF NOT EXISTS rm_cases_unit ON rm_cases (unit_id, recorded_to)",
             ),
         ),
         (
-            "rm_case_measures",
-            "CREATE TABLE IF NOT EXISTS rm_case_measures (case_id TEXT NOT NULL, "
-            "person_id TEXT NOT NULL, measure TEXT NOT NULL, reason TEXT NOT NULL, "
-            "decided_on TEXT NOT NULL, recorded_from BIGINT NOT NULL)",
+            "rm_decisions",
+            "CREATE TABLE IF NOT EXISTS rm_decisions (case_id TEXT NOT NULL, "
+            "decision_id TEXT PRIMARY KEY, person_id TEXT, unit_id TEXT, measures TEXT NOT NULL, "
+            "degree TEXT, reason TEXT NOT NULL, decided_on TEXT NOT NULL, link TEXT, "
+            "recorded_from BIGINT NOT NULL, revoked_on TEXT, revoked_reason TEXT, "
+            "revoked_at BIGINT)",
             (
-                "CREATE INDEX IF NOT EXISTS rm_case_measures_case "
-                "ON rm_case_measures (case_id, recorded_from)",
+                "CREATE INDEX IF NOT EXISTS rm_decisions_case "
+                "ON rm_decisions (case_id, recorded_from)",
             ),
         ),
     )
@@ -97,6 +112,10 @@ class CaseProjector(Projector):
             e.facts_until,
             e.registered_on,
             e.summary,
+            source=e.source,
+            subject_rank=e.subject_rank,
+            submitted_for_approval=e.submitted_for_approval,
+            subject_post_recorded=e.subject_post_recorded,
         )
         self._insert(tx, envelope.aggregate_id.hex, row, envelope.position)
 
@@ -111,9 +130,29 @@ class CaseProjector(Projector):
     def _determined(self, tx: Tx, envelope: Envelope) -> None:
         e, case_id = envelope.event, self._current(tx, envelope).case_id
         tx.execute(
-            "INSERT INTO rm_case_measures (case_id, person_id, measure, reason, decided_on, "
-            "recorded_from) VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, e.person_id, e.measure, e.reason, e.on, envelope.position),
+            "INSERT INTO rm_decisions (case_id, decision_id, person_id, unit_id, measures, "
+            "degree, reason, decided_on, link, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                case_id,
+                decision_id(case_id, envelope.version),
+                e.person_id,
+                e.unit_id,
+                json.dumps(e.measures),
+                e.degree,
+                e.reason,
+                e.on,
+                json.dumps(e.link, ensure_ascii=False) if e.link else None,
+                envelope.position,
+            ),
+        )
+
+    @on(Case.AccountabilityRevoked)
+    def _revoked(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        tx.execute(
+            "UPDATE rm_decisions SET revoked_on=?, revoked_reason=?, revoked_at=? "
+            "WHERE decision_id=?",
+            (e.on, e.reason, envelope.position, e.decision_id),
         )
 
     @on(Case.Concluded)
@@ -142,10 +181,11 @@ class CaseProjector(Projector):
         self._insert(tx, agg, restated, q)
 
     def _insert(self, tx: Tx, agg: str, row: CaseRow, q: int) -> None:
+        values = tuple(getattr(row, f.name) for f in fields(CaseRow))
         tx.execute(
             f"INSERT INTO rm_cases ({CASE_COLUMNS}, aggregate_id, recorded_from, recorded_to) "
-            f"VALUES ({', '.join('?' * 15)})",
-            (*row.values(), agg, q, OPEN_POSITION),
+            f"VALUES ({', '.join('?' * (len(values) + 3))})",
+            (*values, agg, q, OPEN_POSITION),
         )
 
 
@@ -168,53 +208,94 @@ def cases_by_id(tx: Tx, ids: list[str], position: int | None = None) -> dict[str
     return {r["case_id"]: _case(r) for r in rows}
 
 
-def list_cases(
-    tx: Tx,
-    unit_id: str | None,
-    date_from: str | None,
-    date_to: str | None,
-    category: str | None,
-    limit: int = 1000,
-) -> list[CaseRow]:
-    """Cases as recorded now, registered in [date_from, date_to], in a unit's subtree."""
-    where, params = ["c.recorded_to = ?"], [OPEN_POSITION]
-    join = ""
-    if unit_id:
-        join = "JOIN rm_unit_tree t ON t.unit_id = c.unit_id AND t.ancestor_id = ?"
-        params.insert(0, unit_id)
-    if date_from:
-        where.append("c.registered_on >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("c.registered_on <= ?")
-        params.append(date_to)
-    if category:
-        where.append("c.category = ?")
-        params.append(category)
-    cols = ", ".join(f"c.{c.strip()}" for c in CASE_COLUMNS.split(","))
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which current cases a list or a statistic covers: a subtree, a registration period,
+    and optional category, rank of the subject and 报批."""
+
+    root_id: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    category: str | None = None
+    rank: str | None = None
+    submitted_for_approval: bool | None = None
+
+    def sql(self) -> tuple[str, list]:
+        """FROM ... WHERE ... over `rm_cases c` (and `rm_units u`, the case's unit)."""
+        where, params = ["c.recorded_to = ?"], [OPEN_POSITION]
+        join = ""
+        if self.root_id:
+            join = "JOIN rm_unit_tree t ON t.unit_id = c.unit_id AND t.ancestor_id = ? "
+            params.insert(0, self.root_id)
+        for condition, value in (
+            ("c.registered_on >= ?", self.date_from),
+            ("c.registered_on <= ?", self.date_to),
+            ("c.category = ?", self.category),
+            ("c.subject_rank = ?", self.rank),
+            ("c.submitted_for_approval = ?", self.submitted_for_approval),
+        ):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        sql = (
+            f"FROM rm_cases c {join}JOIN rm_units u ON u.unit_id = c.unit_id "
+            f"WHERE {' AND '.join(where)}"
+        )
+        return sql, params
+
+
+def list_cases(tx: Tx, selection: CaseFilter, limit: int = 1000) -> list[CaseRow]:
+    """Cases as recorded now that the filter selects, in registration order."""
+    base, params = selection.sql()
+    cols = ", ".join(f"c.{f.name}" for f in fields(CaseRow))
     rows = tx.all(
-        f"SELECT {cols} FROM rm_cases c {join} WHERE {' AND '.join(where)} "
-        "ORDER BY c.registered_on, c.case_id LIMIT ?",
-        (*params, limit),
+        f"SELECT {cols} {base} ORDER BY c.registered_on, c.case_id LIMIT ?", (*params, limit)
     )
     return [_case(r) for r in rows]
 
 
-def measures_at(tx: Tx, case_id: str, position: int | None) -> dict[str, str]:
-    """The measure in force for each person of a case, as recorded by `position`."""
+def decisions_of(tx: Tx, case_id: str, position: int | None) -> list[DecisionRow]:
+    """Every decision on a case recorded by `position`, revoked ones included (revoked only
+    when the revocation too was recorded by then)."""
+    p = _at(position)
     rows = tx.all(
-        "SELECT person_id, measure FROM rm_case_measures WHERE case_id=? AND recorded_from <= ? "
+        "SELECT case_id, decision_id, person_id, unit_id, measures, degree, reason, decided_on, "
+        "link, revoked_on, revoked_at FROM rm_decisions WHERE case_id=? AND recorded_from <= ? "
         "ORDER BY recorded_from",
-        (case_id, _at(position)),
+        (case_id, p),
     )
-    return {r["person_id"]: r["measure"] for r in rows}
+    return [
+        DecisionRow(
+            r["case_id"],
+            r["decision_id"],
+            r["person_id"],
+            r["unit_id"],
+            json.loads(r["measures"]),
+            r["degree"],
+            r["reason"],
+            r["decided_on"],
+            json.loads(r["link"]) if r["link"] else None,
+            r["revoked_on"] if r["revoked_at"] is not None and r["revoked_at"] <= p else None,
+        )
+        for r in rows
+    ]
+
+
+def measures_at(tx: Tx, case_id: str, position: int | None) -> dict[str, str]:
+    """The measure in force for each person of a case as recorded by `position`: the first
+    measure of their latest decision not revoked by then."""
+    out: dict[str, str] = {}
+    for d in decisions_of(tx, case_id, position):
+        if d.person_id and d.revoked_on is None:
+            out[d.person_id] = d.measures[0]
+    return out
 
 
 # The kind of the organ's child whose subtree holds the case (a branch of an affiliated unit
 # counts as AFFILIATED_UNIT, as the source text counts 直属单位); ORGAN for the organ itself.
 TOP_KIND = (
     "COALESCE((SELECT a.kind FROM rm_unit_tree t2 JOIN rm_units a ON a.unit_id = t2.ancestor_id "
-    "WHERE t2.unit_id = c.unit_id AND a.depth = 1), u.kind)"
+    "WHERE t2.unit_id = c.unit_id AND a.parent_id = u.organ_id), u.kind)"
 )
 
 
@@ -225,21 +306,9 @@ class Bucket:
     share: float
 
 
-def statistics(
-    tx: Tx, root_id: str, date_from: str | None, date_to: str | None
-) -> tuple[int, dict[str, list[Bucket]]]:
-    """Counts and shares of the cases registered in a subtree over a period, by dimension."""
-    where, params = ["c.recorded_to = ?"], [root_id, OPEN_POSITION]
-    if date_from:
-        where.append("c.registered_on >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("c.registered_on <= ?")
-        params.append(date_to)
-    base = (
-        "FROM rm_cases c JOIN rm_unit_tree t ON t.unit_id = c.unit_id AND t.ancestor_id = ? "
-        "JOIN rm_units u ON u.unit_id = c.unit_id WHERE " + " AND ".join(where)
-    )
+def statistics(tx: Tx, selection: CaseFilter) -> tuple[int, dict[str, list[Bucket]]]:
+    """Counts and shares of the cases a filter selects, by dimension."""
+    base, params = selection.sql()
     total = tx.scalar(f"SELECT COUNT(*) {base}", params) or 0
     out: dict[str, list[Bucket]] = {}
     for name, column in (
@@ -247,6 +316,8 @@ def statistics(
         ("discovery", "c.discovery"),
         ("form", "COALESCE(c.form, 'UNCONCLUDED')"),
         ("unit_kind", TOP_KIND),
+        ("rank", "COALESCE(c.subject_rank, 'UNKNOWN')"),
+        ("source", "COALESCE(c.source, 'UNKNOWN')"),
     ):
         rows = tx.all(
             f"SELECT {column} AS k, COUNT(*) AS n {base} GROUP BY {column} "

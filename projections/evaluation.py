@@ -20,9 +20,10 @@ from ledger.domain.rules.evaluation import (
     SubjectPost,
     UnitResult,
     derive,
+    rank,
 )
 from projections.base import Envelope, Projector, on
-from projections.bitemporal import NOW, open_date, recorded_at
+from projections.bitemporal import NOW, recorded_at
 from projections.cases import CaseRow, cases_by_id
 from projections.db import Tx, as_row
 
@@ -61,6 +62,14 @@ class EvaluationProjector(Projector):
                 "ON rm_adjustments (cycle_id, recorded_from)",
             ),
         ),
+        (
+            "rm_reviews",
+            "CREATE TABLE IF NOT EXISTS rm_reviews (cycle_id TEXT NOT NULL, unit_id TEXT NOT NULL, "
+            "reason TEXT NOT NULL, recorded_from BIGINT NOT NULL, recorded_at TEXT NOT NULL)",
+            (
+                "CREATE INDEX IF NOT EXISTS rm_reviews_cycle ON rm_reviews (cycle_id, recorded_from)",
+            ),
+        ),
     )
 
     @on(EvaluationCycle.Opened)
@@ -71,6 +80,7 @@ class EvaluationProjector(Projector):
             "passive_case_deduction": e.passive_case_deduction,
             "veto_roles": e.veto_roles,
             "grade_bands": e.grade_bands,
+            "veto_forms": e.veto_forms,
         }
         tx.execute(
             "INSERT INTO rm_cycles (cycle_id, aggregate_id, year, title, period_from, "
@@ -120,6 +130,21 @@ class EvaluationProjector(Projector):
                 e.reason,
                 e.case_id,
                 envelope.position,
+            ),
+        )
+
+    @on(EvaluationCycle.ResultReviewed)
+    def _reviewed(self, tx: Tx, envelope: Envelope) -> None:
+        e = envelope.event
+        tx.execute(
+            "INSERT INTO rm_reviews (cycle_id, unit_id, reason, recorded_from, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                self._cycle_id(tx, envelope),
+                e.unit_id,
+                e.reason,
+                envelope.position,
+                envelope.recorded_at.isoformat(),
             ),
         )
 
@@ -187,29 +212,68 @@ def cycle(tx: Tx, cycle_id: str, position: int | None = None) -> CycleRow | None
     )
 
 
-def results(
-    tx: Tx, c: CycleRow, position: int | None
-) -> tuple[list[UnitResult], dict[str, CaseRow]]:
-    """Every unit's explained result, ranked (by `domain.rules.evaluation`); and the cases
-    the lines name. The rows are what the rules need, as recorded at the cycle's position."""
+@dataclass(frozen=True)
+class Results:
+    ranked: list[UnitResult]
+    cases: dict[str, CaseRow]  # the cases the lines name
+    reviewed_at: dict[str, str]  # unit -> when its finalized result was last reviewed (复核)
+
+
+def results(tx: Tx, c: CycleRow, position: int | None) -> Results:
+    """Every unit's explained result, ranked (by `domain.rules.evaluation`), from the rows
+    recorded at the cycle's position: its finalization once finalized, or for a unit
+    reviewed since (复核) the position of its latest review known at `position`."""
     p = c.effective(position)
+    asked = NOW if position is None else position
+    reviews = {
+        r["unit_id"]: (r["recorded_from"], r["recorded_at"])
+        for r in tx.all(
+            "SELECT unit_id, recorded_from, recorded_at FROM rm_reviews WHERE cycle_id=? "
+            "AND recorded_from <= ? ORDER BY recorded_from",
+            (c.cycle_id, asked),
+        )
+    }
+    rules = CycleRules.from_stored(c.period_from, c.period_to, c.rules)
+    by_unit = {r.unit_id: r for r in _derive_at(tx, c, rules, c.unit_ids, p)}
+    for unit_id, (reviewed, _) in reviews.items():
+        by_unit[unit_id] = _derive_at(tx, c, rules, [unit_id], reviewed)[0]
+    ranked = rank(list(by_unit.values()))
+    case_ids = sorted(
+        {
+            x.case_id
+            for row in ranked
+            for x in (*row.deductions, *row.bonuses, *row.vetoes, *row.pending)
+            if x.case_id
+        }
+    )
+    latest = max([p, *(r for r, _ in reviews.values())])
+    return Results(
+        ranked, cases_by_id(tx, case_ids, latest), {u: at for u, (_, at) in reviews.items()}
+    )
+
+
+def _derive_at(
+    tx: Tx, c: CycleRow, rules: CycleRules, unit_ids: list[str], p: int
+) -> list[UnitResult]:
+    """The results of `unit_ids` from the rows current at position `p`."""
+    marks = ", ".join("?" * len(unit_ids))
     scores = [
         Score(r["unit_id"], r["criterion"], r["points"])
         for r in tx.all(
-            "SELECT unit_id, criterion, points FROM rm_scores WHERE cycle_id=? AND "
-            "recorded_from <= ? ORDER BY recorded_from",
-            (c.cycle_id, p),
+            f"SELECT unit_id, criterion, points FROM rm_scores WHERE cycle_id=? AND "
+            f"unit_id IN ({marks}) AND recorded_from <= ? ORDER BY recorded_from",
+            (c.cycle_id, *unit_ids, p),
         )
     ]
     adjustments = [
         Adjustment(r["unit_id"], r["kind"], r["points"], r["reason"], r["case_id"])
         for r in tx.all(
             "SELECT unit_id, kind, points, reason, case_id FROM rm_adjustments "
-            "WHERE cycle_id=? AND recorded_from <= ? ORDER BY recorded_from",
-            (c.cycle_id, p),
+            f"WHERE cycle_id=? AND unit_id IN ({marks}) AND recorded_from <= ? "
+            "ORDER BY recorded_from",
+            (c.cycle_id, *unit_ids, p),
         )
     ]
-    marks = ", ".join("?" * len(c.unit_ids))
     current = recorded_at("c")
     subtree_cases = [
         (r["evaluated"], _facts(r))
@@ -219,37 +283,29 @@ def results(
             "JOIN rm_persons pe ON pe.person_id = c.subject_id "
             f"WHERE c.discovery = 'PASSIVE' AND c.registered_on >= ? AND c.registered_on <= ? "
             f"AND {current} ORDER BY c.registered_on, c.case_id",
-            (*c.unit_ids, c.period_from, c.period_to, p, p),
+            (*unit_ids, c.period_from, c.period_to, p, p),
         )
     ]
+    # Cases concluded in the period (they may veto) or open at its end (they may be pending).
     leadership_cases = [
-        (_facts(r), SubjectPost(r["unit_id"], r["role"], r["valid_from"], open_date(r["valid_to"])))
+        (_facts(r), as_row(SubjectPost, r))
         for r in tx.all(
             f"SELECT po.unit_id, po.role, po.valid_from, po.valid_to, {FACTS} FROM rm_cases c "
             "JOIN rm_posts po ON po.person_id = c.subject_id "
             "JOIN rm_persons pe ON pe.person_id = c.subject_id "
             f"AND po.unit_id IN ({marks}) AND {recorded_at('po')} "
-            f"WHERE c.registered_on >= ? AND c.registered_on <= ? AND {current} "
-            "ORDER BY c.registered_on, c.case_id, po.valid_from",
-            (*c.unit_ids, p, p, c.period_from, c.period_to, p, p),
+            "WHERE ((c.concluded_on >= ? AND c.concluded_on <= ?) "
+            "OR (c.concluded_on IS NULL AND c.registered_on <= ?)) "
+            f"AND {current} ORDER BY c.registered_on, c.case_id, po.valid_from",
+            (*unit_ids, p, p, c.period_from, c.period_to, c.period_to, p, p),
         )
     ]
-    rules = CycleRules.from_stored(c.period_from, c.period_to, c.rules)
-    ranked = derive(c.unit_ids, rules, scores, adjustments, subtree_cases, leadership_cases)
-    case_ids = sorted(
-        {
-            x.case_id
-            for row in ranked
-            for x in (*row.deductions, *row.bonuses, *row.vetoes)
-            if x.case_id
-        }
-    )
-    return ranked, cases_by_id(tx, case_ids, p)
+    return derive(unit_ids, rules, scores, adjustments, subtree_cases, leadership_cases)
 
 
 FACTS = (
     "c.case_id, c.subject_id, pe.name AS subject_name, c.discovery, c.facts_on, c.facts_until, "
-    "c.registered_on, c.summary"
+    "c.registered_on, c.summary, c.form, c.concluded_on"
 )
 
 

@@ -25,7 +25,7 @@ class OrganisationProjector(Projector):
             "rm_units",
             "CREATE TABLE IF NOT EXISTS rm_units (unit_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
             "kind TEXT NOT NULL, parent_id TEXT, short_name TEXT, root_id TEXT NOT NULL, "
-            "depth INTEGER NOT NULL, "
+            "depth INTEGER NOT NULL, organ_id TEXT, "
             "recorded_from BIGINT NOT NULL)",
             (
                 "CREATE INDEX IF NOT EXISTS rm_units_parent ON rm_units (parent_id, unit_id)",
@@ -72,15 +72,17 @@ class OrganisationProjector(Projector):
     @on(Unit.Registered)
     def _unit(self, tx: Tx, envelope: Envelope) -> None:
         event, q = envelope.event, envelope.position
-        root_id, depth = event.unit_id, 0
+        root_id, depth, organ_id = event.unit_id, 0, None
         if event.parent_id:
             parent = tx.one(
-                "SELECT root_id, depth FROM rm_units WHERE unit_id=?", (event.parent_id,)
+                "SELECT root_id, depth, organ_id FROM rm_units WHERE unit_id=?", (event.parent_id,)
             )
-            root_id, depth = parent["root_id"], parent["depth"] + 1
+            root_id, depth, organ_id = parent["root_id"], parent["depth"] + 1, parent["organ_id"]
+        if event.kind == "ORGAN":
+            organ_id = event.unit_id
         tx.execute(
             "INSERT INTO rm_units (unit_id, name, kind, parent_id, short_name, root_id, depth, "
-            "recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "organ_id, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.unit_id,
                 event.name,
@@ -89,6 +91,7 @@ class OrganisationProjector(Projector):
                 event.short_name,
                 root_id,
                 depth,
+                organ_id,
                 q,
             ),
         )
@@ -147,6 +150,7 @@ class UnitRow:
     root_id: str
     depth: int
     short_name: str | None = None
+    organ_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def _unit(r) -> UnitRow:
     return as_row(UnitRow, r)
 
 
-UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth, short_name"
+UNIT_COLUMNS = "unit_id, name, kind, parent_id, root_id, depth, short_name, organ_id"
 
 
 def units_by_id(tx: Tx, ids: list[str], position: int | None = None) -> dict[str, UnitRow]:

@@ -47,6 +47,7 @@ class ResponsibilityProjector(Projector):
         ResponsibilityItem.Assigned,
         ResponsibilityItem.Transferred,
         ResponsibilityItem.Ended,
+        ResponsibilityItem.Lapsed,
         ResponsibilityItem.Corrected,
     )
     def _item(self, tx: Tx, envelope: Envelope) -> None:
@@ -114,3 +115,13 @@ def scopes(tx: Tx, item_ids: list[str]) -> dict[str, list[str]]:
         ):
             out[r["item_id"]].append(r["unit_id"])
     return out
+
+
+def in_charge_items(tx: Tx, holder_id: str) -> list[str]:
+    """The IN_CHARGE items held by this person in some period, as recorded now."""
+    rows = tx.all(
+        "SELECT DISTINCT h.item_id FROM rm_holdings h JOIN rm_items i ON i.item_id = h.item_id "
+        "WHERE h.holder_id = ? AND h.recorded_to = ? AND i.kind = 'IN_CHARGE' ORDER BY h.item_id",
+        (holder_id, OPEN_POSITION),
+    )
+    return [r["item_id"] for r in rows]

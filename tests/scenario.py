@@ -36,7 +36,8 @@ LIST = """query($p: ID!, $asOf: Date, $knownAt: DateTime) {
 
 
 def build_organ(gql) -> None:
-    """An organ with one department and one affiliated unit, and three people."""
+    """An organ with one department and one affiliated unit, and three members of its
+    leadership team since 2020 (only they may hold IN_CHARGE items over its units)."""
     for uid, name, kind, parent in [
         ("ORG", "省直某厅", "ORGAN", None),
         ("DEP", "办公室", "DEPARTMENT", "ORG"),
@@ -45,6 +46,7 @@ def build_organ(gql) -> None:
         gql.data(REGISTER_UNIT, {"id": uid, "name": name, "kind": kind, "parentId": parent})
     for pid, name in [("A", "张三"), ("B", "李四"), ("C", "王五")]:
         gql.data(REGISTER_PERSON, {"id": pid, "name": name})
+        gql.data(ASSUME_POST, {"p": pid, "u": "ORG", "role": "TEAM_MEMBER", "from": "2020-01-01"})
 
 
 def item_ids(gql, person: str, as_of: str, known_at: str | None = None) -> list[str]:
@@ -60,8 +62,8 @@ REGISTER_CASE = """mutation($id: ID!, $unit: ID!, $subject: ID!, $cat: Violation
 CORRECT_CASE = """mutation($id: ID!, $unit: ID!, $facts: Date!, $until: Date) {
   correctCase(input: {caseId: $id, unitId: $unit, factsOn: $facts, factsUntil: $until, reason: "更正"}) { id position }
 }"""
-CONCLUDE_CASE = """mutation($id: ID!, $on: Date!) {
-  concludeCase(input: {caseId: $id, form: SECOND, decision: "党内警告", on: $on}) { id position }
+CONCLUDE_CASE = """mutation($id: ID!, $on: Date!, $form: DisciplineForm = SECOND) {
+  concludeCase(input: {caseId: $id, form: $form, decision: "党内警告", on: $on}) { id position }
 }"""
 DETERMINE = """mutation($id: ID!, $p: ID!, $m: AccountabilityMeasure!) {
   determineAccountability(input: {caseId: $id, personId: $p, measure: $m, reason: "管理失职", on: "2024-10-01"}) { id position }
@@ -69,8 +71,8 @@ DETERMINE = """mutation($id: ID!, $p: ID!, $m: AccountabilityMeasure!) {
 CHAIN = """query($id: ID!, $knownAt: DateTime) {
   accountabilityChain(caseId: $id, knownAt: $knownAt) {
     case { id unit { id } factsOn }
-    links { person { id } kind post { role from to unit { id } } basis { id } measure heldFrom heldTo }
-    gaps { kind from to unit { id } }
+    links { person { id } kind unit { id } post { role from to unit { id } } basis { id } measure heldFrom heldTo }
+    gaps { kind from to unit { id } reason }
   }
 }"""
 
@@ -96,9 +98,10 @@ PROGRESS = """mutation($id: ID!, $t: ID!, $pct: Int!, $on: Date!) {
 COMPLETE = """mutation($id: ID!, $t: ID!, $on: Date!) {
   completeTask(input: {letterId: $id, taskId: $t, on: $on, evidence: "会议纪要"}) { id position }
 }"""
-OPEN_CYCLE = """mutation($id: ID!, $units: [ID!]!, $ded: Float! = 2) {
-  openEvaluationCycle(input: {id: $id, year: 2024, title: "2024年度党风廉政建设责任制考核",
-    periodFrom: "2024-01-01", periodTo: "2024-12-31", unitIds: $units, passiveCaseDeduction: $ded,
+OPEN_CYCLE = """mutation($id: ID!, $units: [ID!]!, $ded: Float! = 2, $from: Date! = "2024-01-01",
+                   $to: Date! = "2024-12-31") {
+  openEvaluationCycle(input: {id: $id, year: 2024, title: "党风廉政建设责任制考核",
+    periodFrom: $from, periodTo: $to, unitIds: $units, passiveCaseDeduction: $ded,
     criteria: [{code: "EDU", title: "宣传教育", maxPoints: 30}, {code: "SUP", title: "监督检查", maxPoints: 40},
                {code: "MGT", title: "日常管理", maxPoints: 30}]}) { id position }
 }"""
@@ -111,6 +114,7 @@ RESULT = """query($c: ID!, $u: ID!, $knownAt: DateTime) {
     unit { id } baseScore total vetoed grade eligibleForAwards rank
     deductions { rule points reason case { id } } bonuses { rule points }
     vetoReasons { rule reason case { id } }
+    pending { rule points reason case { id } } reviewedAt
   }
 }"""
 

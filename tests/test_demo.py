@@ -84,3 +84,53 @@ def test_ledger_demo_load_shows_its_progress_and_a_summary_not_a_line_per_comman
     for output in outputs:
         assert "command=" not in output and '"command"' not in output
         assert len(output.splitlines()) < 10
+
+
+def test_the_working_committee_shows_the_source_texts_2017_statistic(gql):
+    """25 报批 cases against 处级 cadres across the provincial organs in 2017: 20 (80%) in
+    affiliated units, 14 (56%) under the eight provisions."""
+    demo.load(gql.ledger)
+    stats = gql.data(
+        '{ caseStatistics(rootUnitId: "ZJ-SZJG", from: "2017-01-01", to: "2017-12-31", '
+        "rank: DIVISION, submittedForApproval: true) "
+        "{ total byUnitKind { key count share } byCategory { key count share } "
+        "byRank { key count } } }",
+        role="VIEWER",
+    )["caseStatistics"]
+    assert stats["total"] == 25
+    assert {"key": "AFFILIATED_UNIT", "count": 20, "share": 0.8} in stats["byUnitKind"]
+    assert {"key": "EIGHT_PROVISIONS", "count": 14, "share": 0.56} in stats["byCategory"]
+    assert stats["byRank"] == [{"key": "DIVISION", "count": 25}]
+    organs = gql.data('{ unit(id: "ZJ-SZJG") { kind children { id kind } } }')["unit"]
+    assert organs["kind"] == "WORKING_COMMITTEE"
+    assert {c["id"] for c in organs["children"]} == {"ZJ-FGW", "ZJ-CZT", "ZJ-JTT"}
+
+
+def test_the_demo_chain_names_the_affiliated_units_own_secretaries_and_its_decisions(gql):
+    demo.load(gql.ledger)
+    answer = gql.data(
+        '{ case(id: "CASE-2024-ROT") { accountabilityChain { links { kind unit { id } person { id } } } '
+        "decisions { person { id } unit { id } measures degree stale link { kind unit { id } } } } }"
+    )["case"]
+    links = {
+        (x["unit"]["id"], x["kind"], x["person"]["id"])
+        for x in answer["accountabilityChain"]["links"]
+    }
+    assert {
+        ("ZJ-FGW-XXZX", "DIRECT", "P-0011"),
+        ("ZJ-FGW-XXZX", "IN_CHARGE", "P-0004"),
+        ("ZJ-FGW-XXZX", "PRINCIPAL", "P-0017"),
+        ("ZJ-FGW-XXZX", "SUPERVISORY", "P-0018"),
+        ("ZJ-FGW", "PRINCIPAL", "P-0001"),
+        ("ZJ-FGW", "SUPERVISORY", "P-0002"),
+    } <= links
+    person, organisation = answer["decisions"]
+    assert person == {
+        "person": {"id": "P-0004"},
+        "unit": None,
+        "measures": ["ADMONISHMENT", "CIRCULATED_CRITICISM"],
+        "degree": "IMPORTANT_LEADERSHIP",
+        "stale": False,
+        "link": {"kind": "IN_CHARGE", "unit": {"id": "ZJ-FGW-XXZX"}},
+    }
+    assert organisation["unit"] == {"id": "ZJ-FGW-XXZX"} and not organisation["stale"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from scenario import (
     ASSUME_POST,
+    CONCLUDE_CASE,
     FINALIZE,
     OPEN_CYCLE,
     RECORD_SCORE,
@@ -51,20 +52,45 @@ def case(gql, case_id, unit, subject, disc="SELF_DISCOVERED", facts="2024-03-01"
     )
 
 
-def test_a_leadership_case_vetoes_a_unit_scoring_95(cycle):
+def test_a_leadership_case_vetoes_a_unit_scoring_95_once_the_violation_is_established(cycle):
     score(cycle, "EV-2024", "U1", 28, 38, 29)
     case(cycle, "CASE-H", "U1", "H")
     r = result(cycle, "EV-2024", "U1")
-    assert r["baseScore"] == 95 and r["total"] == 95
+    assert not r["vetoed"] and r["grade"] == "EXCELLENT", "registered, not yet established"
+    assert [(x["rule"], x["points"], x["case"]) for x in r["pending"]] == [
+        ("PENDING_CASE_VETO", 0.0, {"id": "CASE-H"})
+    ]
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-H", "on": "2024-06-01"})  # 党内警告: second form
+    r = result(cycle, "EV-2024", "U1")
+    assert r["baseScore"] == 95 and r["total"] == 95 and r["pending"] == []
     assert r["vetoed"] and r["grade"] == "FAIL" and not r["eligibleForAwards"]
     assert r["vetoReasons"] == [
         {
             "rule": "LEADERSHIP_CASE_VETO",
             "case": {"id": "CASE-H"},
-            "reason": r["vetoReasons"][0]["reason"],
+            "reason": "一票否决：H（处室（单位）负责人）违纪违法，2024-06-01结案（第二种形态（轻处分、组织调整））",
         }
     ]
-    assert "H" in r["vetoReasons"][0]["reason"] and "UNIT_HEAD" in r["vetoReasons"][0]["reason"]
+
+
+def test_a_case_closed_with_a_talk_does_not_veto(cycle):
+    score(cycle, "EV-2024", "U1", 28, 38, 29)
+    case(cycle, "CASE-H", "U1", "H")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-H", "on": "2024-06-01", "form": "FIRST"})
+    r = result(cycle, "EV-2024", "U1")
+    assert not r["vetoed"] and r["pending"] == [] and r["grade"] == "EXCELLENT"
+
+
+def test_a_case_concluded_after_the_period_vetoes_the_next_cycle_not_this_one(cycle):
+    case(cycle, "CASE-H", "U1", "H", facts="2024-10-01", reg="2024-11-01")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-H", "on": "2025-01-10"})
+    assert not result(cycle, "EV-2024", "U1")["vetoed"]
+    cycle.data(
+        OPEN_CYCLE,
+        {"id": "EV-2025", "units": ["U1"], "ded": 2.0, "from": "2025-01-01", "to": "2025-12-31"},
+        role="APPRAISER",
+    )
+    assert result(cycle, "EV-2025", "U1")["vetoed"]
 
 
 def test_a_passive_case_deducts_and_a_self_discovered_one_does_not(cycle):
@@ -92,8 +118,10 @@ def test_a_case_outside_the_period_counts_in_no_cycle(cycle):
 def test_a_team_member_vetoes_only_if_they_held_the_post_on_the_facts_date(cycle):
     score(cycle, "EV-2024", "U2", 28, 38, 29)
     case(cycle, "CASE-M1", "U2", "M", facts="2024-05-01", reg="2024-08-01")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-M1", "on": "2024-08-20"})
     assert not result(cycle, "EV-2024", "U2")["vetoed"], "M rotated in after the facts"
     case(cycle, "CASE-M2", "U2", "M", facts="2024-08-01", reg="2024-09-01")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-M2", "on": "2024-09-20"})
     assert result(cycle, "EV-2024", "U2")["vetoed"]
 
 
@@ -133,6 +161,7 @@ def test_ties_share_a_rank_and_vetoed_units_rank_last(cycle):
     }
     assert ranks == {"U1": 1, "U2": 2, "U3": 2}
     case(cycle, "CASE-H", "U1", "H")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-H", "on": "2024-06-01"})
     ranks = {
         r["unit"]["id"]: r["rank"]
         for r in cycle.data('{ evaluationCycle(id: "EV-2024") { results { unit { id } rank } } }')[

@@ -581,7 +581,9 @@ class Target:
         )["events"]["events"]
         if {e["actor"] for e in events} != {subject}:
             return "accepted events recorded by someone else", json.dumps([subject, events])
-        if result["id"] not in {e["entityId"] for e in events}:
+        entities = {e["entityId"] for e in events}
+        # the entity itself, or a part of it (a decision `CASE/D7` of case CASE)
+        if not any(result["id"] == e or result["id"].startswith(f"{e}/") for e in entities):
             return "accepted events name another entity", json.dumps([result, events])
         return None
 

@@ -251,6 +251,25 @@ def _new_cycle(w: World) -> str:
     return cycle
 
 
+def _finalized_cycle(w: World) -> str:
+    cycle = _new_cycle(w)
+    w.admin("finalizeEvaluationCycle", {"cycleId": cycle})
+    return cycle
+
+
+def _new_decision(w: World) -> str:
+    return w.admin(
+        "determineAccountability",
+        {
+            "caseId": _new_case(w),
+            "personId": "P-LEAD",
+            "measure": "WRITTEN_REVIEW",
+            "reason": "分管领导管理失职",
+            "on": "2024-06-01",
+        },
+    )["id"]
+
+
 def _scoring_cycle(w: World) -> str:
     """An open cycle for the score mutations, made on first use: its id is not one the
     fuzz draws from, so a fuzzed finalizeEvaluationCycle cannot freeze it."""
@@ -406,6 +425,24 @@ ENTRIES: dict[str, Entry] = {
             "reason": "违纪事实发生时间更正",
         },
     ),
+    "determineOrganisationAccountability": Entry(
+        RECORDING,
+        lambda w: {
+            "caseId": _new_case(w),
+            "unitId": "AFF",
+            "measure": "CIRCULATED_CRITICISM",
+            "reason": "党组织履行主体责任不力",
+            "on": "2024-06-01",
+        },
+    ),
+    "revokeAccountability": Entry(
+        RECORDING,
+        lambda w: {"decisionId": _new_decision(w), "reason": "复查后撤销", "on": "2024-07-01"},
+    ),
+    "reviewEvaluationResult": Entry(
+        APPRAISING,
+        lambda w: {"cycleId": _finalized_cycle(w), "unitId": "AFF", "reason": "结案后复核"},
+    ),
     "determineAccountability": Entry(
         RECORDING,
         lambda w: {
@@ -504,6 +541,7 @@ READ_ARGUMENTS: dict[str, str] = {
     "caseStatistics": '(rootUnitId: "ORG")',
     "history": '(entityId: "AFF")',
     "events": "",
+    "labels": "",
 }
 
 
@@ -599,10 +637,10 @@ def test_two_items_of_one_kind_starting_the_same_day_do_not_break_the_chain(worl
     spans and compared a date with None."""
     a, b = world.fresh("IT"), world.fresh("IT")
     case = world.fresh("C")
-    world.admin("assignResponsibility", {**world.item_input(a), "validFrom": "2019-05-05"})
+    world.admin("assignResponsibility", {**world.item_input(a), "validFrom": "2020-05-05"})
     world.admin(
         "assignResponsibility",
-        {**world.item_input(b), "validFrom": "2019-05-05", "validTo": "2030-12-31"},
+        {**world.item_input(b), "validFrom": "2020-05-05", "validTo": "2030-12-31"},
     )
     world.admin("registerCase", world.case_input(case))
     body = world.gql.post(

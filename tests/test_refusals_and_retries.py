@@ -290,5 +290,8 @@ def test_posts_follow_valid_time_and_their_corrections(organ):
     )
     assert person["person"] == {
         "name": "张三",
-        "posts": [{"role": "UNIT_HEAD", "unit": {"id": "DEP"}}],
+        "posts": [
+            {"role": "TEAM_MEMBER", "unit": {"id": "ORG"}},  # since 2020 (build_organ)
+            {"role": "UNIT_HEAD", "unit": {"id": "DEP"}},
+        ],
     }

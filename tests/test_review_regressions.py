@@ -27,6 +27,8 @@ from projections.event_index import EventIndexProjector
 def test_items_starting_the_same_day_one_open_one_closed_still_chain(gql):
     build_organ(gql)
     gql.data(REGISTER_UNIT, {"id": "BR", "name": "支部", "kind": "PARTY_BRANCH", "parentId": "AFF"})
+    gql.data(REGISTER_PERSON, {"id": "S", "name": "党员"})
+    gql.data(ASSUME_POST, {"p": "S", "u": "BR", "role": "STAFF", "from": "2020-01-01"})
     gql.data(
         ASSIGN,
         {
@@ -48,7 +50,7 @@ def test_items_starting_the_same_day_one_open_one_closed_still_chain(gql):
         {
             "id": "K",
             "unit": "BR",
-            "subject": "C",
+            "subject": "S",
             "cat": "INTEGRITY",
             "disc": "PASSIVE",
             "facts": "2024-05-10",

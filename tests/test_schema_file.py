@@ -19,7 +19,7 @@ VENDORED = ROOT / "schema" / "contract"
 SDL = ROOT / "schema" / "ledger.graphql"
 # The contract's parts this schema keeps: the core and the extensions of resolved issues
 # (`contract-check --with NAME` for `extensions/NAME.graphql`).
-PARTS = ["ledger-core.graphql"]
+PARTS = ["ledger-core.graphql", "extensions/accountability-rules.graphql"]
 
 
 def test_the_committed_schema_file_is_not_stale():

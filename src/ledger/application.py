@@ -13,6 +13,7 @@ alone is one `Act` row at the end of this module.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -26,15 +27,16 @@ from eventsourcing.persistence import IntegrityError
 from ledger import commands as c
 from ledger import permissions
 from ledger.domain.base import Stamp, event_type
-from ledger.domain.case import Case, case_uuid
+from ledger.domain.case import Case, case_of_decision, case_uuid, decision_id, placed
 from ledger.domain.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.domain.evaluation import EvaluationCycle, cycle_uuid
 from ledger.domain.idempotency import IdempotencyKey, key_uuid
 from ledger.domain.letter import TaskLetter, letter_uuid
-from ledger.domain.person import Person, person_uuid
+from ledger.domain.person import Person, leads_after, leads_on, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
+from ledger.domain.rules.accountability import Link
 from ledger.domain.unit import Unit, unit_uuid
-from ledger.domain.values import business_id
+from ledger.domain.values import TEAM_ROLES, business_id
 from ledger.store import EventLogSQL, StoreConfig, parse_store_url
 
 log = structlog.get_logger("ledger.command")
@@ -60,7 +62,13 @@ class ReadSide(Protocol):
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool: ...
 
-    def chain_members(self, case_id: str) -> set[str]: ...
+    def chain_links(self, case_id: str) -> list[Link]:
+        """The links of a case's accountability chain."""
+        ...
+
+    def in_charge_items(self, person_id: str) -> list[str]:
+        """The IN_CHARGE items whose current holder is this person."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -212,11 +220,26 @@ class LedgerApplication(Application):
 
     def entity(self, field: str, value: str) -> Aggregate:
         """The aggregate a command's id field names (`case_id` a case, `to_holder_id` a
-        person, ...): NOT_FOUND when it does not exist."""
+        person, `decision_id` the case it was taken on, ...): NOT_FOUND when it does not
+        exist."""
         kind = field.removeprefix("to_").removesuffix("_id")
         loaders = {"case": self.case, "item": self.item, "letter": self.letter}
         loaders.update(cycle=self.cycle, unit=self.unit, person=self.person, holder=self.person)
+        loaders["decision"] = lambda decision: self.case(case_of_decision(decision))
         return loaders[kind](value)
+
+    def organ_of(self, unit_id: str) -> str | None:
+        """The organ a unit belongs to (itself, for an organ); None above the organs."""
+        return next((u for u in self.lineage(unit_id) if self.unit(u).kind == "ORGAN"), None)
+
+    def chain_path(self, unit_id: str) -> list[str]:
+        """The unit and its ancestors up to its organ: the levels of a case's chain."""
+        path = []
+        for u in self.lineage(unit_id):
+            path.append(u)
+            if self.unit(u).kind == "ORGAN":
+                break
+        return path
 
     def lineage(self, unit_id: str) -> tuple[str, ...]:
         """The unit and its ancestors up to its organ, from the write side's own units."""
@@ -269,8 +292,20 @@ def assign_responsibility(
     )
     for unit_id in dict.fromkeys(cmd.scope_unit_ids):
         app.unit(unit_id)
+    _leader_check(app, item, cmd.holder_id, cmd.valid_from)
     app.new(item.id, "responsibility item", cmd.id)
     return cmd.id, [item]
+
+
+@handles(c.TransferResponsibility)
+def transfer_responsibility(
+    app: LedgerApplication, cmd: c.TransferResponsibility, stamp: Stamp
+) -> Decision:
+    item = app.item(cmd.item_id)
+    app.person(cmd.to_holder_id)
+    item.transfer(stamp, cmd.to_holder_id, cmd.effective)
+    _leader_check(app, item, cmd.to_holder_id, cmd.effective)
+    return cmd.item_id, [item]
 
 
 @handles(c.CorrectResponsibility)
@@ -285,7 +320,78 @@ def correct_responsibility(
     item.correct(stamp, periods, cmd.reason)  # bounded and well-formed before any load
     for holder_id in dict.fromkeys(p.holder_id for p in cmd.periods):
         app.person(holder_id)
+    for period in item.periods:
+        _leader_check(app, item, period["holder_id"], period["valid_from"])
     return cmd.item_id, [item]
+
+
+def _leader_check(
+    app: LedgerApplication, item: ResponsibilityItem, holder_id: str, day: str
+) -> None:
+    """IN_CHARGE (分管) items over an organ's units are held only by its leaders: its
+    PRINCIPAL, TEAM_MEMBERs and DISCIPLINE_SECRETARY, on the day the holding starts."""
+    if item.kind != "IN_CHARGE":
+        return
+    posts = app.person(holder_id).posts
+    for organ_id in dict.fromkeys(app.organ_of(u) for u in item.scope_unit_ids):
+        if organ_id is None:
+            raise BadInput("an IN_CHARGE item covers units of an organ, not above it")
+        if not leads_on(posts, organ_id, day):
+            raise BadInput(
+                f"{holder_id} holds no leadership post of {organ_id} (PRINCIPAL, TEAM_MEMBER or "
+                f"DISCIPLINE_SECRETARY) on {day}: only an organ's leaders hold IN_CHARGE (分管) "
+                "items over its units"
+            )
+
+
+@handles(c.LeavePost)
+def leave_post(app: LedgerApplication, cmd: c.LeavePost, stamp: Stamp) -> Decision:
+    person = app.person(cmd.person_id)
+    app.unit(cmd.unit_id)
+    person.leave_post(stamp, cmd.unit_id, cmd.role, cmd.valid_to)
+    return cmd.person_id, [
+        person,
+        *_lapse_items(app, person, cmd.unit_id, cmd.role, cmd.valid_to, stamp),
+    ]
+
+
+@handles(c.CorrectPost)
+def correct_post(app: LedgerApplication, cmd: c.CorrectPost, stamp: Stamp) -> Decision:
+    person = app.person(cmd.person_id)
+    app.unit(cmd.unit_id)
+    person.correct_post(
+        stamp, cmd.unit_id, cmd.role, cmd.original_from, cmd.valid_from, cmd.valid_to, cmd.reason
+    )
+    lapsed = []
+    if cmd.valid_to is not None:  # a post that ends (earlier) may take its items with it
+        lapsed = _lapse_items(app, person, cmd.unit_id, cmd.role, cmd.valid_to, stamp)
+    return cmd.person_id, [person, *lapsed]
+
+
+def _lapse_items(
+    app: LedgerApplication, person: Person, unit_id: str, role: str, end: str, stamp: Stamp
+) -> list[Aggregate]:
+    """When a leader's last leadership post of an organ ends, their IN_CHARGE items over
+    its units end that day too (an event saying why, saved with the post's own)."""
+    if role not in TEAM_ROLES or app.unit(unit_id).kind != "ORGAN":
+        return []
+    if leads_after(person.posts, unit_id, end):
+        return []
+    lapsed: list[Aggregate] = []
+    for item_id in app.read_side.in_charge_items(person.person_id):
+        item = app.item(item_id)
+        organs = {app.organ_of(u) for u in item.scope_unit_ids}
+        if unit_id not in organs or not item.held_after(person.person_id, end):
+            continue
+        if item.periods[-1]["valid_from"] > end:
+            raise BadInput(
+                f"{item_id} passes to {person.person_id} on {item.periods[-1]['valid_from']}, "
+                f"after their last leadership post of {unit_id} ends ({end}): correct the item first"
+            )
+        reason = f"{person.name}（{person.person_id}）{end}离开{unit_id}领导班子，分管事项随之终止"
+        item.lapse(stamp, end, reason)
+        lapsed.append(item)
+    return lapsed
 
 
 # ---------------------------------------------------------------------- cases, 一案双查
@@ -295,21 +401,21 @@ def correct_responsibility(
 def register_case(app: LedgerApplication, cmd: c.RegisterCase, stamp: Stamp) -> Decision:
     business_id(cmd.id, "case id")
     app.unit(cmd.unit_id)
-    app.person(cmd.subject_id)
-    case = Case.register(
-        stamp,
-        cmd.id,
-        cmd.unit_id,
-        cmd.subject_id,
-        cmd.category,
-        cmd.discovery,
-        cmd.facts_on,
-        cmd.facts_until,
-        cmd.registered_on,
-        cmd.summary,
-    )
+    subject = app.person(cmd.subject_id)
+    post_recorded = placed(cmd.unit_id, subject.posts, cmd.facts_on, cmd.facts_until)
+    facts = {k: v for k, v in vars(cmd).items() if k not in ("id", "unit_id", "subject_id")}
+    case = Case.register(stamp, cmd.id, cmd.unit_id, cmd.subject_id, facts, post_recorded)
     app.new(case.id, "case", cmd.id)
     return cmd.id, [case]
+
+
+@handles(c.CorrectCase)
+def correct_case(app: LedgerApplication, cmd: c.CorrectCase, stamp: Stamp) -> Decision:
+    case = app.case(cmd.case_id)
+    app.unit(cmd.unit_id)
+    placed(cmd.unit_id, app.person(case.subject_id).posts, cmd.facts_on, cmd.facts_until)
+    case.correct(stamp, cmd.unit_id, cmd.facts_on, cmd.facts_until, cmd.reason)
+    return cmd.case_id, [case]
 
 
 @handles(c.DetermineAccountability)
@@ -318,12 +424,52 @@ def determine_accountability(
 ) -> Decision:
     case = app.case(cmd.case_id)
     app.person(cmd.person_id)
-    chain = app.read_side.chain_members(cmd.case_id)
-    case.determine_accountability(stamp, cmd.person_id, cmd.measure, cmd.reason, cmd.on, chain)
-    return cmd.case_id, [case]
+    links = app.read_side.chain_links(cmd.case_id)
+    link = next((x for x in links if x.person_id == cmd.person_id), None)
+    case.determine_accountability(
+        stamp,
+        person_id=cmd.person_id,
+        unit_id=None,
+        measures=[cmd.measure, *(cmd.measures or ())],
+        degree=cmd.degree,
+        reason=cmd.reason,
+        on=cmd.on,
+        link=dataclasses.asdict(link) if link else None,
+    )
+    return decision_id(cmd.case_id, case.version), [case]
 
 
-# ---------------------------------------------------------------------- task letters
+@handles(c.DetermineOrganisationAccountability)
+def determine_organisation_accountability(
+    app: LedgerApplication, cmd: c.DetermineOrganisationAccountability, stamp: Stamp
+) -> Decision:
+    case = app.case(cmd.case_id)
+    app.unit(cmd.unit_id)
+    path = app.chain_path(case.unit_id)
+    if cmd.unit_id not in path:
+        raise BadInput(
+            f"{cmd.unit_id} is not on the path of case {cmd.case_id}'s chain ({' > '.join(path)})"
+        )
+    case.determine_accountability(
+        stamp,
+        person_id=None,
+        unit_id=cmd.unit_id,
+        measures=[cmd.measure],
+        degree=None,
+        reason=cmd.reason,
+        on=cmd.on,
+        link=None,
+    )
+    return decision_id(cmd.case_id, case.version), [case]
+
+
+@handles(c.RevokeAccountability)
+def revoke_accountability(
+    app: LedgerApplication, cmd: c.RevokeAccountability, stamp: Stamp
+) -> Decision:
+    case = app.case(case_of_decision(cmd.decision_id))
+    case.revoke(stamp, cmd.decision_id, cmd.reason, cmd.on)
+    return cmd.decision_id, [case]
 
 
 @handles(c.IssueTaskLetter)
@@ -414,12 +560,8 @@ class Act:
 HANDLERS.update(
     {
         c.AssumePost: Act("person_id", Person.assume_post, ("unit_id",)),
-        c.LeavePost: Act("person_id", Person.leave_post, ("unit_id",)),
-        c.CorrectPost: Act("person_id", Person.correct_post, ("unit_id",)),
-        c.TransferResponsibility: Act("item_id", ResponsibilityItem.transfer, ("to_holder_id",)),
         c.EndResponsibility: Act("item_id", ResponsibilityItem.end),
         c.ConcludeCase: Act("case_id", Case.conclude),
-        c.CorrectCase: Act("case_id", Case.correct, ("unit_id",)),
         c.ReportTaskProgress: Act("letter_id", TaskLetter.report_progress),
         c.CorrectTaskProgress: Act("letter_id", TaskLetter.correct_progress),
         c.CompleteTask: Act("letter_id", TaskLetter.complete),
@@ -429,5 +571,6 @@ HANDLERS.update(
         c.AddBonus: Act("cycle_id", EvaluationCycle.add_bonus, ("case_id",)),
         c.ApplyVeto: Act("cycle_id", EvaluationCycle.veto, ("case_id",)),
         c.FinalizeEvaluationCycle: Act("cycle_id", EvaluationCycle.finalize),
+        c.ReviewEvaluationResult: Act("cycle_id", EvaluationCycle.review),
     }
 )

@@ -163,8 +163,8 @@ class AssignResponsibility(Command):
 @dataclass(frozen=True)
 class TransferResponsibility(Command):
     ABOUT = (
-        "Hand an item over (rotation, 轮岗): the old holder's validity ends the day before "
-        "`effective`."
+        "Hand an item over to another holder (调整分工, e.g. after a 轮岗 of posts): the old "
+        "holder's validity ends the day before `effective`."
     )
     item_id: str = ref()
     to_holder_id: str = ref()
@@ -207,6 +207,9 @@ class RegisterCase(Command):
     registered_on: str = day()
     summary: str = spec()
     facts_until: str | None = day(default=None)
+    source: str | None = one_of("CaseSource", default=None)
+    subject_rank: str | None = one_of("CadreRank", default=None)
+    submitted_for_approval: bool | None = spec(default=False)
 
 
 @dataclass(frozen=True)
@@ -228,9 +231,35 @@ class CorrectCase(Command):
 
 @dataclass(frozen=True)
 class DetermineAccountability(Command):
+    """问责决定 on a person in the case's chain: `measure`, and `measures` decided with it."""
+
     case_id: str = ref()
     person_id: str = ref()
     measure: str = one_of("AccountabilityMeasure")
+    reason: str = spec()
+    on: str = day()
+    measures: tuple[str, ...] | None = one_of(
+        "AccountabilityMeasure",
+        default=None,
+        about="further measures decided together with `measure` (e.g. 诫勉 and 组织调整)",
+    )
+    degree: str | None = one_of("AccountabilityDegree", default=None)
+
+
+@dataclass(frozen=True)
+class DetermineOrganisationAccountability(Command):
+    """党组织问责: a decision on a party organisation on the chain's path."""
+
+    case_id: str = ref()
+    unit_id: str = ref(about="a party organisation on the chain's path")
+    measure: str = one_of("AccountabilityMeasure")
+    reason: str = spec()
+    on: str = day()
+
+
+@dataclass(frozen=True)
+class RevokeAccountability(Command):
+    decision_id: str = ref()
     reason: str = spec()
     on: str = day()
 
@@ -341,6 +370,13 @@ class OpenEvaluationCycle(Command):
         "PRINCIPAL, TEAM_MEMBER, DISCIPLINE_SECRETARY, UNIT_HEAD)",
     )
     grade_bands: GradeBands | None = spec(default=None)
+    veto_forms: tuple[str, ...] | None = one_of(
+        "DisciplineForm",
+        default=None,
+        about="forms with which a concluded case vetoes (default SECOND, THIRD, FOURTH: a "
+        "党纪政务处分 or more, or a transfer to judicial organs). A case not yet concluded, or "
+        "concluded in another form, does not veto; it shows under `pending`.",
+    )
 
 
 @dataclass(frozen=True)
@@ -382,3 +418,15 @@ class ApplyVeto(Command):
 @dataclass(frozen=True)
 class FinalizeEvaluationCycle(Command):
     cycle_id: str = ref()
+
+
+@dataclass(frozen=True)
+class ReviewEvaluationResult(Command):
+    ABOUT = (
+        "Re-derive a finalized cycle's result for one unit from what is known now (复核): "
+        "cases concluded or corrected after finalization. A new event; answers at an earlier "
+        "knownAt stay."
+    )
+    cycle_id: str = ref()
+    unit_id: str = ref()
+    reason: str = spec()

@@ -1,4 +1,11 @@
-"""The demo organisation: one provincial organ, its departments, affiliated units and branches.
+"""The demo organisation: a working committee (省直机关工委) over three provincial organs.
+
+The organ ZJ-FGW is the one to explore: departments, affiliated units (one with its own
+party secretary and discipline secretary), branches, leaders' responsibility lists with a
+mid-2024 change of who oversees what, 25 cases in 2023-2024, task letters and the 2024
+evaluation. The two other organs carry the source text's 2017 statistic with ZJ-FGW: 25
+报批 cases against 处级 cadres across the provincial organs, 20 of them (80%) in affiliated
+units, 14 (56%) under the eight provisions.
 
 Every command carries an idempotency key derived from its step, so loading the demo twice
 appends nothing the second time.
@@ -16,12 +23,14 @@ if TYPE_CHECKING:
     from ledger.service import Ledger
 
 ACTOR = "demo-loader"
+COMMITTEE = "ZJ-SZJG"
 ORGAN = "ZJ-FGW"
 BRANCH_UNIT = "ZJ-FGW-XXZX"  # the demo BRANCH token acts for this affiliated unit
 
 UNITS = [
     # (id, name, kind, parent)
-    (ORGAN, "浙江省发展和改革委员会", "ORGAN", None),
+    (COMMITTEE, "中共浙江省直属机关工作委员会", "WORKING_COMMITTEE", None),
+    (ORGAN, "浙江省发展和改革委员会", "ORGAN", COMMITTEE),
     ("ZJ-FGW-BGS", "办公室", "DEPARTMENT", ORGAN),
     ("ZJ-FGW-GHC", "发展规划处", "DEPARTMENT", ORGAN),
     ("ZJ-FGW-TZC", "投资处", "DEPARTMENT", ORGAN),
@@ -29,7 +38,7 @@ UNITS = [
     ("ZJ-FGW-XXZX", "省经济信息中心", "AFFILIATED_UNIT", ORGAN),
     ("ZJ-FGW-JJS", "省发展规划研究院", "AFFILIATED_UNIT", ORGAN),
     ("ZJ-FGW-NYJ", "省能源局", "AFFILIATED_UNIT", ORGAN),
-    ("ZJ-FGW-JGDW", "机关党委", "PARTY_BRANCH", ORGAN),
+    ("ZJ-FGW-JGDW", "机关党委", "ORGAN_PARTY_COMMITTEE", ORGAN),
     ("ZJ-FGW-BGS-ZB", "办公室党支部", "PARTY_BRANCH", "ZJ-FGW-BGS"),
     ("ZJ-FGW-TZC-ZB", "投资处党支部", "PARTY_BRANCH", "ZJ-FGW-TZC"),
     ("ZJ-FGW-XXZX-ZB", "信息中心党支部", "PARTY_BRANCH", "ZJ-FGW-XXZX"),
@@ -54,6 +63,8 @@ PEOPLE = [
     ("P-0014", "高晓峰"),
     ("P-0015", "马春燕"),
     ("P-0016", "林志远"),
+    ("P-0017", "黄建业"),
+    ("P-0018", "蒋晓洁"),
 ]
 
 POSTS = [
@@ -74,6 +85,9 @@ POSTS = [
     ("P-0014", "ZJ-FGW-XXZX-ZB", "BRANCH_SECRETARY", "2021-01-01"),
     ("P-0015", "ZJ-FGW-JJS-ZB", "BRANCH_SECRETARY", "2022-01-01"),
     ("P-0016", "ZJ-FGW-NYJ-ZB", "BRANCH_SECRETARY", "2020-01-01"),
+    # the information centre has its own party committee: its secretary and discipline secretary
+    ("P-0017", "ZJ-FGW-XXZX", "PRINCIPAL", "2019-06-01"),
+    ("P-0018", "ZJ-FGW-XXZX", "DISCIPLINE_SECRETARY", "2021-03-01"),
 ]
 
 ITEMS = [
@@ -238,7 +252,8 @@ def demo_cases() -> list[dict]:
         facts_on="2024-05-10",
         summary="2024年5月违规收受管理服务对象礼金，9月立案",
     )
-    # The head of the planning institute: a leadership-team case (vetoes its 2024 evaluation).
+    # The head of the planning institute: a leadership case, concluded with a 处分 in 2024
+    # (the violation is established: it vetoes the institute's 2024 evaluation).
     cases[9].update(
         subject_id="P-0012",
         unit_id="ZJ-FGW-JJS",
@@ -246,7 +261,69 @@ def demo_cases() -> list[dict]:
         registered_on="2024-04-25",
         category="EIGHT_PROVISIONS",
         summary="单位主要负责人违规公款吃喝",
+        form="SECOND",
     )
+    for case in cases:
+        case.update(subject_rank="DIVISION", submitted_for_approval=False, staff_from="2019-01-01")
+    return cases
+
+
+# 2017 across the committee's three organs: 25 报批 cases against 处级 cadres, 20 in
+# affiliated units (or their branches), 14 under the eight provisions (the source text).
+OTHER_ORGANS = [
+    (
+        "ZJ-CZT",
+        "浙江省财政厅",
+        [
+            ("ZJ-CZT-YSC", "预算处", "DEPARTMENT"),
+            ("ZJ-CZT-PJZX", "省财政票据管理中心", "AFFILIATED_UNIT"),
+            ("ZJ-CZT-KYS", "省财政科学研究所", "AFFILIATED_UNIT"),
+        ],
+    ),
+    (
+        "ZJ-JTT",
+        "浙江省交通运输厅",
+        [
+            ("ZJ-JTT-GHC", "综合规划处", "DEPARTMENT"),
+            ("ZJ-JTT-GLJ", "省公路与运输管理中心", "AFFILIATED_UNIT"),
+            ("ZJ-JTT-GKJ", "省港航管理中心", "AFFILIATED_UNIT"),
+        ],
+    ),
+]
+UNITS_2017 = (
+    ["ZJ-FGW-XXZX", "ZJ-FGW-JJS", "ZJ-FGW-NYJ", "ZJ-FGW-XXZX-ZB"] * 2  # 8 affiliated
+    + ["ZJ-CZT-PJZX", "ZJ-CZT-KYS"] * 3  # 6 affiliated
+    + ["ZJ-JTT-GLJ", "ZJ-JTT-GKJ"] * 3  # 6 affiliated
+    + ["ZJ-FGW-TZC", "ZJ-FGW-BGS", "ZJ-CZT-YSC", "ZJ-CZT-YSC", "ZJ-JTT-GHC"]  # 5 departments
+)
+CATEGORIES_2017 = ["EIGHT_PROVISIONS"] * 14 + ["INTEGRITY"] * 6 + ["WORK_DISCIPLINE"] * 5
+SOURCES_2017 = ("PETITION", "INSPECTION_TOUR", "HIGHER_ASSIGNMENT", "AUDIT", "STATIONED_GROUP")
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔"
+
+
+def cases_2017() -> list[dict]:
+    cases = []
+    for n, (unit, category) in enumerate(zip(UNITS_2017, CATEGORIES_2017, strict=True)):
+        month = 1 + n % 11
+        cases.append(
+            {
+                "id": f"CASE-2017-{n + 1:03d}",
+                "subject_id": f"P-17{n + 1:02d}",
+                "subject_name": f"{SURNAMES[n]}某{'甲乙丙丁戊'[n % 5]}",
+                "unit_id": unit,
+                "category": category,
+                "discovery": "PASSIVE",
+                "facts_on": f"2016-{month:02d}-10",
+                "facts_until": None,
+                "registered_on": f"2017-{month:02d}-20",
+                "summary": CASE_SUMMARIES[category],
+                "form": FORMS[1 + n % 3],
+                "source": SOURCES_2017[n % len(SOURCES_2017)],
+                "subject_rank": "DIVISION",
+                "submitted_for_approval": True,
+                "staff_from": "2015-01-01",
+            }
+        )
     return cases
 
 
@@ -301,6 +378,10 @@ def steps() -> Iterator[tuple[str, c.Command]]:
     """Each step is (idempotency key, command); keys make a second load a no-op."""
     for uid, name, kind, parent in UNITS:
         yield f"unit:{uid}", c.RegisterUnit(uid, name, kind, parent)
+    for organ, name, units in OTHER_ORGANS:
+        yield f"unit:{organ}", c.RegisterUnit(organ, name, "ORGAN", COMMITTEE)
+        for uid, uname, kind in units:
+            yield f"unit:{uid}", c.RegisterUnit(uid, uname, kind, organ)
     for pid, name in PEOPLE:
         yield f"person:{pid}", c.RegisterPerson(pid, name)
     for pid, uid, role, start in POSTS:
@@ -314,11 +395,22 @@ def steps() -> Iterator[tuple[str, c.Command]]:
         yield f"rotate:{iid}:{effective}", c.TransferResponsibility(iid, to, effective)
     for pid, name in CADRES:
         yield f"person:{pid}", c.RegisterPerson(pid, name)
-    for case in demo_cases():
+    yield from case_steps()
+    yield from letter_steps()
+    yield from evaluation_steps()
+
+
+def case_steps() -> Iterator[tuple[str, c.Command]]:
+    for case in cases_2017():
+        yield (
+            f"person:{case['subject_id']}",
+            c.RegisterPerson(case["subject_id"], case["subject_name"]),
+        )
+    for case in demo_cases() + cases_2017():
         if case["subject_id"] != "P-0012":
             yield (
                 f"post:{case['subject_id']}",
-                c.AssumePost(case["subject_id"], case["unit_id"], "STAFF", "2019-01-01"),
+                c.AssumePost(case["subject_id"], case["unit_id"], "STAFF", case["staff_from"]),
             )
         yield (
             f"case:{case['id']}",
@@ -332,6 +424,9 @@ def steps() -> Iterator[tuple[str, c.Command]]:
                 facts_until=case["facts_until"],
                 registered_on=case["registered_on"],
                 summary=case["summary"],
+                source=case.get("source"),
+                subject_rank=case["subject_rank"],
+                submitted_for_approval=case["submitted_for_approval"],
             ),
         )
         if case["form"]:
@@ -339,6 +434,31 @@ def steps() -> Iterator[tuple[str, c.Command]]:
                 f"conclude:{case['id']}",
                 c.ConcludeCase(case["id"], case["form"], "依规依纪作出处理", case["registered_on"]),
             )
+    yield (
+        "measure:CASE-2024-ROT:P-0004",
+        c.DetermineAccountability(
+            "CASE-2024-ROT",
+            "P-0004",
+            "ADMONISHMENT",
+            "分管期间对信息中心监督管理不力（一案双查）",
+            "2024-10-20",
+            measures=("CIRCULATED_CRITICISM",),
+            degree="IMPORTANT_LEADERSHIP",
+        ),
+    )
+    yield (
+        "measure:CASE-2024-ROT:ZJ-FGW-XXZX",
+        c.DetermineOrganisationAccountability(
+            "CASE-2024-ROT",
+            "ZJ-FGW-XXZX",
+            "CIRCULATED_CRITICISM",
+            "信息中心党委落实主体责任不力",
+            "2024-10-20",
+        ),
+    )
+
+
+def letter_steps() -> Iterator[tuple[str, c.Command]]:
     tasks = tuple(c.TaskSpec(*task) for task in LETTER_TASKS)
     for letter in demo_letters():
         key = f"letter:{letter['id']}"
@@ -364,6 +484,9 @@ def steps() -> Iterator[tuple[str, c.Command]]:
         for task in letter["done"]:
             on = "2024-06-20" if task == "EDU" else "2024-09-20"
             yield f"{key}:done:{task}", c.CompleteTask(letter["id"], task, on, "会议纪要及台账")
+
+
+def evaluation_steps() -> Iterator[tuple[str, c.Command]]:
     yield (
         "cycle:EV-2024",
         c.OpenEvaluationCycle(
@@ -383,16 +506,6 @@ def steps() -> Iterator[tuple[str, c.Command]]:
     for unit, points in CYCLE_SCORES.items():
         for code, value in zip(("EDU", "SUP", "MGT"), points, strict=True):
             yield f"score:EV-2024:{unit}:{code}", c.RecordScore("EV-2024", unit, code, value)
-    yield (
-        "measure:CASE-2024-ROT:P-0004",
-        c.DetermineAccountability(
-            "CASE-2024-ROT",
-            "P-0004",
-            "ADMONISHMENT",
-            "分管期间对信息中心监督管理不力（一案双查）",
-            "2024-10-20",
-        ),
-    )
 
 
 def load(ledger: Ledger, on_step: Callable[[], None] | None = None) -> tuple[int, int]:

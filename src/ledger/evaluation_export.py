@@ -1,16 +1,19 @@
 """Export an evaluation cycle for appraisal staff: one row per unit, one column per criterion.
 
-CSV (UTF-8 with a BOM, so that Excel opens Chinese headers right) or XLSX; English or
-Chinese headers.
+CSV (UTF-8 with a BOM, so that Excel opens Chinese headers right) or XLSX (a bold header
+row frozen in place, columns as wide as their text); Chinese (the default for people) or
+English headers and values. Every reason a rule writes is in Chinese.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from pathlib import Path
 
 from ledger.domain.errors import NotFound
+from ledger.domain.labels import label
 from ledger.service import Ledger
 from projections import evaluation as ev
 
@@ -23,6 +26,9 @@ HEADERS = {
         "bonuses": "Bonuses",
         "veto": "Veto",
         "veto_reasons": "Veto reasons",
+        "deduction_reasons": "Deduction reasons",
+        "pending": "Pending cases (would veto)",
+        "sheet": "results",
         "total": "Total",
         "grade": "Grade",
         "rank": "Rank",
@@ -37,6 +43,9 @@ HEADERS = {
         "bonuses": "加分",
         "veto": "一票否决",
         "veto_reasons": "否决事由",
+        "deduction_reasons": "扣分事由",
+        "pending": "待结案事项（结案后可能否决）",
+        "sheet": "考核结果",
         "total": "总分",
         "grade": "等次",
         "rank": "排名",
@@ -44,7 +53,6 @@ HEADERS = {
         "no": "否",
     },
 }
-GRADES_ZH = {"EXCELLENT": "优秀", "GOOD": "良好", "PASS": "合格", "FAIL": "不合格"}
 
 
 def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
@@ -54,7 +62,7 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
         cycle = ev.cycle(tx, cycle_id)
         if cycle is None:
             raise NotFound(f"no evaluation cycle {cycle_id!r}")
-        ranked, _cases = ev.results(tx, cycle, None)
+        ranked = ev.results(tx, cycle, None).ranked
         names = {r["unit_id"]: r["name"] for r in tx.all("SELECT unit_id, name FROM rm_units")}
     criteria = cycle.rules["criteria"]
     header = [
@@ -69,6 +77,8 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
         h["bonuses"],
         h["veto"],
         h["veto_reasons"],
+        h["deduction_reasons"],
+        h["pending"],
         h["total"],
         h["grade"],
         h["rank"],
@@ -86,31 +96,51 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
                 round(sum(x.points for x in r.deductions), 2),
                 round(sum(x.points for x in r.bonuses), 2),
                 h["yes"] if r.vetoed else h["no"],
-                "; ".join(x.reason for x in r.vetoes),
+                "；".join(x.reason for x in r.vetoes),
+                "；".join(f"{x.reason}（{x.points:g}）" for x in r.deductions),
+                "；".join(x.reason for x in r.pending),
                 r.total,
-                GRADES_ZH[grade] if lang == "zh" else grade,
+                label("Grade", grade, lang),
                 r.rank,
             ]
         )
     return rows
 
 
-def write(rows: list[list], fmt: str, out: Path | None) -> bytes:
+def write(rows: list[list], fmt: str, out: Path | None, lang: str = "zh") -> bytes:
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)
         data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     else:
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "results"
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        data = buffer.getvalue()
+        data = _xlsx(rows, HEADERS[lang]["sheet"])
     if out is not None:
         out.write_bytes(data)
     return data
+
+
+def _xlsx(rows: list[list], title: str) -> bytes:
+    """A sheet appraisal staff can read at once: bold header frozen in place, widths fitted."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(zip(*rows, strict=True), 1):
+        width = max(_display_width(str(v)) for v in column)
+        sheet.column_dimensions[get_column_letter(n)].width = min(60, width + 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes: CJK characters are twice as wide as Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -68,11 +68,14 @@ WRITES: dict[type[c.Command], Write] = {
     c.AddBonus: Write(APPRAISING, ("unit_id",)),
     c.ApplyVeto: Write(APPRAISING, ("unit_id",)),
     c.FinalizeEvaluationCycle: Write(APPRAISING, ("cycle_id.unit_ids",)),
+    c.ReviewEvaluationResult: Write(APPRAISING, ("unit_id",)),
     # cases, 一案双查
     c.RegisterCase: Write(RECORDING, ("unit_id",)),
     c.ConcludeCase: Write(RECORDING, ("case_id.unit_id",)),
     c.CorrectCase: Write(RECORDING, ("case_id.unit_id", "unit_id")),
     c.DetermineAccountability: Write(RECORDING, ("case_id.unit_id",)),
+    c.DetermineOrganisationAccountability: Write(RECORDING, ("case_id.unit_id", "unit_id")),
+    c.RevokeAccountability: Write(RECORDING, ("decision_id.unit_id",)),
 }
 
 # Restricted reads, by GraphQL coordinate -> roles that may see them.

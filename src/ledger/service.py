@@ -11,10 +11,12 @@ from ledger.application import CommandResult, LedgerApplication
 from ledger.commands import Command
 from ledger.domain.base import Stamp
 from ledger.domain.errors import Conflict
+from ledger.domain.rules.accountability import Link
 from ledger.settings import Settings
 from ledger.store import parse_store_url
 from projections.chain import resolve_chain
 from projections.db import ReadStore
+from projections.responsibility import in_charge_items
 from projections.runner import ProjectionRunner
 
 
@@ -37,13 +39,22 @@ class Ledger:
 
     # ------------------------------------------------------------------ the read side, for the write side
 
-    def chain_members(self, case_id: str) -> set[str]:
-        """Everyone in a case's chain as recorded now (after catching up with the log)."""
+    def _caught_up(self) -> None:
         if not self.wait_for(self.app.head()):
             raise Conflict("the read models are still catching up with the log; retry shortly")
+
+    def chain_links(self, case_id: str) -> list[Link]:
+        """A case's chain as recorded now (after catching up with the log)."""
+        self._caught_up()
         with self.reads.read() as tx:
             chain = resolve_chain(tx, case_id, None)
-        return chain.people if chain else set()
+        return chain.links if chain else []
+
+    def in_charge_items(self, person_id: str) -> list[str]:
+        """The IN_CHARGE items whose current holder is this person, as recorded now."""
+        self._caught_up()
+        with self.reads.read() as tx:
+            return in_charge_items(tx, person_id)
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""

@@ -14,6 +14,7 @@ from ledger.domain.rules.evaluation import (
     grade,
     leadership_veto,
     passive_case_deduction,
+    pending_veto,
     rank,
 )
 
@@ -75,27 +76,68 @@ def test_a_passive_case_registered_in_the_period_deducts(changes, deducts):
         assert (line.rule, line.points, line.case_id) == ("PASSIVE_CASE", -2.0, "C-1")
 
 
+CONCLUDED = {"form": "SECOND", "concluded_on": "2024-06-01"}
+
+
 @pytest.mark.parametrize(
     ("post", "changes", "vetoes"),
     [
-        (("U", "UNIT_HEAD", "2020-01-01", None), {}, True),
-        (("U", "STAFF", "2020-01-01", None), {}, False),  # not a leadership post
-        (("U", "UNIT_HEAD", "2020-01-01", "2024-03-10"), {}, True),  # post ends on the facts date
-        (("U", "UNIT_HEAD", "2020-01-01", "2024-03-09"), {}, False),  # ended the day before
-        (("U", "UNIT_HEAD", "2024-03-11", None), {}, False),  # began the day after
+        (("U", "UNIT_HEAD", "2020-01-01", None), CONCLUDED, True),
+        (("U", "STAFF", "2020-01-01", None), CONCLUDED, False),  # not a leadership post
+        (("U", "UNIT_HEAD", "2020-01-01", "2024-03-10"), CONCLUDED, True),  # ends on the facts date
+        (("U", "UNIT_HEAD", "2020-01-01", "2024-03-09"), CONCLUDED, False),  # ended the day before
+        (("U", "UNIT_HEAD", "2024-03-11", None), CONCLUDED, False),  # began the day after
+        (("U", "UNIT_HEAD", "2024-03-20", None), {**CONCLUDED, "facts_until": "2024-03-20"}, True),
+        # the violation is established by the conclusion, in a veto form, within the period
+        (("U", "UNIT_HEAD", "2020-01-01", None), {}, False),  # registered, not concluded
+        (("U", "UNIT_HEAD", "2020-01-01", None), {**CONCLUDED, "form": "FIRST"}, False),  # a talk
+        (("U", "UNIT_HEAD", "2020-01-01", None), {**CONCLUDED, "form": "FOURTH"}, True),
+        (("U", "UNIT_HEAD", "2020-01-01", None), {**CONCLUDED, "concluded_on": "2024-12-31"}, True),
         (
-            ("U", "UNIT_HEAD", "2024-03-20", None),
-            {"facts_until": "2024-03-20"},
+            ("U", "UNIT_HEAD", "2020-01-01", None),
+            {**CONCLUDED, "concluded_on": "2025-01-01"},
+            False,
+        ),
+        # registered the year before, concluded in the period: it vetoes this period
+        (
+            ("U", "UNIT_HEAD", "2020-01-01", None),
+            {**CONCLUDED, "facts_on": "2023-06-01", "registered_on": "2023-11-30"},
             True,
-        ),  # held on the last day of a facts period
-        (("U", "UNIT_HEAD", "2020-01-01", None), {"registered_on": "2025-01-02"}, False),
+        ),
     ],
 )
-def test_a_leadership_case_vetoes_the_unit_the_subject_led_during_the_facts(post, changes, vetoes):
+def test_a_leadership_case_vetoes_once_concluded_in_a_veto_form_within_the_period(
+    post, changes, vetoes
+):
     line = leadership_veto(case(**changes), SubjectPost(*post), RULES)
     assert (line is not None) is vetoes
     if line:
         assert line.rule == "LEADERSHIP_CASE_VETO" and line.points == 0.0
+        assert "一票否决" in line.reason and "张三" in line.reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "pending"),
+    [
+        ({}, True),  # registered in the period, not concluded
+        ({"registered_on": "2024-12-31"}, True),
+        ({"registered_on": "2025-01-01"}, False),  # after the period: the next cycle's
+        (CONCLUDED, False),  # concluded: it vetoes (or not), it is no longer pending
+        ({"form": "FIRST", "concluded_on": "2024-06-01"}, False),
+    ],
+)
+def test_an_open_leadership_case_is_pending_at_zero_points(changes, pending):
+    line = pending_veto(case(**changes), SubjectPost("U", "UNIT_HEAD", "2020-01-01", None), RULES)
+    assert (line is not None) is pending
+    if line:
+        assert (line.rule, line.points) == ("PENDING_CASE_VETO", 0.0)
+
+
+def test_the_cycle_chooses_which_forms_veto():
+    strict = CycleRules(**{**RULES.__dict__, "veto_forms": ("THIRD", "FOURTH")})
+    post = SubjectPost("U", "UNIT_HEAD", "2020-01-01", None)
+    assert leadership_veto(case(**CONCLUDED), post, strict) is None
+    assert leadership_veto(case(**{**CONCLUDED, "form": "THIRD"}), post, strict) is not None
 
 
 def test_ties_share_a_rank_and_vetoed_units_rank_last():
@@ -124,9 +166,10 @@ def test_derive_explains_every_point():
     cases = [("U", case()), ("U", case(case_id="C-2", discovery="SELF_DISCOVERED"))]
     leaders = [
         (
-            case(case_id="C-3", discovery="SELF_DISCOVERED"),
+            case(case_id="C-3", discovery="SELF_DISCOVERED", **CONCLUDED),
             SubjectPost("V", "UNIT_HEAD", "2020-01-01", None),
-        )
+        ),
+        (case(case_id="C-4"), SubjectPost("U", "UNIT_HEAD", "2020-01-01", None)),
     ]
     u, v = derive(["U", "V"], RULES, scores, adjustments, cases, leaders)
     assert (u.unit_id, u.base, u.total, u.grade(BANDS), u.rank) == ("U", 55.0, 52.0, "FAIL", 1)
@@ -136,4 +179,6 @@ def test_derive_explains_every_point():
         ("PASSIVE_CASE", -2.0, "C-1"),
     ]
     assert [x.rule for x in v.vetoes] == ["MANUAL_VETO", "LEADERSHIP_CASE_VETO"]
+    assert [(x.rule, x.case_id) for x in u.pending] == [("PENDING_CASE_VETO", "C-4")]
+    assert not u.vetoed
     assert (v.total, v.grade(BANDS), v.rank) == (28.0, "FAIL", 2)

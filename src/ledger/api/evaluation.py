@@ -9,11 +9,11 @@ import strawberry
 from strawberry.types import Info
 
 from ledger import commands
-from ledger.api.cases import Case, cases_from
+from ledger.api.cases import Case, DisciplineForm, cases_from
 from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Unit, load_unit
-from ledger.domain.rules.evaluation import Line
+from ledger.domain.rules.evaluation import DEFAULT_VETO_FORMS, Line
 from projections import evaluation as ev
 
 
@@ -54,9 +54,16 @@ class EvaluationResult:
         description="一票否决: set when a veto applies; the grade is then FAIL whatever the total"
     )
     veto_reasons: list[ScoreLine]
+    pending: list[ScoreLine] = strawberry.field(
+        description="cases not yet concluded that would veto the unit if concluded in one of "
+        "the cycle's vetoForms"
+    )
     grade: Grade
     eligible_for_awards: bool = strawberry.field(description="评奖评先 — false when vetoed")
     rank: int | None
+    reviewed_at: datetime | None = strawberry.field(
+        description="when a review (复核) last re-derived this finalized result"
+    )
 
 
 @strawberry.type
@@ -69,6 +76,9 @@ class EvaluationCycle:
     period_to: date
     passive_case_deduction: float
     veto_roles: list[str]
+    veto_forms: list[DisciplineForm] = strawberry.field(
+        description="forms with which a concluded case vetoes (一票否决)"
+    )
     row: strawberry.Private[ev.CycleRow]
 
     @strawberry.field
@@ -90,8 +100,13 @@ def cycle_from(row: ev.CycleRow) -> EvaluationCycle:
         period_to=date.fromisoformat(row.period_to),
         passive_case_deduction=row.rules["passive_case_deduction"],
         veto_roles=row.rules["veto_roles"],
+        veto_forms=[DisciplineForm(f) for f in row.rules.get("veto_forms", DEFAULT_VETO_FORMS)],
         row=row,
     )
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def load_cycle(info: Info, cycle_id: str, known_at: datetime | None = None) -> ev.CycleRow | None:
@@ -103,13 +118,16 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
     ctx = info.context
     position = ctx.position(known_at)
 
-    def compute(tx):
+    def compute(tx, ids):
         row = ev.cycle(tx, cycle_id, position)
-        return (row, *ev.results(tx, row, position)) if row else (None, [], {})
+        return {cycle_id: (row, ev.results(tx, row, position)) if row else None}
 
-    row, ranked, cases = ctx.read(compute)
-    if row is None:
+    # One computation per request, however often the document asks (results → cycle → ...).
+    found = ctx.batch("results", (position,), [], cycle_id, compute)
+    if found is None:
         return []
+    row, computed = found
+    ranked, cases = computed.ranked, computed.cases
     cycle = cycle_from(row)
     bands = row.rules["grade_bands"]
     case_objects = {
@@ -139,9 +157,11 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
             total=r.total,
             vetoed=r.vetoed,
             veto_reasons=lines(r.vetoes),
+            pending=lines(r.pending),
             grade=Grade(r.grade(bands)),
             eligible_for_awards=r.grade(bands) != "FAIL",
             rank=r.rank,
+            reviewed_at=_instant(computed.reviewed_at.get(r.unit_id)),
         )
         for r in ranked
     ]
@@ -158,3 +178,4 @@ class EvaluationMutations:
     add_bonus = mutation(commands.AddBonus)
     apply_veto = mutation(commands.ApplyVeto)
     finalize_evaluation_cycle = mutation(commands.FinalizeEvaluationCycle)
+    review_evaluation_result = mutation(commands.ReviewEvaluationResult)

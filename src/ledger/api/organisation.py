@@ -21,6 +21,8 @@ class UnitKind(Enum):
     DEPARTMENT = "DEPARTMENT"
     AFFILIATED_UNIT = "AFFILIATED_UNIT"
     PARTY_BRANCH = "PARTY_BRANCH"
+    ORGAN_PARTY_COMMITTEE = "ORGAN_PARTY_COMMITTEE"
+    WORKING_COMMITTEE = "WORKING_COMMITTEE"
 
 
 @graphql_enum(description="The role of a post in a unit.")
@@ -38,7 +40,10 @@ class Unit:
     id: strawberry.ID
     name: str
     kind: UnitKind
-    depth: int = strawberry.field(description="0 for an organ, 1 for its children, ...")
+    depth: int = strawberry.field(
+        description="0 for the root of the tree (an organ, or the working committee above "
+        "organs), 1 for its children, ..."
+    )
     short_name: str | None = strawberry.field(description="简称, e.g. 省发改委")
     row: strawberry.Private[org.UnitRow]
     peers: strawberry.Private[tuple[org.UnitRow, ...]]
@@ -51,8 +56,17 @@ class Unit:
 
     @strawberry.field
     def root(self, info: Info) -> Unit:
-        """The organ at the root of this unit's tree (主体责任 sits there)."""
+        """The unit at the root of this unit's tree: its organ, or the working committee
+        above the organs."""
         return load_unit(info, self.row.root_id, [p.root_id for p in self.peers])
+
+    @strawberry.field
+    def organ(self, info: Info) -> Unit | None:
+        """The organ this unit belongs to (itself for an organ; null above the organs): the
+        top level of its 一案双查 chains, where 主体责任 sits."""
+        if self.row.organ_id is None:
+            return None
+        return load_unit(info, self.row.organ_id, [p.organ_id for p in self.peers])
 
     @strawberry.field
     def children(self, info: Info) -> list[Unit]:

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from ledger.api.cases import (
     AccountabilityChain,
+    CadreRank,
     Case,
     CaseMutations,
     CaseStatistics,
@@ -38,6 +39,7 @@ from ledger.api.evaluation import (
 )
 from ledger.api.history import LedgerEvent, LedgerEventPage
 from ledger.api.integrity import IntegrityQueries
+from ledger.api.labels import EnumLabel, enum_labels
 from ledger.api.letters import (
     LetterMutations,
     PageInfo,
@@ -213,16 +215,13 @@ class Query(IntegrityQueries):
         to: date | None = None,
         category: ViolationCategory | None = None,
     ) -> list[Case]:
-        rows = info.context.read(
-            lambda tx: case_rows.list_cases(
-                tx,
-                str(unit_id) if unit_id else None,
-                from_.isoformat() if from_ else None,
-                to.isoformat() if to else None,
-                category.value if category else None,
-            )
+        selection = case_rows.CaseFilter(
+            str(unit_id) if unit_id else None,
+            from_.isoformat() if from_ else None,
+            to.isoformat() if to else None,
+            category.value if category else None,
         )
-        return cases_from(rows)
+        return cases_from(info.context.read(lambda tx: case_rows.list_cases(tx, selection)))
 
     @strawberry.field
     def accountability_chain(
@@ -239,8 +238,23 @@ class Query(IntegrityQueries):
         root_unit_id: strawberry.ID,
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
+        rank: CadreRank | None = None,
+        submitted_for_approval: bool | None = None,
     ) -> CaseStatistics:
-        return statistics_for(info, str(root_unit_id), from_, to)
+        selection = case_rows.CaseFilter(
+            str(root_unit_id),
+            from_.isoformat() if from_ else None,
+            to.isoformat() if to else None,
+            rank=rank.value if rank else None,
+            submitted_for_approval=submitted_for_approval,
+        )
+        return statistics_for(info, selection)
+
+    @strawberry.field(
+        description="labels of every enum value (zh or en), for dashboards and exports"
+    )
+    def labels(self, lang: str | None = "zh") -> list[EnumLabel]:
+        return enum_labels(lang or "zh")
 
     @strawberry.field(description="every event of one entity, oldest first")
     def history(self, info: Info, entity_id: strawberry.ID) -> list[LedgerEvent]:

@@ -18,7 +18,7 @@ def cmd_evaluation_export(args: argparse.Namespace) -> int:
     finally:
         ledger.close()
     out = Path(args.out) if args.out else Path(f"{args.cycle}.{args.format}")
-    write(rows, args.format, out)
+    write(rows, args.format, out, args.lang)
     console.print(f"wrote {out} ({len(rows) - 1} units)")
     return 0
 
@@ -33,5 +33,7 @@ def register(sub, add) -> None:
     )
     p.add_argument("cycle", metavar="CYCLE", help="the cycle id, e.g. EV-2024")
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="header language")
+    p.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="language of headers and values (zh)"
+    )
     p.add_argument("--out", help="output file (default CYCLE.csv / CYCLE.xlsx)")

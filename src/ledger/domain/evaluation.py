@@ -16,6 +16,9 @@ from ledger.domain.values import POST_ROLES, business_id, day, ordered, text
 
 DEFAULT_GRADE_BANDS = {"EXCELLENT": 90.0, "GOOD": 80.0, "PASS": 60.0}
 DEFAULT_VETO_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY", "UNIT_HEAD")
+# 违纪违法行为 established: a 党纪政务处分 or more (second to fourth form), not a talk (first).
+DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
+FORMS = ("FIRST", "SECOND", "THIRD", "FOURTH")
 MAX_POINTS = 1000.0
 MAX_CRITERIA = 100
 MAX_UNITS = 1000  # a province's organs and their units; the API refuses longer lists anyway
@@ -50,6 +53,13 @@ class EvaluationCycle(Aggregate):
         passive_case_deduction: float
         veto_roles: list[str]
         grade_bands: dict
+        veto_forms: list[str]
+
+        class_version = 2  # version 2 added veto_forms; earlier cycles veto by the default
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["veto_forms"] = list(DEFAULT_VETO_FORMS)
 
     class ScoreRecorded(Aggregate.Event, Stamped):
         TOPIC = "ledger:ScoreRecorded"
@@ -77,6 +87,13 @@ class EvaluationCycle(Aggregate):
         reason: str
         case_id: str | None
 
+    class ResultReviewed(Aggregate.Event, Stamped):
+        """复核: one unit's finalized result is derived again from what is known now."""
+
+        TOPIC = "ledger:EvaluationResultReviewed"
+        unit_id: str
+        reason: str
+
     class Finalized(Aggregate.Event, Stamped):
         TOPIC = "ledger:EvaluationCycleFinalized"
 
@@ -95,6 +112,7 @@ class EvaluationCycle(Aggregate):
         passive_case_deduction: float,
         veto_roles: list[str],
         grade_bands: dict,
+        veto_forms: list[str],
     ):
         self.cycle_id = cycle_id
         self.year = year
@@ -116,6 +134,7 @@ class EvaluationCycle(Aggregate):
         passive_case_deduction: float = 2.0,
         veto_roles: list[str] | None = None,
         grade_bands: dict | None = None,
+        veto_forms: list[str] | None = None,
     ) -> EvaluationCycle:
         cycle_id = business_id(cycle_id, "cycle id")
         if not 1949 <= year <= 2100:
@@ -148,6 +167,10 @@ class EvaluationCycle(Aggregate):
         for role in roles:
             if role not in POST_ROLES:
                 raise BadInput(f"veto role {role!r} is not a post role")
+        forms = list(dict.fromkeys(veto_forms if veto_forms is not None else DEFAULT_VETO_FORMS))
+        for form in forms:
+            if form not in FORMS:
+                raise BadInput(f"veto form {form!r} is not one of the four forms")
         bands = dict(DEFAULT_GRADE_BANDS if grade_bands is None else grade_bands)
         if set(bands) != set(DEFAULT_GRADE_BANDS) or not (
             MAX_POINTS >= bands["EXCELLENT"] >= bands["GOOD"] >= bands["PASS"] >= 0
@@ -168,6 +191,7 @@ class EvaluationCycle(Aggregate):
             passive_case_deduction=_points(passive_case_deduction, "passiveCaseDeduction"),
             veto_roles=roles,
             grade_bands={k: float(v) for k, v in bands.items()},
+            veto_forms=forms,
         )
 
     # ------------------------------------------------------------------ guards
@@ -232,6 +256,17 @@ class EvaluationCycle(Aggregate):
             reason=text(reason, "reason", max_length=2000),
             case_id=case_id,
         )
+
+    def review(self, stamp: Stamp, unit_id: str, reason: str) -> None:
+        if not self.finalized:
+            raise Conflict(
+                f"evaluation cycle {self.cycle_id} is not finalized: its results follow what is "
+                "recorded, there is nothing to review"
+            )
+        if unit_id not in self.unit_ids:
+            raise NotFound(f"unit {unit_id!r} is not evaluated in cycle {self.cycle_id}")
+        reason = text(reason, "reason", max_length=2000)
+        self.trigger_event(self.ResultReviewed, **stamp.fields(), unit_id=unit_id, reason=reason)
 
     def finalize(self, stamp: Stamp) -> None:
         if self.finalized:

@@ -9,8 +9,17 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import Conflict, NotFound
 from ledger.domain.ids import aggregate_id
-from ledger.domain.rules.periods import overlaps
-from ledger.domain.values import POST_ROLES, business_id, choice, day, optional_day, ordered, text
+from ledger.domain.rules.periods import holds_on, overlaps
+from ledger.domain.values import (
+    POST_ROLES,
+    TEAM_ROLES,
+    business_id,
+    choice,
+    day,
+    optional_day,
+    ordered,
+    text,
+)
 
 Post = dict[str, Any]  # {"unit_id", "role", "valid_from", "valid_to"}; JSON-native for snapshots
 
@@ -39,6 +48,31 @@ def posts_after(posts: list[Post], event: Any) -> list[Post]:
         post["valid_from"], post["valid_to"] = event.valid_from, event.valid_to
     posts.sort(key=lambda p: (p["valid_from"], p["unit_id"], p["role"]))
     return posts
+
+
+def posts_during(posts: list[Post], start: str, end: str) -> list[Post]:
+    """The posts held on at least one day of [start, end]."""
+    return [p for p in posts if overlaps(p["valid_from"], p["valid_to"], start, end)]
+
+
+def leads_on(posts: list[Post], organ_id: str, day: str) -> bool:
+    """Did these posts put their holder in the organ's leadership team (班子) on `day`?"""
+    return any(
+        p["unit_id"] == organ_id
+        and p["role"] in TEAM_ROLES
+        and holds_on(p["valid_from"], p["valid_to"], day)
+        for p in posts
+    )
+
+
+def leads_after(posts: list[Post], organ_id: str, day: str) -> bool:
+    """Does some leadership post of the organ run past `day` (or start after it)?"""
+    return any(
+        p["unit_id"] == organ_id
+        and p["role"] in TEAM_ROLES
+        and (p["valid_to"] is None or p["valid_to"] > day)
+        for p in posts
+    )
 
 
 def _open_post(posts: list[Post], unit_id: str, role: str) -> Post | None:

@@ -54,7 +54,7 @@ def periods_after(periods: list[Period], event: Any) -> list[Period]:
         periods.append(
             {"holder_id": event.to_holder_id, "valid_from": event.effective, "valid_to": item_end}
         )
-    elif isinstance(event, ResponsibilityItem.Ended):
+    elif isinstance(event, (ResponsibilityItem.Ended, ResponsibilityItem.Lapsed)):
         periods[-1]["valid_to"] = event.valid_to
     elif isinstance(event, ResponsibilityItem.Corrected):
         periods = [dict(p) for p in event.periods]
@@ -91,6 +91,16 @@ class ResponsibilityItem(Aggregate):
     class Ended(Aggregate.Event, Stamped):
         TOPIC = "ledger:ResponsibilityEnded"
         valid_to: str
+
+        def apply(self, item: ResponsibilityItem) -> None:
+            item.periods = periods_after(item.periods, self)
+
+    class Lapsed(Aggregate.Event, Stamped):
+        """The holder left their last leadership post: the item ends with it (reason says so)."""
+
+        TOPIC = "ledger:ResponsibilityLapsed"
+        valid_to: str
+        reason: str
 
         def apply(self, item: ResponsibilityItem) -> None:
             item.periods = periods_after(item.periods, self)
@@ -191,6 +201,19 @@ class ResponsibilityItem(Aggregate):
             raise Conflict(f"{self.item_id} already ended on {current['valid_to']}")
         ordered(current["valid_from"], valid_to, "the responsibility item")
         self.trigger_event(self.Ended, **stamp.fields(), valid_to=valid_to)
+
+    def lapse(self, stamp: Stamp, valid_to: str, reason: str) -> None:
+        """End the current holder's period on `valid_to`, the day they left their post."""
+        current = self.periods[-1]
+        ordered(current["valid_from"], valid_to, f"{self.item_id} held by {current['holder_id']}")
+        self.trigger_event(self.Lapsed, **stamp.fields(), valid_to=valid_to, reason=reason)
+
+    def held_after(self, holder_id: str, day: str) -> bool:
+        """Is the current period held by `holder_id` and still running after `day`?"""
+        current = self.periods[-1]
+        return current["holder_id"] == holder_id and (
+            current["valid_to"] is None or current["valid_to"] > day
+        )
 
     def correct(self, stamp: Stamp, periods: list[Period], reason: str) -> None:
         reason = text(reason, "reason", max_length=2000, allow_newlines=True)

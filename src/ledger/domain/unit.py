@@ -1,4 +1,5 @@
-"""Unit: an organ, department, affiliated unit or party branch, placed in its tree once."""
+"""Unit: a working committee, organ, department, affiliated unit, organ party committee or
+party branch, placed in its tree once (units never move, so their ancestors never change)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from ledger.domain.errors import BadInput
 from ledger.domain.ids import aggregate_id
 from ledger.domain.values import UNIT_KINDS, business_id, choice, text
 
-# Which kinds may sit directly under which: organs are roots of their own trees.
+# Which kinds may sit directly under which. A working committee (工委) is a root; an organ is
+# a root or sits under a working committee; 机关党委 sits under its organ.
 ALLOWED_PARENTS: dict[str, tuple[str, ...]] = {
-    "ORGAN": (),
+    "WORKING_COMMITTEE": (),
+    "ORGAN": ("WORKING_COMMITTEE",),
     "DEPARTMENT": ("ORGAN", "AFFILIATED_UNIT"),
     "AFFILIATED_UNIT": ("ORGAN", "AFFILIATED_UNIT"),
-    "PARTY_BRANCH": ("ORGAN", "DEPARTMENT", "AFFILIATED_UNIT"),
+    "ORGAN_PARTY_COMMITTEE": ("ORGAN",),
+    "PARTY_BRANCH": ("ORGAN", "DEPARTMENT", "AFFILIATED_UNIT", "ORGAN_PARTY_COMMITTEE"),
 }
+ROOT_KINDS = ("WORKING_COMMITTEE", "ORGAN")
 
 
 def unit_uuid(unit_id: str):
@@ -67,7 +72,7 @@ class Unit(Aggregate):
         name = text(name, "unit name")
         kind = choice(kind, UNIT_KINDS, "unit kind")
         allowed = ALLOWED_PARENTS[kind]
-        if parent is None and allowed:
+        if parent is None and kind not in ROOT_KINDS:
             raise BadInput(f"a {kind} needs a parent unit ({' or '.join(allowed)})")
         if parent is not None and parent.kind not in allowed:
             raise BadInput(

@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime
 
 from ledger.domain.errors import BadInput
 
-UNIT_KINDS = ("ORGAN", "DEPARTMENT", "AFFILIATED_UNIT", "PARTY_BRANCH")
+UNIT_KINDS = (
+    "ORGAN",
+    "DEPARTMENT",
+    "AFFILIATED_UNIT",
+    "PARTY_BRANCH",
+    "ORGAN_PARTY_COMMITTEE",
+    "WORKING_COMMITTEE",
+)
 POST_ROLES = (
     "PRINCIPAL",
     "TEAM_MEMBER",
@@ -19,6 +26,8 @@ POST_ROLES = (
 )
 # The head of a unit or branch (本单位负责人): signs its task letters, answers DIRECT for it.
 HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
+# An organ's leadership team (班子): only they may hold IN_CHARGE (分管) items over its units.
+TEAM_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY")
 RESPONSIBILITY_KINDS = ("PRINCIPAL", "IN_CHARGE", "SUPERVISORY", "DIRECT")
 RESPONSIBILITY_AREAS = ("EDUCATION", "SUPERVISION", "MANAGEMENT")
 

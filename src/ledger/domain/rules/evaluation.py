@@ -6,8 +6,11 @@ side found for a cycle as of one position, `derive` explains every point:
 - manual deductions, bonuses and vetoes, each with its reason;
 - PASSIVE_CASE: each PASSIVE case registered in the period against the unit's subtree
   deducts `passive_case_deduction` points;
-- LEADERSHIP_CASE_VETO (一票否决): a case registered in the period whose subject held one
-  of `veto_roles` in the evaluated unit during the facts vetoes it;
+- LEADERSHIP_CASE_VETO (一票否决, "单位班子成员发生违纪违法行为的，一票否决"): a case
+  concluded within the period in one of `veto_forms` (a 处分 or more, or a transfer to
+  judicial organs) whose subject held one of `veto_roles` in the evaluated unit during the
+  facts vetoes it; such a case registered by the period's end but not yet concluded is
+  listed as PENDING_CASE_VETO (0 points, no veto);
 then grades (a vetoed unit FAILs whatever its total) and ranks (vetoed units after every
 other; equal totals share a rank).
 """
@@ -17,11 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ledger.domain.labels import label
 from ledger.domain.rules.periods import overlaps
 
 RULE_PASSIVE = "PASSIVE_CASE"
 RULE_LEADERSHIP_VETO = "LEADERSHIP_CASE_VETO"
+RULE_PENDING_VETO = "PENDING_CASE_VETO"
 RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
+DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
 GRADES = ("EXCELLENT", "GOOD", "PASS")
 
 
@@ -33,6 +39,7 @@ class CycleRules:
     passive_case_deduction: float
     veto_roles: tuple[str, ...]
     grade_bands: dict[str, float]
+    veto_forms: tuple[str, ...] = DEFAULT_VETO_FORMS
 
     @classmethod
     def from_stored(cls, period_from: str, period_to: str, rules: dict) -> CycleRules:
@@ -43,6 +50,7 @@ class CycleRules:
             float(rules["passive_case_deduction"]),
             tuple(rules["veto_roles"]),
             dict(rules["grade_bands"]),
+            tuple(rules.get("veto_forms") or DEFAULT_VETO_FORMS),
         )
 
     def in_period(self, day: str) -> bool:
@@ -77,6 +85,8 @@ class CaseFacts:
     facts_until: str | None
     registered_on: str
     summary: str
+    form: str | None = None
+    concluded_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class UnitResult:
     deductions: list[Line] = field(default_factory=list)
     bonuses: list[Line] = field(default_factory=list)
     vetoes: list[Line] = field(default_factory=list)
+    pending: list[Line] = field(default_factory=list)
     rank: int | None = None
 
     @property
@@ -152,28 +163,50 @@ def passive_case_deduction(case: CaseFacts, rules: CycleRules) -> Line | None:
     return Line(
         RULE_PASSIVE,
         -rules.passive_case_deduction,
-        f"被动查处 (PASSIVE case): {case.summary}",
+        f"被动查处：{case.summary}（{case.registered_on}立案）",
         case.case_id,
     )
 
 
 def leadership_veto(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> Line | None:
-    """一票否决: a case registered within the period against someone who held a veto role in
-    the evaluated unit at some time during the facts."""
-    if (
-        post.role not in rules.veto_roles
-        or not rules.in_period(case.registered_on)
-        or not overlaps(
-            post.valid_from, post.valid_to, case.facts_on, case.facts_until or case.facts_on
-        )
+    """一票否决: a violation established within the period (the case concluded then in one
+    of the veto forms) by someone who held a veto role in the evaluated unit during the
+    facts. A case concluded otherwise, or later, does not veto this cycle."""
+    if not _led_during_facts(case, post, rules):
+        return None
+    if case.form not in rules.veto_forms or not (
+        case.concluded_on and rules.in_period(case.concluded_on)
     ):
         return None
     return Line(
         RULE_LEADERSHIP_VETO,
         0.0,
-        f"一票否决: {case.subject_name} ({case.subject_id}, {post.role}) is the subject of a case "
-        f"registered {case.registered_on}",
+        f"一票否决：{case.subject_name}（{label('PostRole', post.role)}）违纪违法，"
+        f"{case.concluded_on}结案（{label('DisciplineForm', case.form or '')}）",
         case.case_id,
+    )
+
+
+def pending_veto(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> Line | None:
+    """A leadership case registered by the period's end and not concluded yet: it would veto
+    if concluded in a veto form within the period; until then it counts 0 points."""
+    if not _led_during_facts(case, post, rules) or case.concluded_on is not None:
+        return None
+    if case.registered_on > rules.period_to:
+        return None
+    return Line(
+        RULE_PENDING_VETO,
+        0.0,
+        f"待结案：{case.subject_name}（{label('PostRole', post.role)}）"
+        f"{case.registered_on}立案，尚未结案",
+        case.case_id,
+    )
+
+
+def _led_during_facts(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> bool:
+    facts_end = case.facts_until or case.facts_on
+    return post.role in rules.veto_roles and overlaps(
+        post.valid_from, post.valid_to, case.facts_on, facts_end
     )
 
 
@@ -214,14 +247,16 @@ def derive(
         line = passive_case_deduction(case, rules)
         if line and unit_id in by_unit:
             by_unit[unit_id].deductions.append(line)
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for case, post in leadership_cases:
-        line = leadership_veto(case, post, rules)
-        if (
-            line
-            and post.unit_id in by_unit
-            and (post.unit_id, case.case_id + post.role) not in seen
-        ):
-            seen.add((post.unit_id, case.case_id + post.role))
-            by_unit[post.unit_id].vetoes.append(line)
+        key = (post.unit_id, case.case_id, post.role)
+        if post.unit_id not in by_unit or key in seen:
+            continue
+        veto, pending = leadership_veto(case, post, rules), pending_veto(case, post, rules)
+        if veto or pending:
+            seen.add(key)
+        if veto:
+            by_unit[post.unit_id].vetoes.append(veto)
+        if pending:
+            by_unit[post.unit_id].pending.append(pending)
     return rank(list(by_unit.values()))

@@ -38,3 +38,22 @@ def uncovered(start: str, end: str, spans: list[tuple[str, str | None]]) -> list
     if cursor <= last:
         gaps.append((cursor.isoformat(), last.isoformat()))
     return [(a, b) for a, b in gaps if a <= b]
+
+
+def split(
+    start: str, end: str, spans: list[tuple[str, str | None]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """[start, end] as (the parts some span covers, the parts none does), in order."""
+    free = uncovered(start, end, spans)
+    covered, cursor = [], start
+    for gap_from, gap_to in free:
+        if cursor < gap_from:
+            covered.append((cursor, day_before(gap_from)))
+        cursor = day_after(gap_to)
+    if cursor <= end:
+        covered.append((cursor, end))
+    return covered, free
+
+
+def day_after(iso_day: str) -> str:
+    return (date.fromisoformat(iso_day) + timedelta(days=1)).isoformat()

@@ -1,0 +1,120 @@
+"""What every enumerated value is called, in Chinese (first) and English.
+
+Dashboards read them through the `labels(lang)` query, exports and reports use them
+directly. A test checks that every value of every enum of the schema has both labels.
+Terms follow the source text and 《中国共产党问责条例》: 直接责任者 is a degree of a decision,
+while the head of the facts unit answers as 本单位负责人 (DIRECT link); 轮岗 is a rotation of
+posts, a change of who holds an item is 调整分工.
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "UnitKind": {
+        "ORGAN": ("省直机关（单位）", "provincial organ"),
+        "DEPARTMENT": ("机关处室", "department"),
+        "AFFILIATED_UNIT": ("直属单位", "affiliated unit"),
+        "PARTY_BRANCH": ("党支部", "party branch"),
+        "ORGAN_PARTY_COMMITTEE": ("机关党委", "organ party committee"),
+        "WORKING_COMMITTEE": ("省直机关工委", "working committee"),
+    },
+    "PostRole": {
+        "PRINCIPAL": ("党组（党委）书记、主要负责人", "principal"),
+        "TEAM_MEMBER": ("班子成员", "leadership-team member"),
+        "DISCIPLINE_SECRETARY": ("纪检组长、纪委书记", "discipline secretary"),
+        "UNIT_HEAD": ("处室（单位）负责人", "unit head"),
+        "BRANCH_SECRETARY": ("支部书记", "branch secretary"),
+        "STAFF": ("工作人员", "staff"),
+    },
+    "ResponsibilityKind": {
+        "PRINCIPAL": ("主体责任", "principal responsibility"),
+        "IN_CHARGE": ("分管领导责任（一岗双责）", "in charge (one post, two duties)"),
+        "SUPERVISORY": ("监督责任", "supervisory responsibility"),
+        "DIRECT": ("本单位负责人责任", "head of the unit"),
+    },
+    "ResponsibilityArea": {
+        "EDUCATION": ("宣传教育", "education"),
+        "SUPERVISION": ("监督检查", "supervision"),
+        "MANAGEMENT": ("日常管理", "management"),
+    },
+    "ViolationCategory": {
+        "EIGHT_PROVISIONS": ("违反中央八项规定精神", "eight provisions"),
+        "INTEGRITY": ("违反廉洁纪律", "integrity discipline"),
+        "WORK_DISCIPLINE": ("违反工作纪律", "work discipline"),
+        "ORGANISATION_DISCIPLINE": ("违反组织纪律", "organisation discipline"),
+        "MASS_DISCIPLINE": ("违反群众纪律", "mass discipline"),
+        "LIFE_DISCIPLINE": ("违反生活纪律", "life discipline"),
+        "DUTY_CRIME": ("职务违法犯罪", "duty crime"),
+    },
+    "Discovery": {
+        "SELF_DISCOVERED": ("自查自纠", "self-discovered"),
+        "PASSIVE": ("被动查处", "found by others (passive)"),
+    },
+    "DisciplineForm": {
+        "FIRST": ("第一种形态（批评教育、谈话提醒）", "first form (talks, criticism)"),
+        "SECOND": ("第二种形态（轻处分、组织调整）", "second form (light sanctions)"),
+        "THIRD": ("第三种形态（重处分、重大职务调整）", "third form (heavy sanctions)"),
+        "FOURTH": ("第四种形态（立案审查、移送司法）", "fourth form (referral to judicial organs)"),
+    },
+    "AccountabilityMeasure": {
+        "NONE": ("不予问责", "no measure"),
+        "WRITTEN_REVIEW": ("责令书面检查", "written self-criticism"),
+        "CIRCULATED_CRITICISM": ("通报批评", "circulated criticism"),
+        "ADMONISHMENT": ("诫勉", "admonishment"),
+        "ORGANISATIONAL_ADJUSTMENT": ("组织调整或组织处理", "organisational adjustment"),
+        "DISCIPLINARY_SANCTION": ("纪律处分", "disciplinary sanction"),
+    },
+    "CaseSource": {
+        "HIGHER_ASSIGNMENT": ("上级交办", "assigned by a higher body"),
+        "INSPECTION_TOUR": ("巡视巡察", "inspection tour"),
+        "AUDIT": ("审计", "audit"),
+        "PETITION": ("信访举报", "petition or report"),
+        "STATIONED_GROUP": ("派驻纪检监察组", "stationed discipline group"),
+        "TRANSFERRED": ("司法机关、监察机关移送", "transferred by judicial or supervisory organs"),
+        "SELF": ("本单位自查自纠", "found by the unit itself"),
+    },
+    "CadreRank": {
+        "BUREAU": ("厅局级", "bureau level"),
+        "DIVISION": ("处级", "division level"),
+        "SECTION": ("科级", "section level"),
+        "OTHER": ("一般干部及其他", "other staff"),
+    },
+    "AccountabilityDegree": {
+        "DIRECT": ("直接责任者", "directly responsible"),
+        "PRINCIPAL_LEADERSHIP": ("主要领导责任者", "principal leadership responsibility"),
+        "IMPORTANT_LEADERSHIP": ("重要领导责任者", "important leadership responsibility"),
+    },
+    "GapReason": {
+        "VACANT": ("无人在岗", "vacant"),
+        "HELD_BY_SUBJECT": ("由被查处人本人担任", "held by the subject"),
+    },
+    "Grade": {
+        "EXCELLENT": ("优秀", "excellent"),
+        "GOOD": ("良好", "good"),
+        "PASS": ("合格", "pass"),
+        "FAIL": ("不合格", "fail"),
+    },
+    "EvaluationCycleStatus": {
+        "OPEN": ("考核中", "open"),
+        "FINALIZED": ("已定档", "finalized"),
+    },
+    "TaskLetterStatus": {
+        "ISSUED": ("已函告", "issued"),
+        "ACKNOWLEDGED": ("已签字背书", "acknowledged"),
+        "COMPLETED": ("已完成", "completed"),
+        "WITHDRAWN": ("已撤回", "withdrawn"),
+    },
+    "TaskStatus": {
+        "OPEN": ("未开始", "open"),
+        "IN_PROGRESS": ("推进中", "in progress"),
+        "DONE": ("已完成", "done"),
+        "OVERDUE": ("已逾期", "overdue"),
+    },
+}
+LANGS = ("zh", "en")
+
+
+def label(enum: str, value: str, lang: str = "zh") -> str:
+    """The label of one value; the value itself where none is known."""
+    zh, en = LABELS.get(enum, {}).get(value, (value, value))
+    return en if lang == "en" else zh
