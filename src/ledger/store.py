@@ -66,7 +66,7 @@ class StoreConfig:
                 "APPLICATION_RECORDER_TOPIC": "ledger.integrity.recorder:ChainedSQLiteRecorder",
             }
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "ledger.integrity.recorder:LedgerPostgresFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),

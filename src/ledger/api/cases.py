@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -25,72 +24,31 @@ from ledger.domain.rules.accountability import Link, link_from_record
 from projections import cases as case_rows
 from projections.chain import ChainRow, holds, resolve_chain
 
-
-@graphql_enum()
-class ViolationCategory(Enum):
-    EIGHT_PROVISIONS = "EIGHT_PROVISIONS"
-    INTEGRITY = "INTEGRITY"
-    WORK_DISCIPLINE = "WORK_DISCIPLINE"
-    ORGANISATION_DISCIPLINE = "ORGANISATION_DISCIPLINE"
-    MASS_DISCIPLINE = "MASS_DISCIPLINE"
-    LIFE_DISCIPLINE = "LIFE_DISCIPLINE"
-    DUTY_CRIME = "DUTY_CRIME"
+ViolationCategory = graphql_enum("ViolationCategory")
 
 
-@graphql_enum()
-class Discovery(Enum):
-    SELF_DISCOVERED = "SELF_DISCOVERED"
-    PASSIVE = "PASSIVE"
+Discovery = graphql_enum("Discovery")
 
 
-@graphql_enum()
-class DisciplineForm(Enum):
-    FIRST = "FIRST"
-    SECOND = "SECOND"
-    THIRD = "THIRD"
-    FOURTH = "FOURTH"
+DisciplineForm = graphql_enum("DisciplineForm")
 
 
-@graphql_enum()
-class AccountabilityMeasure(Enum):
-    NONE = "NONE"
-    WRITTEN_REVIEW = "WRITTEN_REVIEW"
-    CIRCULATED_CRITICISM = "CIRCULATED_CRITICISM"
-    ADMONISHMENT = "ADMONISHMENT"
-    ORGANISATIONAL_ADJUSTMENT = "ORGANISATIONAL_ADJUSTMENT"
-    DISCIPLINARY_SANCTION = "DISCIPLINARY_SANCTION"
+AccountabilityMeasure = graphql_enum("AccountabilityMeasure")
 
 
-@graphql_enum(description="where a case came from (线索来源)")
-class CaseSource(Enum):
-    HIGHER_ASSIGNMENT = "HIGHER_ASSIGNMENT"
-    INSPECTION_TOUR = "INSPECTION_TOUR"
-    AUDIT = "AUDIT"
-    PETITION = "PETITION"
-    STATIONED_GROUP = "STATIONED_GROUP"
-    TRANSFERRED = "TRANSFERRED"
-    SELF = "SELF"
+CaseSource = graphql_enum("CaseSource", description="where a case came from (线索来源)")
 
 
-@graphql_enum()
-class CadreRank(Enum):
-    BUREAU = "BUREAU"
-    DIVISION = "DIVISION"
-    SECTION = "SECTION"
-    OTHER = "OTHER"
+CadreRank = graphql_enum("CadreRank")
 
 
-@graphql_enum(description="问责条例: the degree of responsibility that a decision assigns.")
-class AccountabilityDegree(Enum):
-    DIRECT = "DIRECT"
-    PRINCIPAL_LEADERSHIP = "PRINCIPAL_LEADERSHIP"
-    IMPORTANT_LEADERSHIP = "IMPORTANT_LEADERSHIP"
+AccountabilityDegree = graphql_enum(
+    "AccountabilityDegree",
+    description="问责条例: the degree of responsibility that a decision assigns.",
+)
 
 
-@graphql_enum()
-class GapReason(Enum):
-    VACANT = "VACANT"
-    HELD_BY_SUBJECT = "HELD_BY_SUBJECT"
+GapReason = graphql_enum("GapReason")
 
 
 def _day(value: str | None) -> date | None:

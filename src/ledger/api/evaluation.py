@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -16,19 +15,10 @@ from ledger.api.organisation import Unit, load_unit
 from ledger.domain.rules.evaluation import DEFAULT_VETO_FORMS, Line
 from projections import evaluation as ev
 
-
-@graphql_enum()
-class Grade(Enum):
-    EXCELLENT = "EXCELLENT"
-    GOOD = "GOOD"
-    PASS = "PASS"
-    FAIL = "FAIL"
+Grade = graphql_enum("Grade")
 
 
-@graphql_enum()
-class EvaluationCycleStatus(Enum):
-    OPEN = "OPEN"
-    FINALIZED = "FINALIZED"
+EvaluationCycleStatus = graphql_enum("EvaluationCycleStatus")
 
 
 @strawberry.type(description="One explained line of a result; deductions carry negative points.")

@@ -6,7 +6,7 @@ name on the wire and a description. So a command is declared once, and the input
 sends turns into it by field name (`command_from`). Every input ends with the optional
 `idempotencyKey`.
 
-Enums used by inputs are registered with `@graphql_enum` (also what `labels` lists).
+Enums are built from the labels table with `graphql_enum` (also what `labels` lists).
 """
 
 from __future__ import annotations
@@ -21,20 +21,21 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from ledger.commands import Command
+from ledger.domain.labels import LABELS
 
 ENUMS: dict[str, type[Enum]] = {}
 SCALARS: dict[str, Any] = {"ID": strawberry.ID, "Date": date}
 _BUILT: dict[str, type] = {}
 
 
-def graphql_enum(description: str | None = None) -> Any:
-    """`strawberry.enum`, remembered by name for the inputs (and the labels) that use it."""
-
-    def register(cls: type[Enum]) -> type[Enum]:
-        ENUMS[cls.__name__] = cls
-        return strawberry.enum(cls, description=description)
-
-    return register
+def graphql_enum(name: str, description: str | None = None) -> Any:
+    """The strawberry enum `name`, its values (in order) from the labels table
+    (`ledger.domain.labels`, where each value also has its Chinese and English names), and
+    remembered by name for the inputs and the `labels` query."""
+    members = [(value, value) for value in LABELS[name]]
+    enum = strawberry.enum(Enum(name, members), description=description)  # type: ignore[misc]
+    ENUMS[name] = enum
+    return enum
 
 
 def input_type(cls: type) -> type:

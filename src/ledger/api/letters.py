@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from datetime import date
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -18,21 +17,10 @@ from ledger.api.responsibility import ResponsibilityArea
 from ledger.domain.errors import BadInput
 from projections import letters as rows
 
-
-@graphql_enum()
-class TaskLetterStatus(Enum):
-    ISSUED = "ISSUED"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    COMPLETED = "COMPLETED"
-    WITHDRAWN = "WITHDRAWN"
+TaskLetterStatus = graphql_enum("TaskLetterStatus")
 
 
-@graphql_enum()
-class TaskStatus(Enum):
-    OPEN = "OPEN"
-    IN_PROGRESS = "IN_PROGRESS"
-    DONE = "DONE"
-    OVERDUE = "OVERDUE"
+TaskStatus = graphql_enum("TaskStatus")
 
 
 def _day(value: str | None) -> date | None:

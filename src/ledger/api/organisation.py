@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -14,25 +13,10 @@ from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from projections import organisation as org
 
-
-@graphql_enum(description="The kind of a unit in an organ's tree.")
-class UnitKind(Enum):
-    ORGAN = "ORGAN"
-    DEPARTMENT = "DEPARTMENT"
-    AFFILIATED_UNIT = "AFFILIATED_UNIT"
-    PARTY_BRANCH = "PARTY_BRANCH"
-    ORGAN_PARTY_COMMITTEE = "ORGAN_PARTY_COMMITTEE"
-    WORKING_COMMITTEE = "WORKING_COMMITTEE"
+UnitKind = graphql_enum("UnitKind", description="The kind of a unit in an organ's tree.")
 
 
-@graphql_enum(description="The role of a post in a unit.")
-class PostRole(Enum):
-    PRINCIPAL = "PRINCIPAL"
-    TEAM_MEMBER = "TEAM_MEMBER"
-    DISCIPLINE_SECRETARY = "DISCIPLINE_SECRETARY"
-    UNIT_HEAD = "UNIT_HEAD"
-    BRANCH_SECRETARY = "BRANCH_SECRETARY"
-    STAFF = "STAFF"
+PostRole = graphql_enum("PostRole", description="The role of a post in a unit.")
 
 
 @strawberry.type

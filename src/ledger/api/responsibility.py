@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -14,20 +13,12 @@ from ledger.api.mutations import mutation
 from ledger.api.organisation import Person, Unit, load_person, load_unit
 from projections import responsibility as resp
 
-
-@graphql_enum(description="Which of the four responsibilities an item carries.")
-class ResponsibilityKind(Enum):
-    PRINCIPAL = "PRINCIPAL"
-    IN_CHARGE = "IN_CHARGE"
-    SUPERVISORY = "SUPERVISORY"
-    DIRECT = "DIRECT"
+ResponsibilityKind = graphql_enum(
+    "ResponsibilityKind", description="Which of the four responsibilities an item carries."
+)
 
 
-@graphql_enum()
-class ResponsibilityArea(Enum):
-    EDUCATION = "EDUCATION"
-    SUPERVISION = "SUPERVISION"
-    MANAGEMENT = "MANAGEMENT"
+ResponsibilityArea = graphql_enum("ResponsibilityArea")
 
 
 @strawberry.type

@@ -20,39 +20,17 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import BadInput, Conflict, NotFound
 from ledger.domain.ids import aggregate_id
+from ledger.domain.labels import values_of
 from ledger.domain.person import posts_during
 from ledger.domain.values import business_id, choice, day, optional_day, ordered, text
 
-CATEGORIES = (
-    "EIGHT_PROVISIONS",
-    "INTEGRITY",
-    "WORK_DISCIPLINE",
-    "ORGANISATION_DISCIPLINE",
-    "MASS_DISCIPLINE",
-    "LIFE_DISCIPLINE",
-    "DUTY_CRIME",
-)
-DISCOVERIES = ("SELF_DISCOVERED", "PASSIVE")
-FORMS = ("FIRST", "SECOND", "THIRD", "FOURTH")
-MEASURES = (
-    "NONE",
-    "WRITTEN_REVIEW",
-    "CIRCULATED_CRITICISM",
-    "ADMONISHMENT",
-    "ORGANISATIONAL_ADJUSTMENT",
-    "DISCIPLINARY_SANCTION",
-)
-SOURCES = (
-    "HIGHER_ASSIGNMENT",
-    "INSPECTION_TOUR",
-    "AUDIT",
-    "PETITION",
-    "STATIONED_GROUP",
-    "TRANSFERRED",
-    "SELF",
-)
-RANKS = ("BUREAU", "DIVISION", "SECTION", "OTHER")
-DEGREES = ("DIRECT", "PRINCIPAL_LEADERSHIP", "IMPORTANT_LEADERSHIP")
+CATEGORIES = values_of("ViolationCategory")
+DISCOVERIES = values_of("Discovery")
+FORMS = values_of("DisciplineForm")
+MEASURES = values_of("AccountabilityMeasure")
+SOURCES = values_of("CaseSource")
+RANKS = values_of("CadreRank")
+DEGREES = values_of("AccountabilityDegree")
 DECISION_MARK = "/D"  # case id + this + event version = decision id
 MAX_MEASURES = len(MEASURES)
 

@@ -12,13 +12,14 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.base import Stamp, Stamped, create
 from ledger.domain.errors import BadInput, Conflict, NotFound
 from ledger.domain.ids import aggregate_id
+from ledger.domain.labels import values_of
 from ledger.domain.values import POST_ROLES, business_id, day, ordered, text
 
 DEFAULT_GRADE_BANDS = {"EXCELLENT": 90.0, "GOOD": 80.0, "PASS": 60.0}
 DEFAULT_VETO_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY", "UNIT_HEAD")
 # 违纪违法行为 established: a 党纪政务处分 or more (second to fourth form), not a talk (first).
 DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
-FORMS = ("FIRST", "SECOND", "THIRD", "FOURTH")
+FORMS = values_of("DisciplineForm")
 MAX_POINTS = 1000.0
 MAX_CRITERIA = 100
 MAX_UNITS = 1000  # a province's organs and their units; the API refuses longer lists anyway

@@ -1,4 +1,7 @@
-"""What every enumerated value is called, in Chinese (first) and English.
+"""Every enumerated value of the domain, with what it is called in Chinese and English.
+
+This table is the one place an enum's values are listed: the domain validates against it
+(`values_of`), the GraphQL enums are built from it (`ledger.api.inputs.graphql_enum`).
 
 Dashboards read them through the `labels(lang)` query, exports and reports use them
 directly. A test checks that every value of every enum of the schema has both labels.
@@ -112,6 +115,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 LANGS = ("zh", "en")
+
+
+def values_of(enum: str) -> tuple[str, ...]:
+    """The values of an enum, in order: the domain checks input against them."""
+    return tuple(LABELS[enum])
 
 
 def label(enum: str, value: str, lang: str = "zh") -> str:

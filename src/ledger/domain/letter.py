@@ -33,6 +33,16 @@ def heads_on(posts: list[dict], unit_id: str, on: str) -> bool:
     )
 
 
+class ProgressStated(Aggregate.Event, Stamped):
+    """A task's progress as reported (or restated by a correction)."""
+
+    task_id: str
+    percent: int
+
+    def apply(self, letter: TaskLetter) -> None:
+        letter.tasks[self.task_id]["percent"] = self.percent
+
+
 class TaskLetter(Aggregate):
     TOPIC = "ledger:TaskLetter"
 
@@ -58,24 +68,14 @@ class TaskLetter(Aggregate):
         def apply(self, letter: TaskLetter) -> None:
             letter.acknowledged_by, letter.acknowledged_on = self.person_id, self.on
 
-    class ProgressReported(Aggregate.Event, Stamped):
+    class ProgressReported(ProgressStated):
         TOPIC = "ledger:TaskProgressReported"
-        task_id: str
-        percent: int
         note: str
         on: str
 
-        def apply(self, letter: TaskLetter) -> None:
-            letter.tasks[self.task_id]["percent"] = self.percent
-
-    class ProgressCorrected(Aggregate.Event, Stamped):
+    class ProgressCorrected(ProgressStated):
         TOPIC = "ledger:TaskProgressCorrected"
-        task_id: str
-        percent: int
         reason: str
-
-        def apply(self, letter: TaskLetter) -> None:
-            letter.tasks[self.task_id]["percent"] = self.percent
 
     class TaskCompleted(Aggregate.Event, Stamped):
         TOPIC = "ledger:TaskCompleted"

@@ -89,6 +89,14 @@ def _post_started(posts: list[Post], unit_id: str, role: str, valid_from: str) -
     return None
 
 
+class PostsRestated(Aggregate.Event, Stamped):
+    """An event that changes a person's posts: the aggregate and the projector both derive
+    the posts with `posts_after`, so the rule lives in one place."""
+
+    def apply(self, person: Person) -> None:
+        person.posts = posts_after(person.posts, self)
+
+
 class Person(Aggregate):
     TOPIC = "ledger:Person"
 
@@ -103,25 +111,19 @@ class Person(Aggregate):
         person_id: str
         name: str
 
-    class PostAssumed(Aggregate.Event, Stamped):
+    class PostAssumed(PostsRestated):
         TOPIC = "ledger:PostAssumed"
         unit_id: str
         role: str
         valid_from: str
 
-        def apply(self, person: Person) -> None:
-            person.posts = posts_after(person.posts, self)
-
-    class PostLeft(Aggregate.Event, Stamped):
+    class PostLeft(PostsRestated):
         TOPIC = "ledger:PostLeft"
         unit_id: str
         role: str
         valid_to: str
 
-        def apply(self, person: Person) -> None:
-            person.posts = posts_after(person.posts, self)
-
-    class PostCorrected(Aggregate.Event, Stamped):
+    class PostCorrected(PostsRestated):
         TOPIC = "ledger:PostCorrected"
         unit_id: str
         role: str
@@ -129,9 +131,6 @@ class Person(Aggregate):
         valid_from: str
         valid_to: str | None
         reason: str
-
-        def apply(self, person: Person) -> None:
-            person.posts = posts_after(person.posts, self)
 
     def __init__(self, person_id: str, name: str):
         self.person_id = person_id

@@ -61,6 +61,14 @@ def periods_after(periods: list[Period], event: Any) -> list[Period]:
     return periods
 
 
+class HoldersRestated(Aggregate.Event, Stamped):
+    """An event that changes who held an item when: the aggregate and the projector both
+    derive the timeline with `periods_after`."""
+
+    def apply(self, item: ResponsibilityItem) -> None:
+        item.periods = periods_after(item.periods, self)
+
+
 class ResponsibilityItem(Aggregate):
     TOPIC = "ledger:ResponsibilityItem"
 
@@ -79,39 +87,27 @@ class ResponsibilityItem(Aggregate):
         valid_from: str
         valid_to: str | None
 
-    class Transferred(Aggregate.Event, Stamped):
+    class Transferred(HoldersRestated):
         TOPIC = "ledger:ResponsibilityTransferred"
         from_holder_id: str
         to_holder_id: str
         effective: str
 
-        def apply(self, item: ResponsibilityItem) -> None:
-            item.periods = periods_after(item.periods, self)
-
-    class Ended(Aggregate.Event, Stamped):
+    class Ended(HoldersRestated):
         TOPIC = "ledger:ResponsibilityEnded"
         valid_to: str
 
-        def apply(self, item: ResponsibilityItem) -> None:
-            item.periods = periods_after(item.periods, self)
-
-    class Lapsed(Aggregate.Event, Stamped):
+    class Lapsed(HoldersRestated):
         """The holder left their last leadership post: the item ends with it (reason says so)."""
 
         TOPIC = "ledger:ResponsibilityLapsed"
         valid_to: str
         reason: str
 
-        def apply(self, item: ResponsibilityItem) -> None:
-            item.periods = periods_after(item.periods, self)
-
-    class Corrected(Aggregate.Event, Stamped):
+    class Corrected(HoldersRestated):
         TOPIC = "ledger:ResponsibilityCorrected"
         periods: list[dict]
         reason: str
-
-        def apply(self, item: ResponsibilityItem) -> None:
-            item.periods = periods_after(item.periods, self)
 
     def __init__(
         self,

@@ -7,29 +7,16 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 from ledger.domain.errors import BadInput
+from ledger.domain.labels import values_of
 
-UNIT_KINDS = (
-    "ORGAN",
-    "DEPARTMENT",
-    "AFFILIATED_UNIT",
-    "PARTY_BRANCH",
-    "ORGAN_PARTY_COMMITTEE",
-    "WORKING_COMMITTEE",
-)
-POST_ROLES = (
-    "PRINCIPAL",
-    "TEAM_MEMBER",
-    "DISCIPLINE_SECRETARY",
-    "UNIT_HEAD",
-    "BRANCH_SECRETARY",
-    "STAFF",
-)
+UNIT_KINDS = values_of("UnitKind")
+POST_ROLES = values_of("PostRole")
 # The head of a unit or branch (本单位负责人): signs its task letters, answers DIRECT for it.
 HEAD_ROLES = ("UNIT_HEAD", "BRANCH_SECRETARY")
 # An organ's leadership team (班子): only they may hold IN_CHARGE (分管) items over its units.
 TEAM_ROLES = ("PRINCIPAL", "TEAM_MEMBER", "DISCIPLINE_SECRETARY")
-RESPONSIBILITY_KINDS = ("PRINCIPAL", "IN_CHARGE", "SUPERVISORY", "DIRECT")
-RESPONSIBILITY_AREAS = ("EDUCATION", "SUPERVISION", "MANAGEMENT")
+RESPONSIBILITY_KINDS = values_of("ResponsibilityKind")
+RESPONSIBILITY_AREAS = values_of("ResponsibilityArea")
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")  # always used with fullmatch
 MIN_DATE = date(1949, 10, 1)

@@ -16,7 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
@@ -227,7 +231,35 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
         return originator_id.hex
 
 
-class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
+class SchemaLocked:
+    """Tables created while holding the schema-change lock, so that API workers and the
+    projector starting together do not race ("tuple concurrently updated" on functions,
+    duplicate types for a table's row type)."""
+
+    datastore: Any
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            # This connection idles while another creates the tables, maybe behind a long
+            # lock: eventsourcing's idle-in-transaction timeout must not end it meanwhile.
+            curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            curs.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DDL_LOCK, self.datastore.schema)
+            )
+            super().create_table()  # type: ignore[misc]
+
+
+class SnapshotRecorder(SchemaLocked, PostgresAggregateRecorder):
+    """The snapshots' table, created under the same lock as the log's."""
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence with the ledger's table-creation lock."""
+
+    aggregate_recorder_class = SnapshotRecorder
+
+
+class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRecorder):
     """PostgreSQL event recorder that appends the hash chain under the insert's table lock."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events"):
@@ -251,19 +283,6 @@ class ChainedPostgresRecorder(_ChainQueries, PostgresApplicationRecorder):
 
     def _render(self, template: str) -> Any:
         return self._SQL(template.replace("?", "%s")).format(**self._names)
-
-    def create_table(self) -> None:
-        """Create the tables while holding the schema-change lock, so that API workers and
-        the projector starting together do not race on `CREATE OR REPLACE FUNCTION`
-        ("tuple concurrently updated")."""
-        with self.datastore.transaction(commit=True) as curs:
-            # This connection idles while another creates the tables, maybe behind a long
-            # lock: eventsourcing's idle-in-transaction timeout must not end it meanwhile.
-            curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-            curs.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DDL_LOCK, self.datastore.schema)
-            )
-            super().create_table()
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
