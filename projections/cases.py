@@ -219,6 +219,7 @@ class CaseFilter:
     category: str | None = None
     rank: str | None = None
     submitted_for_approval: bool | None = None
+    scope: tuple[str, tuple] = ("", ())  # a condition on c.unit_id: a token's units
 
     def sql(self) -> tuple[str, list]:
         """FROM ... WHERE ... over `rm_cases c` (and `rm_units u`, the case's unit)."""
@@ -239,9 +240,9 @@ class CaseFilter:
                 params.append(value)
         sql = (
             f"FROM rm_cases c {join}JOIN rm_units u ON u.unit_id = c.unit_id "
-            f"WHERE {' AND '.join(where)}"
+            f"WHERE {' AND '.join(where)}{self.scope[0]}"
         )
-        return sql, params
+        return sql, [*params, *self.scope[1]]
 
 
 def list_cases(tx: Tx, selection: CaseFilter, limit: int = 1000) -> list[CaseRow]:

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.domain.base import event_type_of
+from ledger.domain.case import Case
 from projections.base import Envelope, Projector
 from projections.db import Tx, as_row
 
@@ -71,6 +73,21 @@ class EventIndexProjector(Projector):
                 "CREATE INDEX IF NOT EXISTS rm_events_type ON rm_events (type, position)",
                 "CREATE INDEX IF NOT EXISTS rm_events_actor ON rm_events (actor, position)",
             ),
+        ),
+        (
+            # The units each event belongs to (unit scope of history, events, subscriptions).
+            "rm_event_units",
+            "CREATE TABLE IF NOT EXISTS rm_event_units (unit_id TEXT NOT NULL, "
+            "position BIGINT NOT NULL, PRIMARY KEY (unit_id, position))",
+            ("CREATE INDEX IF NOT EXISTS rm_event_units_position ON rm_event_units (position)",),
+        ),
+        (
+            # The units an entity has acted on so far: its events without a unit of their own
+            # (a conclusion, a transfer, a finalization) belong to these.
+            "rm_entity_units",
+            "CREATE TABLE IF NOT EXISTS rm_entity_units (aggregate_id TEXT NOT NULL, "
+            "unit_id TEXT NOT NULL, PRIMARY KEY (aggregate_id, unit_id))",
+            (),
         ),
     )
 
@@ -131,6 +148,45 @@ class EventIndexProjector(Projector):
                 envelope.hash,
             ),
         )
+        self._units(tx, envelope)
+
+    def _units(self, tx: Tx, envelope: Envelope) -> None:
+        """An event belongs to the units it names (a post's unit, a case's, an item's scope,
+        a letter's recipient, a cycle's units); one that names none belongs to every unit
+        its entity has acted on. An event of no unit (a person's registration, an
+        idempotency key) is visible only to tokens not limited to units."""
+        aggregate = envelope.aggregate_id.hex
+        own = units_named(envelope.event)
+        if own:
+            tx.executemany(
+                "INSERT INTO rm_entity_units (aggregate_id, unit_id) VALUES (?, ?) "
+                "ON CONFLICT (aggregate_id, unit_id) DO NOTHING",
+                [(aggregate, u) for u in own],
+            )
+            units = own
+        else:
+            units = [
+                r["unit_id"]
+                for r in tx.all(
+                    "SELECT unit_id FROM rm_entity_units WHERE aggregate_id=?", (aggregate,)
+                )
+            ]
+        tx.executemany(
+            "INSERT INTO rm_event_units (unit_id, position) VALUES (?, ?)",
+            [(u, envelope.position) for u in dict.fromkeys(units)],
+        )
+
+
+def units_named(event: Any) -> list[str]:
+    """The units an event names itself."""
+    named: list[str] = []
+    for attribute in ("unit_id", "recipient_id"):
+        value = getattr(event, attribute, None)
+        if isinstance(value, str):
+            named.append(value)
+    for attribute in ("scope_unit_ids", "unit_ids"):
+        named.extend(getattr(event, attribute, None) or [])
+    return named
 
 
 # ---------------------------------------------------------------------- queries
@@ -161,16 +217,35 @@ class EventRow:
 
 
 EVENT_COLUMNS = "position, entity_id, version, type, recorded_at, actor, payload, hash"
+# A case's raw events are personal case data (the subject, the summary, the decisions).
+CASE_EVENT_TYPES = frozenset(
+    event_type_of(cls)
+    for cls in (
+        Case.Registered,
+        Case.Concluded,
+        Case.Corrected,
+        Case.AccountabilityDetermined,
+        Case.AccountabilityRevoked,
+    )
+)
 
 
 def _event(r) -> EventRow:
     return as_row(EventRow, r)
 
 
-def history(tx: Tx, entity_id: str, limit: int = 10_000) -> list[EventRow]:
+SCOPE = "position IN (SELECT position FROM rm_event_units WHERE 1 = 1{})"
+
+
+def history(
+    tx: Tx, entity_id: str, limit: int = 10_000, scope: tuple[str, tuple] = ("", ())
+) -> list[EventRow]:
+    """`scope`: a condition on `unit_id` (`Context.scope_sql`) the events' units must meet."""
+    where = f" AND {SCOPE.format(scope[0])}" if scope[0] else ""
     rows = tx.all(
-        f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE entity_id = ? ORDER BY position LIMIT ?",
-        (entity_id, limit),
+        f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE entity_id = ?{where} "
+        "ORDER BY position LIMIT ?",
+        (entity_id, *scope[1], limit),
     )
     return [_event(r) for r in rows]
 
@@ -185,6 +260,7 @@ def events_page(
     actor: str | None = None,
     recorded_from: datetime | None = None,
     recorded_to: datetime | None = None,
+    scope: tuple[str, tuple] = ("", ()),
 ) -> list[EventRow]:
     """The log in position order; each filter is served by its own (column, position) index."""
     where, params = ["position > ?"], [after]
@@ -198,9 +274,21 @@ def events_page(
     if recorded_to is not None:
         where.append("recorded_at < ?")
         params.append(iso_instant(recorded_to))
+    if scope[0]:
+        where.append(SCOPE.format(scope[0]))
+        params.extend(scope[1])
     rows = tx.all(
         f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE {' AND '.join(where)} "
         "ORDER BY position LIMIT ?",
         (*params, first),
     )
     return [_event(r) for r in rows]
+
+
+def units_of_event(tx: Tx, position: int) -> list[str]:
+    rows = tx.all("SELECT unit_id FROM rm_event_units WHERE position = ?", (position,))
+    return [r["unit_id"] for r in rows]
+
+
+def entity_at(tx: Tx, position: int) -> str | None:
+    return tx.scalar("SELECT entity_id FROM rm_events WHERE position = ?", (position,))

@@ -194,8 +194,10 @@ def letters_page(
     status: str | None,
     first: int,
     after_seq: int,
+    scope: tuple[str, tuple] = ("", ()),
 ) -> tuple[list[LetterRow], bool, int]:
-    """One page after a cursor, whether more follow, and the total under the same filters."""
+    """One page after a cursor, whether more follow, and the total under the same filters
+    (`scope`: a condition restricting the recipients to a token's units)."""
     where, params = [], []
     for column, value in (
         ("recipient_id", recipient_id),
@@ -205,7 +207,8 @@ def letters_page(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    filters = " AND ".join(where) or "1=1"
+    filters = (" AND ".join(where) or "1=1") + scope[0]
+    params.extend(scope[1])
     rows = tx.all(
         f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE {filters} AND seq > ? ORDER BY seq LIMIT ?",
         (*params, after_seq, first + 1),

@@ -215,11 +215,23 @@ def children_of(tx: Tx, parent_ids: list[str]) -> dict[str, list[UnitRow]]:
     return out
 
 
-def subtree_ids(tx: Tx, root_id: str) -> list[str]:
-    return [
-        r["unit_id"]
-        for r in tx.all("SELECT unit_id FROM rm_unit_tree WHERE ancestor_id=?", (root_id,))
-    ]
+def subtree_units(tx: Tx, roots: list[str]) -> list[str]:
+    """Every unit in the subtrees of these units (themselves included)."""
+    if not roots:
+        return []
+    rows = tx.all(
+        f"SELECT DISTINCT unit_id FROM rm_unit_tree WHERE ancestor_id IN ({_marks(roots)})", roots
+    )
+    return [r["unit_id"] for r in rows]
+
+
+def units_of_person(tx: Tx, person_id: str) -> list[str]:
+    """Every unit in which a person held a post, at any time, as recorded now."""
+    rows = tx.all(
+        "SELECT DISTINCT unit_id FROM rm_posts WHERE person_id = ? AND recorded_to = ?",
+        (person_id, OPEN_POSITION),
+    )
+    return [r["unit_id"] for r in rows]
 
 
 def persons_by_id(tx: Tx, ids: list[str]) -> dict[str, PersonRow]:

@@ -149,10 +149,15 @@ class Projector(Process):
         )
 
 
-def token(role: str = "ADMIN", subject: str | None = None) -> str:
+def token(
+    role: str = "ADMIN",
+    subject: str | None = None,
+    units: list[str] | None = None,
+    ttl: str = "1h",
+) -> str:
     settings = Settings()
     settings.jwt_secret = SECRET
-    return issue_token(settings, subject or f"{role.lower()}-mp", role, None, "1h")
+    return issue_token(settings, subject or f"{role.lower()}-mp", role, units, ttl)
 
 
 @contextmanager

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import jwt
+import pytest
 from conftest import TEST_SECRET, expired_token
 from scenario import ASSUME_POST, REGISTER_PERSON, REGISTER_UNIT, build_organ
+
+from ledger.domain.errors import BadInput
 
 
 def test_requests_without_a_valid_token_are_unauthenticated(gql):
@@ -37,8 +42,21 @@ def test_requests_without_a_valid_token_are_unauthenticated(gql):
 
 
 def test_a_token_signed_with_the_right_key_names_the_actor(gql):
-    token = jwt.encode({"sub": "inspector-wu", "role": "INSPECTOR", "exp": 4102444800}, TEST_SECRET)
-    assert gql.data("{ units { id } }", token=token) == {"units": []}
+    now = int(time.time())
+    claims = {"sub": "inspector-wu", "role": "INSPECTOR", "iat": now, "exp": now + 3600}
+    assert gql.data("{ units { id } }", token=jwt.encode(claims, TEST_SECRET)) == {"units": []}
+
+
+def test_a_token_that_lives_longer_than_the_maximum_is_refused(gql):
+    now = int(time.time())
+    for claims in (
+        {"sub": "s", "role": "ADMIN", "iat": now, "exp": now + 31 * 86400},  # over 30 days
+        {"sub": "s", "role": "ADMIN", "exp": now + 3600},  # no iat: no lifetime to judge
+    ):
+        body = gql.post("{ units { id } }", token=jwt.encode(claims, TEST_SECRET))
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
+    with pytest.raises(BadInput, match="at most 30 days"):
+        gql.token("ADMIN", ttl="31d")
 
 
 def test_roles_that_may_not_record_are_forbidden_and_append_nothing(gql):

@@ -115,7 +115,7 @@ def commands_in_log(ledger) -> tuple[set[str], set[str], int]:
 def test_a_server_killed_mid_stream_keeps_every_acknowledged_write(ledger, settings, tmp_path):
     port, log = free_port(), tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}/graphql"
-    token = issue_token(settings, "crash-recorder", "RECORDER", [], "1h")
+    token = issue_token(settings, "crash-recorder", "RECORDER", None, "1h")
     server = serve(settings, port, log)
     acknowledged: list[str] = []
     stop = threading.Event()

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from ledger import commands as c
 from ledger.api.app import create_app
+from ledger.api.schema import schema
 from ledger.domain.base import Stamp
 from ledger.service import Ledger
 
@@ -92,13 +93,14 @@ def test_metrics_count_operations_events_and_projection_positions(gql):
     assert delta(requests, operation="registerUnit", type="mutation", outcome="ok") == 1
     assert delta(requests, operation="registerPerson", type="mutation", outcome="ok") == 3
     assert delta(requests, operation="registerPerson", type="mutation", outcome="CONFLICT") == 1
-    assert delta(requests, operation="Dashboard", type="query", outcome="ok") == 2
-    assert delta(requests, operation="units", type="query", outcome="ok") == 1
+    # labelled by the root field the schema declares, never by the client's own name
+    assert delta(requests, operation="Dashboard", type="query", outcome="ok") == 0
+    assert delta(requests, operation="units", type="query", outcome="ok") == 3
     assert delta(requests, operation="units", type="query", outcome="UNAUTHENTICATED") == 1
     latency = "ledger_graphql_request_duration_seconds"
-    assert delta(f"{latency}_count", operation="Dashboard", type="query") == 2
+    assert delta(f"{latency}_count", operation="units", type="query") == 4  # 1 refused
     assert delta(f"{latency}_sum", operation="registerPerson", type="mutation") > 0
-    assert delta(f"{latency}_bucket", operation="Dashboard", type="query", le="+Inf") == 2
+    assert delta(f"{latency}_bucket", operation="units", type="query", le="+Inf") == 4
 
     events = "ledger_events_appended_total"
     assert delta(events, type="UnitRegistered") == 1
@@ -135,18 +137,30 @@ def test_metrics_show_projection_lag_in_events_and_seconds(lagging):
     assert value(samples, "ledger_projection_lag_seconds", projector="event_index") == 0
 
 
-def test_odd_operation_names_are_folded_into_other(gql):
-    """Operation names are the client's: labels stay short and bounded."""
+def test_metrics_label_operations_by_declared_root_fields_only(gql):
+    """A client's names (or fields the schema lacks) never become labels: the label set is
+    bounded by the schema, whoever calls."""
     long_name = "Q" + "x" * 100
     gql.data(f"query {long_name} {{ units {{ id }} }}", role="VIEWER")
+    gql.post("query Mine { nope }", role="VIEWER")
     samples = scrape(gql.http)
     names = {
         dict(labels).get("operation")
         for (name, labels) in samples
         if name == "ledger_graphql_requests_total"
     }
-    assert long_name not in names
-    assert "other" in names
+    assert long_name not in names and "Mine" not in names and "nope" not in names
+    declared = set(schema._schema.query_type.fields) | set(schema._schema.mutation_type.fields)
+    assert names <= declared | {"other", "invalid", "missing"}
+    assert "units" in names and "other" in names
+
+
+def test_metrics_may_require_a_token(gql, monkeypatch):
+    monkeypatch.setattr(gql.ledger.settings, "metrics_token", "m-secret")
+    assert gql.http.get("/metrics").status_code == 401
+    assert gql.http.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+    answer = gql.http.get("/metrics", headers={"Authorization": "Bearer m-secret"})
+    assert answer.status_code == 200 and "ledger_graphql_requests_total" in answer.text
 
 
 def test_the_compose_file_runs_what_the_multiprocess_test_runs():

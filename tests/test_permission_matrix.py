@@ -45,9 +45,6 @@ RECORDING = frozenset({"ADMIN", "RECORDER"})
 APPRAISING = frozenset({"ADMIN", "APPRAISER"})
 BRANCH_WORK = frozenset({"ADMIN", "RECORDER", "BRANCH"})
 # Reads of raw events, history and verification: not for VIEWER or BRANCH.
-RAW_READS = frozenset(
-    {"history", "events", "verifyLedger", "treeHead", "inclusionProof", "consistencyProof"}
-)
 
 IN_SCOPE = ["AFF"]  # the affiliated unit, its branch ZB below it
 OUT_OF_SCOPE = ["DEP"]  # a sibling department: nothing the entries touch lies below it
@@ -111,6 +108,7 @@ class World:
     gql: GraphQLClient
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     scoring: str | None = None
+    decided: str | None = None
 
     def admin(self, mutation: str, input_: dict[str, Any]) -> dict[str, Any]:
         return self.gql.data(mutation_document(mutation), {"input": input_})[mutation]
@@ -249,6 +247,22 @@ def _new_cycle(w: World) -> str:
     cycle = w.fresh("EV")
     w.admin("openEvaluationCycle", w.cycle_input(cycle))
     return cycle
+
+
+def _decided_case(w: World) -> str:
+    """A case in AFF, concluded, with a decision on it (made once per world)."""
+    if not w.decided:
+        w.decided = _new_case(w)
+        conclusion = {
+            "caseId": w.decided,
+            "form": "SECOND",
+            "decision": "党内警告",
+            "on": "2024-05-01",
+        }
+        w.admin("concludeCase", conclusion)
+        decision = {"caseId": w.decided, "personId": "P-LEAD", "measure": "ADMONISHMENT"}
+        w.admin("determineAccountability", {**decision, "reason": "失职", "on": "2024-05-02"})
+    return w.decided
 
 
 def _finalized_cycle(w: World) -> str:
@@ -519,64 +533,141 @@ def test_every_mutation_takes_one_input_object():
 
 
 # ---------------------------------------------------------------------- reads
+# For each query: its arguments in the fixture world, the roles that may read it, and what
+# a token limited to units gets. "single": one object that belongs to a unit (refused
+# outside the token's units); "list": filtered to the token's units; "whole": about the
+# whole log (tokens limited to units are refused). The world: AFF holds the affiliated
+# unit, its branch ZB, the case C-1, the letter L-1 (to ZB), the cycle EV-1.
+
+EVERYONE = frozenset(ROLES)
+PERSONAL = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
+ACCESS_LOG = frozenset({"ADMIN", "INSPECTOR"})
 
 
-READ_ARGUMENTS: dict[str, str] = {
-    "verifyLedger": "",
-    "treeHead": "",
-    "inclusionProof": "(position: 1)",
-    "consistencyProof": "(firstSize: 1)",
-    "unit": '(id: "AFF")',
-    "units": "",
-    "person": '(id: "P-LEAD")',
-    "responsibilityList": '(personId: "P-LEAD")',
-    "taskLetter": '(id: "L-1")',
-    "taskLetters": "",
-    "responsibilityTransmission": '(rootUnitId: "ORG")',
-    "evaluationCycle": '(id: "EV-1")',
-    "evaluationResult": '(cycleId: "EV-1", unitId: "AFF")',
-    "case": '(id: "C-1")',
-    "cases": "",
-    "accountabilityChain": '(caseId: "C-1")',
-    "caseStatistics": '(rootUnitId: "ORG")',
-    "history": '(entityId: "AFF")',
-    "events": "",
-    "labels": "",
+@dataclass(frozen=True)
+class Read:
+    arguments: str
+    roles: frozenset[str]
+    scoping: str  # single | list | whole
+
+
+READS_EXPECTED: dict[str, Read] = {
+    "verifyLedger": Read("", RAW_READERS, "whole"),
+    "treeHead": Read("", RAW_READERS, "whole"),
+    "consistencyProof": Read("(firstSize: 1)", RAW_READERS, "whole"),
+    "inclusionProof": Read("(position: 2)", RAW_READERS, "single"),  # AFF's registration
+    "unit": Read('(id: "AFF")', EVERYONE, "single"),
+    "units": Read("", EVERYONE, "list"),
+    "person": Read('(id: "P-AFFHEAD")', EVERYONE, "single"),
+    "responsibilityList": Read('(personId: "P-AFFHEAD")', EVERYONE, "single"),
+    "taskLetter": Read('(id: "L-1")', EVERYONE, "single"),
+    "taskLetters": Read("", EVERYONE, "list"),
+    "responsibilityTransmission": Read('(rootUnitId: "AFF")', EVERYONE, "single"),
+    "evaluationCycle": Read('(id: "EV-1")', EVERYONE, "single"),
+    "evaluationResult": Read('(cycleId: "EV-1", unitId: "AFF")', EVERYONE, "single"),
+    "case": Read('(id: "C-1")', EVERYONE, "single"),
+    "cases": Read("", EVERYONE, "list"),
+    "accountabilityChain": Read('(caseId: "C-1")', PERSONAL, "single"),
+    "caseStatistics": Read('(rootUnitId: "AFF")', EVERYONE, "single"),
+    "history": Read('(entityId: "AFF")', RAW_READERS, "list"),
+    "events": Read("", RAW_READERS, "list"),
+    "labels": Read("", EVERYONE, "list"),
+    "accessLog": Read("", ACCESS_LOG, "list"),
 }
 
 
 def read_document(name: str) -> str:
     f = query_fields()[name]
     selection = "" if not hasattr(get_named_type(f.type), "fields") else " { __typename }"
-    return f"query Reads {{ {name}{READ_ARGUMENTS[name]}{selection} }}"
+    return f"query Reads {{ {name}{READS_EXPECTED[name].arguments}{selection} }}"
+
+
+def expected_read(read: Read, role: str, kind: str) -> str:
+    """ "data" or the code the read must be refused with."""
+    if role not in read.roles:
+        return "FORBIDDEN"
+    if kind != "unscoped" and read.scoping == "whole":
+        return "FORBIDDEN"
+    if kind == "out-of-scope" and read.scoping == "single":
+        return "FORBIDDEN"
+    return "data"
 
 
 def test_every_query_in_the_schema_has_a_read_entry():
     in_schema = set(query_fields())
-    assert in_schema == set(READ_ARGUMENTS), (
-        f"without a read entry: {sorted(in_schema - set(READ_ARGUMENTS))}; "
-        f"entries for no query: {sorted(set(READ_ARGUMENTS) - in_schema)}"
+    assert in_schema == set(READS_EXPECTED), (
+        f"without a read entry: {sorted(in_schema - set(READS_EXPECTED))}; "
+        f"entries for no query: {sorted(set(READS_EXPECTED) - in_schema)}"
     )
 
 
 @pytest.mark.parametrize("query", sorted(query_fields()))
 def test_read_matrix(world: World, query: str):
-    """Every role reads the dashboards; raw events, history and proofs only RAW_READERS.
+    """Every query × every role × unscoped, in-scope and out-of-scope tokens.
 
     Runs before the mutation matrix, on the world as built."""
-    assert query in READ_ARGUMENTS, f"{query} has no read entry: add one to READ_ARGUMENTS"
+    read = READS_EXPECTED.get(query)
+    assert read is not None, f"{query} has no read entry: add one to READS_EXPECTED"
     gql, problems = world.gql, []
     head = gql.head()
-    for role in ROLES:
-        body = gql.post(read_document(query), token=gql.token(role, f"{role.lower()}-reader"))
+    for role, kind in itertools.product(ROLES, TOKEN_KINDS):
+        token, _ = token_for(gql, role, kind)
+        body = gql.post(read_document(query), token=token)
         codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
-        must_refuse = query in RAW_READS and role not in RAW_READERS
-        if must_refuse and codes != ["FORBIDDEN"]:
-            problems.append(f"{role}: expected FORBIDDEN, got {codes or body.get('data')}")
-        if not must_refuse and codes:
-            problems.append(f"{role}: expected data, got {body['errors']}")
+        expected = expected_read(read, role, kind)
+        if expected == "data" and codes:
+            problems.append(f"{role}/{kind}: expected data, got {body['errors']}")
+        if expected != "data" and codes != [expected]:
+            problems.append(f"{role}/{kind}: expected {expected}, got {codes or body.get('data')}")
     assert gql.head() == head, "a read appended events"
     assert not problems, f"{query}:\n  " + "\n  ".join(problems)
+
+
+# Fields that carry personal case data: who may see them, what the others get.
+PERSONAL_FIELDS = {
+    "subject { id }": "null",
+    "summary": "null",
+    "decision": "null",
+    "accountabilityChain { links { kind } }": "FORBIDDEN",
+    "decisions { id }": "FORBIDDEN",
+}
+
+
+def test_the_permission_table_marks_exactly_these_fields_personal():
+    from ledger.permissions import READS
+
+    marked = {c for c, rule in READS.items() if rule.personal}
+    assert marked == {
+        "Case.subject",
+        "Case.summary",
+        "Case.decision",
+        "Case.accountabilityChain",
+        "Case.decisions",
+        "Query.accountabilityChain",
+    }
+
+
+@pytest.mark.parametrize("field_", sorted(PERSONAL_FIELDS))
+def test_personal_case_data_by_role(world: World, field_: str):
+    """A case's subject, summary, decision, chain and decisions: ADMIN, INSPECTOR, RECORDER
+    and APPRAISER see them (within their units), VIEWER and BRANCH never."""
+    gql, problems = world.gql, []
+    case_id = _decided_case(world)
+    document = f'query Personal {{ case(id: "{case_id}") {{ id {field_} }} }}'
+    for role, kind in itertools.product(ROLES, ("unscoped", "in-scope")):
+        token, _ = token_for(gql, role, kind)
+        body = gql.post(document, token=token)
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        value = ((body.get("data") or {}).get("case") or {}).get(field_.split()[0])
+        if role in PERSONAL:
+            if codes or value is None:
+                problems.append(f"{role}/{kind}: expected the data, got {body}")
+        elif PERSONAL_FIELDS[field_] == "null":
+            if codes or value is not None or body["data"]["case"]["id"] != case_id:
+                problems.append(f"{role}/{kind}: expected null, got {body}")
+        elif codes != ["FORBIDDEN"]:
+            problems.append(f"{role}/{kind}: expected FORBIDDEN, got {body}")
+    assert not problems, f"{field_}:\n  " + "\n  ".join(problems)
 
 
 # ---------------------------------------------------------------------- the matrix

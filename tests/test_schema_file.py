@@ -19,7 +19,11 @@ VENDORED = ROOT / "schema" / "contract"
 SDL = ROOT / "schema" / "ledger.graphql"
 # The contract's parts this schema keeps: the core and the extensions of resolved issues
 # (`contract-check --with NAME` for `extensions/NAME.graphql`).
-PARTS = ["ledger-core.graphql", "extensions/accountability-rules.graphql"]
+PARTS = [
+    "ledger-core.graphql",
+    "extensions/accountability-rules.graphql",
+    "extensions/confidentiality.graphql",
+]
 
 
 def test_the_committed_schema_file_is_not_stale():

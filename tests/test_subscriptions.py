@@ -310,3 +310,52 @@ def test_one_poller_serves_every_subscriber_and_a_slow_one_loses_nothing(
         asyncio.run(scenario())
     finally:
         ledger.close()
+
+
+def test_a_scoped_subscription_carries_its_units_events_and_ends_when_its_token_expires(
+    two_apis,
+):
+    """A RECORDER limited to DEP hears DEP's events and its people's, not ORG's or another
+    department's; when the token expires the subscription ends with UNAUTHENTICATED."""
+    a, b = two_apis
+    admin = token("ADMIN")
+    for uid, kind, parent in [
+        ("ORG", "ORGAN", None),
+        ("DEP", "DEPARTMENT", "ORG"),
+        ("OTHER", "DEPARTMENT", "ORG"),
+    ]:
+        b.data(
+            REGISTER_UNIT, {"id": uid, "name": uid, "kind": kind, "parentId": parent}, token=admin
+        )
+    short = token("RECORDER", "recorder-dep", units=["DEP"], ttl="6s")
+    issued = time.monotonic()
+
+    async def scenario() -> dict:
+        s = Subscription(a, SUBSCRIBE_ALL, short)
+        await s.open()
+        await asyncio.sleep(1)  # the server takes the subscription up at the head
+        for n, unit in enumerate(["DEP", "OTHER", "DEP", "ORG"]):
+            b.data(REGISTER_PERSON, {"id": f"Q-{n}", "name": f"干部{n}"}, token=admin)
+            b.data(
+                ASSUME_POST,
+                {"p": f"Q-{n}", "u": unit, "role": "STAFF", "from": "2024-01-01"},
+                token=admin,
+            )
+        while True:  # events, then the end
+            left = 20 - (time.monotonic() - issued)
+            assert left > 0, "the subscription outlived its token"
+            message = json.loads(await asyncio.wait_for(s.ws.recv(), left))
+            if message["type"] != "next" or message["payload"].get("errors"):
+                await s.close()
+                return message
+            s.received.append(message["payload"]["data"]["ledgerEvents"])
+            heard.extend(s.received[-1:])
+
+    heard: list[dict] = []
+    end = asyncio.run(scenario())
+    # a person belongs to the units of their posts: Q-0 and Q-2 hold posts in DEP
+    assert {e["entityId"] for e in heard} == {"Q-0", "Q-2"}, heard
+    assert {e["type"] for e in heard} == {"PostAssumed"}
+    assert time.monotonic() - issued >= 5
+    errors = end["payload"]["errors"] if end["type"] == "next" else end["payload"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", end

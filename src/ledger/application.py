@@ -30,7 +30,7 @@ from ledger.domain.base import Stamp, event_type
 from ledger.domain.case import Case, case_of_decision, case_uuid, decision_id, placed
 from ledger.domain.errors import BadInput, Conflict, Forbidden, NotFound
 from ledger.domain.evaluation import EvaluationCycle, cycle_uuid
-from ledger.domain.idempotency import IdempotencyKey, key_uuid
+from ledger.domain.idempotency import IdempotencyKey, key_uuid, legacy_key_uuid
 from ledger.domain.letter import TaskLetter, letter_uuid
 from ledger.domain.person import Person, leads_after, leads_on, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
@@ -106,7 +106,7 @@ class LedgerApplication(Application):
         self.authorise(command, stamp)
         for _ in range(MAX_ATTEMPTS):
             if stamp.idempotency_key:
-                replay = self._replay(name, stamp.idempotency_key, fingerprint)
+                replay = self._replay(name, stamp, fingerprint)
                 if replay:
                     log.info("command.replayed", command=name, actor=stamp.actor, id=replay.id)
                     if wait:
@@ -136,21 +136,26 @@ class LedgerApplication(Application):
             return CommandResult(result_id, position)
         raise Conflict(f"{name}: too many concurrent changes to the same entity; retry")
 
-    def _replay(self, command: str, key: str, fingerprint: str) -> CommandResult | None:
-        try:
-            used = self.repository.get(key_uuid(key))
-        except AggregateNotFoundError:
-            return None
-        if used.command != command or used.fingerprint != fingerprint:
-            raise Conflict(f"idempotencyKey {key!r} was already used for a different request")
-        position = self.log_sql.position_of(key_uuid(key), 1) or 0
-        return CommandResult(used.result_id, position, replayed=True)
+    def _replay(self, command: str, stamp: Stamp, fingerprint: str) -> CommandResult | None:
+        key = stamp.idempotency_key or ""
+        for uuid in (key_uuid(stamp.actor, key), legacy_key_uuid(key)):
+            try:
+                used = self.repository.get(uuid)
+            except AggregateNotFoundError:
+                continue
+            if used.actor != stamp.actor:
+                continue  # another subject's key (stored before keys were per subject)
+            if used.command != command or used.fingerprint != fingerprint:
+                raise Conflict(f"idempotencyKey {key!r} was already used for a different request")
+            position = self.log_sql.position_of(uuid, 1) or 0
+            return CommandResult(used.result_id, position, replayed=True)
+        return None
 
     def authorise(self, command: c.Command, stamp: Stamp) -> None:
         """Role, then unit scope: every unit the command's scope fields name must lie in the
         subtree of one of the token's units. Unknown ids get the out-of-scope answer."""
-        rule = permissions.check_role(type(command), stamp.role, bool(stamp.units))
-        if not stamp.units or not rule.scope:
+        rule = permissions.check_role(type(command), stamp.role, stamp.units is not None)
+        if stamp.units is None or not rule.scope:
             return
         units: list[str] = []
         for spec in rule.scope:

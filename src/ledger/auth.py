@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
@@ -31,20 +31,24 @@ MAX_SUBJECT = 100
 class Caller:
     subject: str
     role: str
-    units: tuple[str, ...] = field(default_factory=tuple)
+    # None: not limited to units. A tuple (maybe empty): only those units' subtrees (an
+    # empty `units` claim is a token for no unit at all, never one for every unit).
+    units: tuple[str, ...] | None = None
+    expires_at: int | None = None  # the token's `exp` (seconds since the epoch)
 
     @property
     def scoped(self) -> bool:
-        return bool(self.units)
+        return self.units is not None
 
     def stamp(self, idempotency_key: str | None = None) -> Stamp:
         """What a command carries of its caller: the actor recorded, the role and units
         authorised (see `ledger.permissions`)."""
         return Stamp(self.subject, idempotency_key, self.role, self.units)
 
-    def may_read(self, coordinate: str) -> None:
-        """Restricted reads (`permissions.READS`), by GraphQL coordinate."""
-        permissions.check_read(coordinate, self.role)
+    def may_read(self, coordinate: str) -> bool | None:
+        """Restricted reads (`permissions.READS`), by GraphQL coordinate: True, None for a
+        field this role sees as null, or FORBIDDEN."""
+        return permissions.may_read(coordinate, self.role, self.scoped)
 
 
 def secret(settings: Settings) -> str:
@@ -81,11 +85,16 @@ def issue_token(
         raise BadInput(
             f"subject must be 1-{MAX_SUBJECT} printable characters (it is recorded as the actor)"
         )
-    units = [business_id(u, "unit") for u in units or []]
+    lifetime = parse_ttl(ttl)
+    if lifetime > settings.max_token_days * 86400:
+        raise BadInput(
+            f"a token may live at most {settings.max_token_days} days "
+            f"(LEDGER_MAX_TOKEN_DAYS), asked {ttl}"
+        )
     now = int(time.time())
-    claims = {"sub": subject, "role": role, "iat": now, "exp": now + parse_ttl(ttl)}
-    if units:
-        claims["units"] = list(dict.fromkeys(units))
+    claims = {"sub": subject, "role": role, "iat": now, "exp": now + lifetime}
+    if units is not None:
+        claims["units"] = list(dict.fromkeys(business_id(u, "unit") for u in units))
     return jwt.encode(claims, secret(settings), algorithm=ALGORITHM)
 
 
@@ -103,23 +112,34 @@ def authenticate(
             token.strip(),
             key or secret(settings),
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp", "role"]},
+            options={"require": ["sub", "exp", "iat", "role"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired") from None
     except jwt.PyJWTError:
         raise Unauthenticated("the token is not valid") from None
-    role, units = claims.get("role"), claims.get("units") or []
+    role, units = claims.get("role"), claims.get("units")
     if (
         role not in ROLES
-        or not isinstance(units, list)
-        or not all(isinstance(u, str) and ID_PATTERN.fullmatch(u) for u in units)
+        or not isinstance(units, list | None)
+        or not all(isinstance(u, str) and ID_PATTERN.fullmatch(u) for u in units or [])
     ):
         raise Unauthenticated("the token's role or units are not valid")
+    lifetime = claims["exp"] - claims["iat"] if isinstance(claims["iat"], int) else None
+    if lifetime is None or lifetime > settings.max_token_days * 86400:
+        raise Unauthenticated(
+            f"the token's lifetime exceeds the maximum of {settings.max_token_days} days "
+            "(LEDGER_MAX_TOKEN_DAYS): issue a shorter one"
+        )
     subject = claims["sub"]
     if not _valid_subject(subject):
         raise Unauthenticated("the token's subject is not valid")
-    return Caller(subject=subject, role=role, units=tuple(units))
+    return Caller(
+        subject=subject,
+        role=role,
+        units=None if units is None else tuple(units),
+        expires_at=claims["exp"],
+    )
 
 
 def _valid_subject(subject: object) -> bool:

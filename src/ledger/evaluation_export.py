@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ledger.domain.errors import NotFound
 from ledger.domain.labels import label
+from ledger.domain.rules.evaluation import CASE_RULES
 from ledger.service import Ledger
 from projections import evaluation as ev
 
@@ -55,8 +56,9 @@ HEADERS = {
 }
 
 
-def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
-    """The export as rows (the first is the header), in rank order."""
+def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> tuple[list[list], set[str]]:
+    """The export as rows (the first is the header), in rank order; and the cases whose
+    personal data its reasons carry (the caller writes them to the access log)."""
     h = HEADERS[lang]
     with ledger.reads.read() as tx:
         cycle = ev.cycle(tx, cycle_id)
@@ -83,8 +85,13 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
         h["grade"],
         h["rank"],
     ]
-    rows = [header]
+    rows, cases = [header], set()
     for r in ranked:
+        cases.update(
+            x.case_id
+            for x in (*r.deductions, *r.vetoes, *r.pending)
+            if x.case_id and x.rule in CASE_RULES
+        )
         scores = {x.rule: x.points for x in r.criteria}
         grade = r.grade(cycle.rules["grade_bands"])
         rows.append(
@@ -104,7 +111,7 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> list[list]:
                 r.rank,
             ]
         )
-    return rows
+    return rows, cases
 
 
 def write(rows: list[list], fmt: str, out: Path | None, lang: str = "zh") -> bytes:

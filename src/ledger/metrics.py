@@ -17,7 +17,6 @@ Two kinds of numbers, kept apart on purpose:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -56,8 +55,6 @@ LATENCY_BUCKETS = (
     10.0,
 )
 # Operation names come from clients: bound the label values a scrape can carry.
-MAX_OPERATION_LABELS = 200
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 REQUESTS = Counter(
     "ledger_graphql_requests_total",
@@ -81,8 +78,6 @@ SUBSCRIPTIONS = Gauge(
     multiprocess_mode="livesum",
 )
 
-_seen_operations: set[str] = set()
-
 
 def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROCESS_DIR_VARIABLE))
@@ -93,7 +88,10 @@ def multiprocess() -> bool:
 
 @lru_cache(maxsize=512)
 def _describe(query: str, operation_name: str | None) -> tuple[str, str]:
-    """(operation label, operation type) of a document; parsed once per distinct text."""
+    """(operation label, operation type) of a document; parsed once per distinct text.
+
+    The label is the first root field the operation asks for, when the schema declares it:
+    never a name the client chose, so anonymous callers cannot grow the label set."""
     from graphql import OperationDefinitionNode, parse
 
     try:
@@ -108,30 +106,30 @@ def _describe(query: str, operation_name: str | None) -> tuple[str, str]:
     if chosen is None:
         return "invalid", "unknown"
     kind = chosen.operation.value
-    if chosen.name:
-        return chosen.name.value, kind
-    fields = sorted(
-        {
-            s.name.value
-            for s in chosen.selection_set.selections
-            if hasattr(s, "name") and s.name.value != "__typename"
-        }
-    )
-    return ",".join(fields) or "anonymous", kind
+    declared = _root_fields().get(kind, frozenset())
+    fields = [
+        s.name.value
+        for s in chosen.selection_set.selections
+        if hasattr(s, "name") and s.name.value in declared
+    ]
+    return (fields[0] if fields else "other"), kind
+
+
+@lru_cache(maxsize=1)
+def _root_fields() -> dict[str, frozenset[str]]:
+    """The root fields of each operation type, as the schema declares them."""
+    from ledger.api.schema import schema
+
+    root = schema._schema
+    types = {"query": root.query_type, "mutation": root.mutation_type}
+    types["subscription"] = root.subscription_type
+    return {kind: frozenset(t.fields) if t else frozenset() for kind, t in types.items()}
 
 
 def operation_of(query: str | None, operation_name: str | None) -> tuple[str, str]:
     if not query:
         return "missing", "unknown"
-    label, kind = _describe(query, operation_name)
-    parts = label.split(",")
-    if not all(_NAME.match(p) for p in parts) or len(label) > 200:
-        return "other", kind
-    if label not in _seen_operations:
-        if len(_seen_operations) >= MAX_OPERATION_LABELS:
-            return "other", kind
-        _seen_operations.add(label)
-    return label, kind
+    return _describe(query, operation_name)
 
 
 def observe_operation(

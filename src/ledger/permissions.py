@@ -7,8 +7,13 @@ all lie in the subtrees of its units. A scope field is either a field naming uni
 names, as the write side knows it (`case_id.unit_id`: the case's unit). A command with no
 scope fields names no unit (registerPerson) and is open to scoped tokens of its roles.
 
-Reads: each restricted read, by its GraphQL coordinate, with the roles that may see it.
-What is not listed here is open to every authenticated role.
+Reads: each restricted read, by its GraphQL coordinate, with the roles that may see it and
+what others get (FORBIDDEN, or null where the field may be null: the subject of a case),
+whether it carries personal case data (every answer carrying it is written to the access
+log), and whether it covers the whole log (then only for tokens not limited to units).
+What is not listed here is open to every authenticated role. Unit scope binds every read
+(`ledger.api.context.Context.in_scope`): lists are filtered, a single object outside the
+token's units is refused as if it did not exist.
 
 The README's role tables are generated from this module (`markdown_tables`); a test fails
 when they differ.
@@ -30,6 +35,10 @@ RECORDING = frozenset({"ADMIN", "RECORDER"})
 APPRAISING = frozenset({"ADMIN", "APPRAISER"})
 BRANCH_WORK = frozenset({"ADMIN", "BRANCH", "RECORDER"})
 RAW_EVENT_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
+# Who the subject of a case is, its summary and decision, its chain and decisions: within
+# their scope for RECORDER and APPRAISER; never for VIEWER (dashboards) or BRANCH.
+PERSONAL_READERS = frozenset({"ADMIN", "INSPECTOR", "RECORDER", "APPRAISER"})
+ACCESS_LOG_READERS = frozenset({"ADMIN", "INSPECTOR"})
 
 # Roles that only ever act for named units: a token of theirs without `units` writes nothing
 # (a BRANCH acts on the letters addressed to its own units, so it must say which they are).
@@ -78,15 +87,31 @@ WRITES: dict[type[c.Command], Write] = {
     c.RevokeAccountability: Write(RECORDING, ("decision_id.unit_id",)),
 }
 
-# Restricted reads, by GraphQL coordinate -> roles that may see them.
-READS: dict[str, frozenset[str]] = {
-    "Query.history": RAW_EVENT_READERS,
-    "Query.events": RAW_EVENT_READERS,
-    "Query.verifyLedger": RAW_EVENT_READERS,
-    "Query.treeHead": RAW_EVENT_READERS,
-    "Query.inclusionProof": RAW_EVENT_READERS,
-    "Query.consistencyProof": RAW_EVENT_READERS,
-    "Subscription.ledgerEvents": RAW_EVENT_READERS,
+
+@dataclass(frozen=True)
+class Read:
+    roles: frozenset[str]
+    hide: bool = False  # others get null (the field may be null), not FORBIDDEN
+    personal: bool = False  # personal case data: every answer with it is in the access log
+    whole_log: bool = False  # about the whole log: not for tokens limited to units
+
+
+# Restricted reads, by GraphQL coordinate.
+READS: dict[str, Read] = {
+    "Query.history": Read(RAW_EVENT_READERS),
+    "Query.events": Read(RAW_EVENT_READERS),
+    "Query.verifyLedger": Read(RAW_EVENT_READERS, whole_log=True),
+    "Query.treeHead": Read(RAW_EVENT_READERS, whole_log=True),
+    "Query.inclusionProof": Read(RAW_EVENT_READERS),
+    "Query.consistencyProof": Read(RAW_EVENT_READERS, whole_log=True),
+    "Query.accessLog": Read(ACCESS_LOG_READERS),
+    "Subscription.ledgerEvents": Read(RAW_EVENT_READERS),
+    "Case.subject": Read(PERSONAL_READERS, hide=True, personal=True),
+    "Case.summary": Read(PERSONAL_READERS, hide=True, personal=True),
+    "Case.decision": Read(PERSONAL_READERS, hide=True, personal=True),
+    "Case.accountabilityChain": Read(PERSONAL_READERS, personal=True),
+    "Case.decisions": Read(PERSONAL_READERS, personal=True),
+    "Query.accountabilityChain": Read(PERSONAL_READERS, personal=True),
 }
 
 
@@ -107,11 +132,19 @@ def check_role(command: type[c.Command], role: str, scoped: bool) -> Write:
     return rule
 
 
-def check_read(coordinate: str, role: str) -> None:
-    roles = READS.get(coordinate)
-    if roles is not None and role not in roles:
-        what = coordinate.partition(".")[2]
+def may_read(coordinate: str, role: str, scoped: bool) -> bool | None:
+    """True: the read may run. None: it answers null (a hidden field). Raises FORBIDDEN."""
+    rule = READS.get(coordinate)
+    if rule is None:
+        return True
+    what = coordinate.partition(".")[2]
+    if role not in rule.roles:
+        if rule.hide:
+            return None
         raise Forbidden(f"role {role} may not read {what}")
+    if rule.whole_log and scoped:
+        raise Forbidden(f"{what} covers the whole ledger: it needs a token not limited to units")
+    return True
 
 
 def outside_scope(value: str) -> Forbidden:
@@ -146,9 +179,11 @@ def markdown_tables() -> str:
     out = header.format("mutation", "unit scope from")
     for command, rule in WRITES.items():
         out += f"| {command.mutation()} | {_marks(rule.roles)} | {_scope_text(rule.scope)} |\n"
-    out += "\n" + header.format("restricted read", "")
-    for coordinate, roles in READS.items():
-        out += f"| `{coordinate}` | {_marks(roles)} | |\n"
+    out += "\n" + header.format("restricted read", "others get")
+    for coordinate, rule in READS.items():
+        notes = ["null" if rule.hide else "FORBIDDEN"]
+        notes += ["access log"] * rule.personal + ["unscoped tokens only"] * rule.whole_log
+        out += f"| `{coordinate}` | {_marks(rule.roles)} | {', '.join(notes)} |\n"
     return out
 
 

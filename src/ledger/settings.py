@@ -50,6 +50,10 @@ class Settings:
     listen_for_commits: bool = env_flag("LEDGER_LISTEN_FOR_COMMITS", True)
     # Notifications read per projection transaction.
     projection_page_size: int = env("LEDGER_PROJECTION_PAGE_SIZE", "1000", int)
+    # Tokens living longer than this are refused (when issued and when presented).
+    max_token_days: int = env("LEDGER_MAX_TOKEN_DAYS", "30", int)
+    # /metrics answers only with `Authorization: Bearer <this>` when set.
+    metrics_token: str | None = env("LEDGER_METRICS_TOKEN", "", lambda v: v or None)
     # /readyz reports not ready while any projection lags the head by more than this.
     ready_max_lag: int = env("LEDGER_READY_MAX_LAG", "1000", int)
     log_json: bool | None = field(

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 
 import anyio
@@ -112,6 +113,13 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
         )
 
     async def metrics_endpoint(request: Request) -> Response:
+        expected = ledger.settings.metrics_token
+        given = request.headers.get("authorization", "")
+        if expected and not secrets.compare_digest(given, f"Bearer {expected}"):
+            return JSONResponse(
+                {"error": "UNAUTHENTICATED", "message": "/metrics needs LEDGER_METRICS_TOKEN"},
+                status_code=401,
+            )
         body = await anyio.to_thread.run_sync(metrics.exposition, ledger)
         return Response(body, media_type=metrics.CONTENT_TYPE)
 

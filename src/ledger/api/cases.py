@@ -65,9 +65,13 @@ class Case:
         description="end of the facts period, when the conduct ran over a period"
     )
     registered_on: date
-    summary: str
+    summary: str | None = strawberry.field(
+        description="what happened: personal case data (null where the caller may not see it)"
+    )
     form: DisciplineForm | None
-    decision: str | None
+    decision: str | None = strawberry.field(
+        description="the decision that concluded the case: personal case data"
+    )
     concluded_on: date | None
     source: CaseSource | None
     subject_rank: CadreRank | None = strawberry.field(
@@ -88,8 +92,8 @@ class Case:
     def unit(self, info: Info) -> Unit:
         return load_unit(info, self.row.unit_id, [p.unit_id for p in self.peers])
 
-    @strawberry.field
-    def subject(self, info: Info) -> Person:
+    @strawberry.field(description="null where the caller may not see who (VIEWER, BRANCH)")
+    def subject(self, info: Info) -> Person | None:
         return load_person(info, self.row.subject_id, [p.subject_id for p in self.peers])
 
     @strawberry.field
@@ -231,6 +235,7 @@ def _chain(info: Info, case_id: str, known_at: datetime | None) -> ChainRow:
         case_id,
         lambda tx, ids: {i: resolve_chain(tx, i, position) for i in ids},
     )
+    ctx.check_scope(chain.case.unit_id if chain else None, f"case {case_id}")
     if chain is None:
         raise NotFound(f"no case {case_id!r}" + (" as known then" if known_at else ""))
     return chain

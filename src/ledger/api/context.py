@@ -13,13 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ledger import permissions
 from ledger.application import CommandResult
 from ledger.auth import Caller
 from ledger.commands import Command
 from ledger.domain.errors import BadInput, LedgerError
+from ledger.permissions import outside_scope
 from ledger.service import Ledger
 from projections.db import Tx
 from projections.event_index import position_known_at
+from projections.organisation import subtree_units
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MIN_INSTANT = datetime(1949, 10, 1, tzinfo=UTC)
@@ -48,12 +51,62 @@ class Context:
         self._cache: dict[tuple, dict[Any, Any]] = {}
         self._positions: dict[datetime, int] = {}
         self.statements = 0  # read transactions opened; tests count them
+        self._scope: frozenset[str] | None = None  # units in the token's subtrees, when scoped
+        self.accessed: set[str] = set()  # cases whose personal data this answer carries
 
     @property
     def caller(self) -> Caller:
         if self._caller is None:
             raise self.auth_error or LedgerError("unauthenticated")
         return self._caller
+
+    # ------------------------------------------------------------------ who may see what
+
+    @property
+    def scoped(self) -> bool:
+        return self.caller.units is not None
+
+    def scope(self) -> frozenset[str]:
+        """Every unit in the subtrees of the token's units (read once per request)."""
+        units = self.caller.units
+        if units is None:
+            raise LookupError("an unscoped token has no unit scope")
+        if self._scope is None:
+            self._scope = frozenset(self.read(lambda tx: subtree_units(tx, list(units))))
+        return self._scope
+
+    def in_scope(self, unit_id: str | None) -> bool:
+        """May this caller see what belongs to this unit? Always, without units in the token."""
+        return not self.scoped or (unit_id is not None and unit_id in self.scope())
+
+    def any_in_scope(self, unit_ids) -> bool:
+        return not self.scoped or any(u in self.scope() for u in unit_ids)
+
+    def check_scope(self, unit_id: str | None, what: str) -> None:
+        """A single object outside the token's units: refused exactly as one that does not
+        exist would be for this token (no existence oracle)."""
+        if not self.in_scope(unit_id):
+            raise outside_scope(what)
+
+    def scope_sql(self, column: str) -> tuple[str, tuple]:
+        """A condition keeping rows whose `column` names a unit in scope ("" when unscoped)."""
+        if not self.scoped:
+            return "", ()
+        units = list(self.caller.units or ())
+        if not units:
+            return " AND 1 = 0", ()
+        marks = ", ".join("?" * len(units))
+        return (
+            f" AND {column} IN (SELECT unit_id FROM rm_unit_tree WHERE ancestor_id IN ({marks}))",
+            tuple(units),
+        )
+
+    def may_see_personal(self) -> bool:
+        return self.caller.role in permissions.PERSONAL_READERS
+
+    def access(self, *case_ids: str) -> None:
+        """This answer carries personal data of these cases: it goes into the access log."""
+        self.accessed.update(c for c in case_ids if c)
 
     # ------------------------------------------------------------------ reads
 

@@ -12,7 +12,8 @@ from ledger.api.cases import Case, DisciplineForm, cases_from
 from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Unit, load_unit
-from ledger.domain.rules.evaluation import DEFAULT_VETO_FORMS, Line
+from ledger.domain.labels import label
+from ledger.domain.rules.evaluation import CASE_RULES, DEFAULT_VETO_FORMS, Line
 from projections import evaluation as ev
 
 Grade = graphql_enum("Grade")
@@ -73,7 +74,8 @@ class EvaluationCycle:
 
     @strawberry.field
     def units(self, info: Info) -> list[Unit]:
-        return [load_unit(info, u, self.row.unit_ids) for u in self.row.unit_ids]
+        visible = [u for u in self.row.unit_ids if info.context.in_scope(u)]
+        return [load_unit(info, u, visible) for u in visible]
 
     @strawberry.field
     def results(self, info: Info, known_at: datetime | None = None) -> list[EvaluationResult]:
@@ -125,12 +127,24 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
         for c, obj in zip(cases.values(), cases_from(list(cases.values())), strict=True)
     }
 
+    personal = ctx.may_see_personal()
+
+    def reason(x: Line) -> str:
+        """A line a case produced names its subject or its facts: personal case data. Others
+        read which rule and which case, without who or what."""
+        if x.case_id is None or x.rule not in CASE_RULES:
+            return x.reason
+        if personal:
+            ctx.access(x.case_id)
+            return x.reason
+        return f"{label('ScoreRule', x.rule)}（案件 {x.case_id}）"
+
     def lines(found: list[Line]) -> list[ScoreLine]:
         return [
             ScoreLine(
                 rule=x.rule,
                 points=x.points,
-                reason=x.reason,
+                reason=reason(x),
                 case=case_objects.get(x.case_id) if x.case_id else None,
             )
             for x in found
@@ -154,6 +168,7 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
             reviewed_at=_instant(computed.reviewed_at.get(r.unit_id)),
         )
         for r in ranked
+        if ctx.in_scope(r.unit_id)  # a scoped token sees its units' results (ranks as computed)
     ]
 
 

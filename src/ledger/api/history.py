@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from projections.event_index import EventRow
+from projections.event_index import CASE_EVENT_TYPES, EventRow
 
 
 @strawberry.type
@@ -38,6 +39,12 @@ class LedgerEvent:
             payload=json.loads(r.payload),
             hash=r.hash,
         )
+
+
+def events_from(ctx: Any, rows: list[EventRow]) -> list[LedgerEvent]:
+    """Events as answered: a case's raw events are personal case data (access log)."""
+    ctx.access(*(r.entity_id for r in rows if r.type in CASE_EVENT_TYPES))
+    return [LedgerEvent.from_row(r) for r in rows]
 
 
 @strawberry.type

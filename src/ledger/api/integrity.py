@@ -18,6 +18,8 @@ from ledger.api.history import Verification
 from ledger.domain.errors import BadInput, NotFound
 from ledger.integrity import canonical_leaf, merkle, verify_log
 from ledger.integrity.proofs import StoredTree, head_of
+from ledger.permissions import outside_scope
+from projections import event_index
 
 
 @strawberry.type(description="the exact fields a leaf hash covers: SHA-256(0x00 || canonical)")
@@ -99,6 +101,11 @@ class IntegrityQueries:
         tree = StoredTree(recorder)
         size = tree.check_size(tree_size)
         index, _ = tree.locate(position)
+        ctx = info.context
+        if ctx.scoped:
+            units = ctx.read(lambda tx: event_index.units_of_event(tx, position))
+            if not ctx.any_in_scope(units):
+                raise outside_scope(f"the event at position {position}")
         if index >= size:
             raise BadInput(f"the event at position {position} is not in a tree of size {size}")
         events = recorder.select_notifications(start=position, limit=1, stop=position)
@@ -106,6 +113,8 @@ class IntegrityQueries:
         if not events or not chains:
             raise NotFound(f"the event at position {position} is missing: run `ledger verify`")
         event, chain = events[0], chains[0]
+        if event.topic.partition(":")[2] in event_index.CASE_EVENT_TYPES:  # personal data
+            ctx.access(ctx.read(lambda tx: event_index.entity_at(tx, position)))
         canonical = canonical_leaf(
             position,
             event.originator_id,

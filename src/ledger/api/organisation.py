@@ -11,6 +11,7 @@ from ledger import commands
 from ledger.api.context import as_of_text
 from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
+from ledger.permissions import outside_scope
 from projections import organisation as org
 
 UnitKind = graphql_enum("UnitKind", description="The kind of a unit in an organ's tree.")
@@ -61,7 +62,8 @@ class Unit:
             self.row.unit_id,
             lambda tx, ids: org.children_of(tx, ids),
         )
-        return units_from(rows, info.context.level("children"))
+        visible = [r for r in rows if info.context.in_scope(r.unit_id)]
+        return units_from(visible, info.context.level("children"))
 
     @strawberry.field(description="Post holders of this unit in effect on `asOf` (default: today).")
     def posts(
@@ -150,19 +152,31 @@ def posts_of(
 ) -> list[Post]:
     """The posts of one unit or person (`column`), loaded for all its peers at once."""
     day, position = as_of_text(as_of), info.context.position(known_at)
-    rows = info.context.batch(
+    ctx = info.context
+    rows = ctx.batch(
         column,
         (day, position),
         peers,
         key,
         lambda tx, ids: org.posts_by(tx, column, ids, day, position),
     )
-    return posts_from(rows, info.context.level(column, (day, position)))
+    visible = [r for r in rows if ctx.in_scope(r.unit_id)]  # posts in the token's units only
+    return posts_from(visible, ctx.level(column, (day, position)))
 
 
 def load_unit(info: Info, unit_id: str, peers: list[str | None]) -> Unit | None:
     row = info.context.batch("unit", (), peers, unit_id, lambda tx, ids: org.units_by_id(tx, ids))
     return units_from([row], info.context.level("unit"))[0] if row else None
+
+
+def check_person_scope(info: Info, person_id: str) -> None:
+    """A person is in a scoped token's view when they held a post in its units (at any time,
+    as recorded now); anyone else is refused as if they did not exist."""
+    ctx = info.context
+    if ctx.scoped:
+        units = ctx.read(lambda tx: org.units_of_person(tx, person_id))
+        if not ctx.any_in_scope(units):
+            raise outside_scope(f"person {person_id}")
 
 
 def load_person(info: Info, person_id: str, peers: list[str]) -> Person | None:

@@ -1,8 +1,10 @@
 """Restricted reads, enforced from the one table (`ledger.permissions.READS`).
 
 Each restricted field's resolver (or a subscription's source) is wrapped once, when the
-schema is built, so fields that are open cost nothing extra. A coordinate in the table that
-the schema does not have fails at import: the table cannot drift from the schema unseen.
+schema is built, so fields that are open cost nothing extra. The wrapper refuses the field
+(FORBIDDEN) or answers null for a role that may not see it, and records the cases whose
+personal data the answer carries (the access log). A coordinate in the table that the
+schema does not have fails at import: the table cannot drift from the schema unseen.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ledger.domain.errors import LedgerError
 
 def guard_reads(schema: Any) -> None:
     graphql_schema = schema._schema
-    for coordinate in permissions.READS:
+    for coordinate, rule in permissions.READS.items():
         type_name, _, field_name = coordinate.partition(".")
         owner = graphql_schema.get_type(type_name)
         if not isinstance(owner, GraphQLObjectType) or field_name not in owner.fields:
@@ -27,14 +29,24 @@ def guard_reads(schema: Any) -> None:
         if field.subscribe is not None:
             field.subscribe = _guarded_source(field.subscribe, coordinate)
         else:
-            field.resolve = _guarded(field.resolve, coordinate)
+            field.resolve = _guarded(field.resolve, coordinate, rule.personal)
 
 
-def _guarded(resolve: Any, coordinate: str) -> Any:
+def case_of(root: Any, args: dict) -> str | None:
+    """The case a personal field belongs to: the Case it is read on, or the one asked for."""
+    row = getattr(root, "row", None)
+    return getattr(row, "case_id", None) or args.get("case_id")
+
+
+def _guarded(resolve: Any, coordinate: str, personal: bool) -> Any:
     @functools.wraps(resolve)
     def guarded(root: Any, info: Any, **args: Any) -> Any:
-        info.context.caller.may_read(coordinate)
-        return resolve(root, info, **args)
+        if info.context.caller.may_read(coordinate) is None:
+            return None  # a field this role sees as null
+        result = resolve(root, info, **args)
+        if personal and result is not None:
+            info.context.access(case_of(root, args))
+        return result
 
     return guarded
 

@@ -48,7 +48,8 @@ class ResponsibilityItem:
             )
             or []
         )
-        return [u for u in (load_unit(info, i, unit_ids) for i in unit_ids) if u]
+        visible = [i for i in unit_ids if info.context.in_scope(i)]
+        return [u for u in (load_unit(info, i, visible) for i in visible) if u]
 
 
 def items_from(rows: list[resp.HoldingRow]) -> list[ResponsibilityItem]:

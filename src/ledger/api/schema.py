@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+import anyio
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -16,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import Info
 
+from ledger.api.access import AccessQueries
 from ledger.api.cases import (
     AccountabilityChain,
     CadreRank,
@@ -27,7 +31,7 @@ from ledger.api.cases import (
     chain_for,
     statistics_for,
 )
-from ledger.api.context import as_of_text, instant, text_filter
+from ledger.api.context import Context, as_of_text, instant, text_filter
 from ledger.api.errors import CodedErrors
 from ledger.api.evaluation import (
     EvaluationCycle,
@@ -37,7 +41,7 @@ from ledger.api.evaluation import (
     load_cycle,
     results_for,
 )
-from ledger.api.history import LedgerEvent, LedgerEventPage
+from ledger.api.history import LedgerEvent, LedgerEventPage, events_from
 from ledger.api.integrity import IntegrityQueries
 from ledger.api.labels import EnumLabel, enum_labels
 from ledger.api.letters import (
@@ -58,6 +62,7 @@ from ledger.api.organisation import (
     Person,
     Unit,
     UnitKind,
+    check_person_scope,
     load_person,
     load_unit,
     units_from,
@@ -65,6 +70,8 @@ from ledger.api.organisation import (
 from ledger.api.reads import guard_reads
 from ledger.api.responsibility import ResponsibilityList, ResponsibilityMutations, items_from
 from ledger.domain.errors import BadInput, NotFound
+from ledger.integrity.access import AccessLog
+from ledger.permissions import outside_scope
 from projections import cases as case_rows
 from projections import event_index
 from projections import letters as letter_rows
@@ -75,27 +82,32 @@ MAX_PAGE = 500
 
 
 @strawberry.type
-class Query(IntegrityQueries):
+class Query(IntegrityQueries, AccessQueries):
     """Every query reads the read models only. The view has authenticated the caller before
-    any resolver runs; resolvers check roles where reads are restricted (raw events)."""
+    any resolver runs; restricted reads are guarded from `ledger.permissions.READS`, and
+    unit scope binds every read: lists are filtered, a single object outside the token's
+    units is refused exactly as one that does not exist would be for that token."""
 
     @strawberry.field
     def unit(self, info: Info, id: strawberry.ID) -> Unit | None:
+        info.context.check_scope(str(id), f"unit {id}")
         return load_unit(info, str(id), [])
 
     @strawberry.field
     def units(
         self, info: Info, kind: UnitKind | None = None, parent_id: strawberry.ID | None = None
     ) -> list[Unit]:
-        rows = info.context.read(
+        ctx = info.context
+        rows = ctx.read(
             lambda tx: org.list_units(
                 tx, kind.value if kind else None, str(parent_id) if parent_id else None
             )
         )
-        return units_from(rows)
+        return units_from([r for r in rows if ctx.in_scope(r.unit_id)])
 
     @strawberry.field
     def person(self, info: Info, id: strawberry.ID) -> Person | None:
+        check_person_scope(info, str(id))
         return load_person(info, str(id), [])
 
     @strawberry.field
@@ -107,11 +119,15 @@ class Query(IntegrityQueries):
         known_at: datetime | None = None,
     ) -> ResponsibilityList:
         ctx = info.context
+        check_person_scope(info, str(person_id))
         holder = load_person(info, str(person_id), [])
         if holder is None:
             raise NotFound(f"no person {person_id!r}")
         day, position = as_of_text(as_of), ctx.position(known_at)
         rows = ctx.read(lambda tx: resp.responsibility_list(tx, str(person_id), day, position))
+        if ctx.scoped:  # only the items that cover a unit in scope
+            scopes = ctx.read(lambda tx: resp.scopes(tx, [r.item_id for r in rows]))
+            rows = [r for r in rows if ctx.any_in_scope(scopes[r.item_id])]
         return ResponsibilityList(
             holder=holder,
             as_of=date.fromisoformat(day),
@@ -122,6 +138,7 @@ class Query(IntegrityQueries):
     @strawberry.field
     def task_letter(self, info: Info, id: strawberry.ID) -> TaskLetter | None:
         row = info.context.read(lambda tx: letter_rows.letters_by_id(tx, [str(id)])).get(str(id))
+        info.context.check_scope(row.recipient_id if row else None, f"task letter {id}")
         return letters_from([row])[0] if row else None
 
     @strawberry.field(
@@ -148,6 +165,7 @@ class Query(IntegrityQueries):
                 status=status.value if status else None,
                 first=first,
                 after_seq=after_seq,
+                scope=info.context.scope_sql("recipient_id"),
             )
         )
         edges = [
@@ -164,6 +182,7 @@ class Query(IntegrityQueries):
     def responsibility_transmission(
         self, info: Info, root_unit_id: strawberry.ID, as_of: date | None = None
     ) -> list[TransmissionLevel]:
+        info.context.check_scope(str(root_unit_id), f"unit {root_unit_id}")
         if load_unit(info, str(root_unit_id), []) is None:
             raise NotFound(f"no unit {root_unit_id!r}")
         day = as_of_text(as_of)
@@ -182,6 +201,8 @@ class Query(IntegrityQueries):
     @strawberry.field
     def evaluation_cycle(self, info: Info, id: strawberry.ID) -> EvaluationCycle | None:
         row = load_cycle(info, str(id))
+        if info.context.scoped and not (row and info.context.any_in_scope(row.unit_ids)):
+            raise outside_scope(f"evaluation cycle {id}")
         return cycle_from(row) if row else None
 
     @strawberry.field
@@ -192,6 +213,7 @@ class Query(IntegrityQueries):
         unit_id: strawberry.ID,
         known_at: datetime | None = None,
     ) -> EvaluationResult | None:
+        info.context.check_scope(str(unit_id), f"unit {unit_id}")
         return next(
             (
                 r
@@ -204,6 +226,7 @@ class Query(IntegrityQueries):
     @strawberry.field
     def case(self, info: Info, id: strawberry.ID) -> Case | None:
         row = info.context.read(lambda tx: case_rows.cases_by_id(tx, [str(id)])).get(str(id))
+        info.context.check_scope(row.unit_id if row else None, f"case {id}")
         return cases_from([row])[0] if row else None
 
     @strawberry.field(description="cases registered in [from, to], in the unit's subtree")
@@ -220,6 +243,7 @@ class Query(IntegrityQueries):
             from_.isoformat() if from_ else None,
             to.isoformat() if to else None,
             category.value if category else None,
+            scope=info.context.scope_sql("c.unit_id"),
         )
         return cases_from(info.context.read(lambda tx: case_rows.list_cases(tx, selection)))
 
@@ -241,6 +265,7 @@ class Query(IntegrityQueries):
         rank: CadreRank | None = None,
         submitted_for_approval: bool | None = None,
     ) -> CaseStatistics:
+        info.context.check_scope(str(root_unit_id), f"unit {root_unit_id}")
         selection = case_rows.CaseFilter(
             str(root_unit_id),
             from_.isoformat() if from_ else None,
@@ -258,8 +283,10 @@ class Query(IntegrityQueries):
 
     @strawberry.field(description="every event of one entity, oldest first")
     def history(self, info: Info, entity_id: strawberry.ID) -> list[LedgerEvent]:
-        rows = info.context.read(lambda tx: event_index.history(tx, str(entity_id)))
-        return [LedgerEvent.from_row(r) for r in rows]
+        ctx = info.context
+        scope = ctx.scope_sql("unit_id")
+        rows = ctx.read(lambda tx: event_index.history(tx, str(entity_id), scope=scope))
+        return events_from(ctx, rows)
 
     @strawberry.field(
         description="the global log, in position order; optional filters for inspectors"
@@ -294,9 +321,10 @@ class Query(IntegrityQueries):
                 actor=actor,
                 recorded_from=recorded_from,
                 recorded_to=recorded_to,
+                scope=info.context.scope_sql("unit_id"),
             )
         )
-        events = [LedgerEvent.from_row(r) for r in rows]
+        events = events_from(info.context, rows)
         return LedgerEventPage(events=events, last=events[-1].position if events else after)
 
 
@@ -331,11 +359,48 @@ class Subscription:
         subscriber = await feed_for(ctx.ledger).subscribe()
         rows = subscriber.rows()
         try:
-            async for row in rows:
-                if not wanted or row.type in wanted:
-                    yield LedgerEvent.from_row(row)
+            while True:
+                row = await next_before_expiry(rows, ctx.caller.expires_at)
+                if row is None:
+                    return
+                if wanted and row.type not in wanted:
+                    continue
+                if not await anyio.to_thread.run_sync(deliverable, ctx, row):
+                    continue  # an event of a unit outside the token's scope
+                yield LedgerEvent.from_row(row)
         finally:
             await rows.aclose()
+
+
+async def next_before_expiry(rows, expires_at: int | None):
+    """The next event, or the end of the subscription when the token expires first (the
+    client then gets an UNAUTHENTICATED error message and must subscribe again)."""
+    remaining = None if expires_at is None else expires_at - time.time()
+    try:
+        if remaining is not None and remaining <= 0:
+            raise TimeoutError
+        return await asyncio.wait_for(anext(rows), remaining)
+    except StopAsyncIteration:
+        return None
+    except TimeoutError:
+        raise GraphQLError(
+            "the token has expired: subscribe again with a new one",
+            extensions={"code": "UNAUTHENTICATED"},
+        ) from None
+
+
+def deliverable(ctx: Context, row) -> bool:
+    """Scope and personal data, per event: a scoped token gets events of its units only; a
+    case's raw event is written to the access log before it is sent."""
+    if ctx.scoped:
+        units = ctx.read(lambda tx: event_index.units_of_event(tx, row.position))
+        if not ctx.any_in_scope(units):
+            return False
+    if row.type in event_index.CASE_EVENT_TYPES:
+        AccessLog(ctx.ledger.app.recorder).append(
+            ctx.caller.subject, ctx.caller.role, "ledgerEvents", {row.entity_id}
+        )
+    return True
 
 
 class LedgerSchema(strawberry.Schema):

@@ -36,6 +36,7 @@ from ledger.api.graphiql import graphiql_html
 from ledger.api.schema import MAX_TOKENS
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
+from ledger.integrity.access import AccessLog
 from ledger.service import Ledger
 
 log = structlog.get_logger("ledger.api")
@@ -70,6 +71,46 @@ def websocket_refusal(query: object, variables: object, operation_name: object) 
                 "as an HTTP POST to /graphql"
             )
     return None
+
+
+def record_access(
+    context: Context, operation_name: str | None, query: str | None, result: ExecutionResult
+) -> ExecutionResult:
+    """The answer carries personal case data: its access record is written before it
+    leaves, or the answer does not leave at all."""
+    caller = context.caller
+    operation = operation_name or operation_of(query) or "-"
+    try:
+        AccessLog(context.ledger.app.recorder).append(
+            caller.subject, caller.role, operation, context.accessed
+        )
+    except Exception:
+        log.exception("access_log.unwritable", operation=operation)
+        error = GraphQLError(
+            "the access log could not be written, so the answer is withheld; retry shortly",
+            extensions={"code": "UNAVAILABLE"},
+        )
+        return ExecutionResult(data=None, errors=[error])
+    return result
+
+
+def operation_of(query: str | None) -> str:
+    """What the access log calls an operation the client did not name in the request: the
+    document's operation name, else the root fields it asks for ("case,cases")."""
+    try:
+        document = parse(query or "", max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return ""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) == 1 and operations[0].name:
+        return operations[0].name.value[:200]
+    names = [
+        selection.name.value
+        for operation in operations
+        for selection in operation.selection_set.selections
+        if hasattr(selection, "name")
+    ]
+    return ",".join(dict.fromkeys(names))[:200]
 
 
 class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler):
@@ -196,6 +237,10 @@ class LedgerGraphQL(GraphQL):
                 raise HTTPException(400, "No GraphQL query found in the request") from e
 
         result = await anyio.to_thread.run_sync(run)
+        if context.accessed:
+            result = await anyio.to_thread.run_sync(
+                record_access, context, request_data.operation_name, request_data.query, result
+            )
         result.errors = ensure_coded(result.errors)
         metrics.observe_operation(
             request_data.query,

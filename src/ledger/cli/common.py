@@ -41,3 +41,14 @@ def group(sub, name: str, help: str):  # noqa: A002
     return sub.add_parser(name, help=help).add_subparsers(
         dest=f"{name}_command", required=True, metavar="ACTION"
     )
+
+
+def cli_actor() -> str:
+    """Who runs a CLI command that reads personal case data, for the access log: the
+    operating-system user (the CLI holds the store itself, so it acts as ADMIN)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name to be had (a container without one)
+        return "cli:unknown"

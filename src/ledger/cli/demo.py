@@ -38,7 +38,7 @@ def cmd_demo_tokens(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"Tokens for the demo (valid 8h; paste one into GraphiQL's Headers tab at {url}):")
     for role in ROLES:
-        units = [demo.BRANCH_UNIT] if role == "BRANCH" else []
+        units = [demo.BRANCH_UNIT] if role == "BRANCH" else None
         token = issue_token(settings, f"demo-{role.lower()}", role, units, "8h")
         print(f"\n{role}{' (scope ' + units[0] + ')' if units else ''}:\n  {token}")
         if role == "VIEWER":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ledger.cli.common import console, group, open_ledger
+from ledger.cli.common import cli_actor, console, group, open_ledger
+from ledger.integrity.access import AccessLog
 
 
 def cmd_evaluation_export(args: argparse.Namespace) -> int:
@@ -14,7 +15,11 @@ def cmd_evaluation_export(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     try:
         ledger.wait_for(ledger.app.head())
-        rows = table(ledger, args.cycle, args.lang)
+        rows, cases = table(ledger, args.cycle, args.lang)
+        if cases:  # the reasons name subjects and facts: personal case data
+            AccessLog(ledger.app.recorder).append(
+                cli_actor(), "ADMIN", "ledger evaluation export", cases
+            )
     finally:
         ledger.close()
     out = Path(args.out) if args.out else Path(f"{args.cycle}.{args.format}")

@@ -20,6 +20,7 @@ def _print_json(obj: dict) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     from ledger.integrity import digest as signed
     from ledger.integrity import verify_log
+    from ledger.integrity.access import AccessLog
 
     saved = signed.load_digest(Path(args.digest)) if args.digest else None
     trusted = _trusted_key(args) if saved else None
@@ -31,6 +32,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             result = verify_log(
                 ledger.app.recorder, on_progress=lambda p: bar.update(task, completed=p)
             )
+            access = AccessLog(ledger.app.recorder).verify()
             check = None
             if saved is not None:
                 task = bar.add_task("proving consistency with the digest", total=head or 1)
@@ -39,16 +41,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         ledger.close()
     report = {
-        "ok": result.ok and (check is None or check.ok),
+        "ok": result.ok and access["ok"] and (check is None or check.ok),
         "checkedEvents": result.checked_events,
         "headPosition": result.head_position,
         "headHash": result.head_hash,
         "firstBadPosition": result.first_bad_position,
         "problem": result.problem,
     }
+    report["accessLog"] = access
     if check is not None:
         report["digest"] = check.as_json()
     _print_json(report)
+    if not access["ok"]:
+        console.print(
+            f"[red]the access log was altered at record {access['firstBadPosition']}: "
+            f"{access['problem']}"
+        )
     if not result.ok:
         console.print(
             f"[red]tampering detected at position {result.first_bad_position}: {result.problem}"

@@ -16,7 +16,7 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     if args.role in UNIT_BOUND_ROLES and not args.unit:
         # The server would refuse every write of such a token; say so now, not at first use.
         raise BadInput(f"a {args.role} token acts for named units: give --unit ID (repeatable)")
-    print(issue_token(settings_from(args), args.subject, args.role, args.unit or [], args.ttl))
+    print(issue_token(settings_from(args), args.subject, args.role, args.unit, args.ttl))
     return 0
 
 

@@ -41,7 +41,7 @@ class Stamp:
     actor: str
     idempotency_key: str | None = None
     role: str = "ADMIN"
-    units: tuple[str, ...] = ()
+    units: tuple[str, ...] | None = None  # None: not limited to units
 
     def fields(self) -> dict[str, Any]:
         return {"actor": self.actor, "idempotency_key": self.idempotency_key}
@@ -54,4 +54,8 @@ def create(cls: type[Aggregate], event: type, stamp: Stamp, id: Any, **facts: An
 
 def event_type(event: Any) -> str:
     """The stable public name of an event: its pinned topic without the 'ledger:' prefix."""
-    return type(event).TOPIC.partition(":")[2]
+    return event_type_of(type(event))
+
+
+def event_type_of(cls: type) -> str:
+    return cls.TOPIC.partition(":")[2]  # type: ignore[attr-defined]

@@ -2,7 +2,9 @@
 
 A retry finds the key already used: with the same command and input it gets the first
 result back and nothing is appended; with another input it is refused (CONFLICT). Two
-racing first attempts clash on the key's aggregate version, so exactly one commits.
+racing first attempts clash on the key's aggregate version, so exactly one commits. A key
+belongs to the token subject that used it: the same key from another subject is another
+key (one user's key never returns another user's result).
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from ledger.domain.errors import BadInput
 from ledger.domain.ids import aggregate_id
 
 
-def key_uuid(key: str):
+def key_uuid(actor: str, key: str):
+    return aggregate_id("idempotency", f"{actor}\x1f{key}")
+
+
+def legacy_key_uuid(key: str):
+    """Keys used before keys belonged to their subject (found only for the same actor)."""
     return aggregate_id("idempotency", key)
 
 
@@ -35,7 +42,8 @@ class IdempotencyKey(Aggregate):
         def entity_id(self) -> str:
             return f"idempotency:{self.key}"
 
-    def __init__(self, key: str, command: str, fingerprint: str, result_id: str):
+    def __init__(self, key: str, command: str, fingerprint: str, result_id: str, actor: str):
+        self.actor = actor
         self.key = key
         self.command = command
         self.fingerprint = fingerprint
@@ -50,7 +58,7 @@ class IdempotencyKey(Aggregate):
             cls,
             cls.Used,
             stamp,
-            key_uuid(key),
+            key_uuid(stamp.actor, key),
             key=key,
             command=command,
             fingerprint=fingerprint,

@@ -101,6 +101,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "OPEN": ("考核中", "open"),
         "FINALIZED": ("已定档", "finalized"),
     },
+    "ScoreRule": {  # the rules of derived score lines (not an enum of the schema)
+        "PASSIVE_CASE": ("被动查处扣分", "passive case deduction"),
+        "LEADERSHIP_CASE_VETO": ("班子成员违纪违法一票否决", "leadership case veto"),
+        "PENDING_CASE_VETO": ("待结案（结案后可能一票否决）", "pending leadership case"),
+        "MANUAL_DEDUCTION": ("扣分", "manual deduction"),
+        "MANUAL_BONUS": ("加分", "bonus"),
+        "MANUAL_VETO": ("一票否决", "manual veto"),
+    },
     "TaskLetterStatus": {
         "ISSUED": ("已函告", "issued"),
         "ACKNOWLEDGED": ("已签字背书", "acknowledged"),

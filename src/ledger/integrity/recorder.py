@@ -24,6 +24,12 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
+from ledger.integrity.access import (
+    ACCESS_DDL,
+    ACCESS_ENTITIES_DDL,
+    ACCESS_ENTITIES_TABLE,
+    ACCESS_TABLE,
+)
 from ledger.integrity.chain import (
     CHAIN_DDL,
     CHAIN_TABLE,
@@ -34,6 +40,14 @@ from ledger.integrity.chain import (
     commit_time,
 )
 from ledger.store import DDL_LOCK, commit_channel
+
+# The tables of the store besides eventsourcing's own, by the names templates use.
+TABLES = {
+    "chain": CHAIN_TABLE,
+    "chunks": CHUNKS_TABLE,
+    "access": ACCESS_TABLE,
+    "access_entities": ACCESS_ENTITIES_TABLE,
+}
 
 CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash, committed_at"
 INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"
@@ -168,6 +182,10 @@ class _ChainQueries:
     def _render(self, template: str) -> Any:
         raise NotImplementedError
 
+    def lock_access(self, tx: ChainTx) -> None:
+        """Writers of the access log take turns (SQLite: the first write takes the lock, and
+        a writer that lost the race retries)."""
+
     def _lock_for_import(self, tx: ChainTx) -> None:
         tx.execute("DELETE FROM {chunks}")  # also takes SQLite's write lock before the checks
 
@@ -196,6 +214,8 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
             # INTEGER PRIMARY KEY: the position is the rowid itself on SQLite.
             self._render(CHAIN_DDL.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY")),
             self._render(CHUNKS_DDL),
+            self._render(ACCESS_DDL),
+            self._render(ACCESS_ENTITIES_DDL),
         ]
 
     def _create_table(self, c: Any) -> None:
@@ -206,9 +226,7 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
             c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN committed_at TEXT")
 
     def _render(self, template: str) -> str:
-        return template.format(
-            events=self.events_table_name, chain=CHAIN_TABLE, chunks=CHUNKS_TABLE
-        )
+        return template.format(events=self.events_table_name, **TABLES)
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
@@ -270,12 +288,11 @@ class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRe
         self._channel = commit_channel(schema)
         self._names = {
             "events": Identifier(schema, events_table_name),
-            "chain": Identifier(schema, CHAIN_TABLE),
-            "chunks": Identifier(schema, CHUNKS_TABLE),
+            **{name: Identifier(schema, table) for name, table in TABLES.items()},
         }
         self._SQL = SQL
-        self.sql_create_statements.append(self._render(CHAIN_DDL))
-        self.sql_create_statements.append(self._render(CHUNKS_DDL))
+        for ddl in (CHAIN_DDL, CHUNKS_DDL, ACCESS_DDL, ACCESS_ENTITIES_DDL):
+            self.sql_create_statements.append(self._render(ddl))
         # Stores made before commit times were kept gain the column (older rows stay NULL).
         self.sql_create_statements.append(
             self._render("ALTER TABLE {chain} ADD COLUMN IF NOT EXISTS committed_at TEXT")
@@ -301,6 +318,9 @@ class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRe
             # names the schema (eventsourcing's own NOTIFY names only the table).
             curs.execute("SELECT pg_notify(%s, %s)", (self._channel, str(ids[-1])))
         return ids
+
+    def lock_access(self, tx: ChainTx) -> None:
+        tx.execute("LOCK TABLE {access} IN EXCLUSIVE MODE")
 
     def _lock_for_import(self, tx: ChainTx) -> None:
         tx.execute("LOCK TABLE {events} IN EXCLUSIVE MODE")

@@ -26,6 +26,8 @@ from ledger.domain.rules.periods import overlaps
 RULE_PASSIVE = "PASSIVE_CASE"
 RULE_LEADERSHIP_VETO = "LEADERSHIP_CASE_VETO"
 RULE_PENDING_VETO = "PENDING_CASE_VETO"
+# Lines these rules write from a case name its subject or its facts (personal case data).
+CASE_RULES = (RULE_PASSIVE, RULE_LEADERSHIP_VETO, RULE_PENDING_VETO)
 RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
 DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
 GRADES = ("EXCELLENT", "GOOD", "PASS")
