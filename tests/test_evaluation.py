@@ -199,3 +199,21 @@ def test_a_recorder_may_not_score(cycle):
         == "FORBIDDEN"
     )
     assert cycle.head() == head
+
+
+VETO_THIRD_AND_FOURTH = """mutation {
+  openEvaluationCycle(input: {id: "EV-STRICT", year: 2024, title: "严格口径", periodFrom: "2024-01-01",
+    periodTo: "2024-12-31", unitIds: ["U1"], vetoForms: [THIRD, FOURTH],
+    criteria: [{code: "EDU", title: "宣传教育", maxPoints: 100}]}) { id }
+}"""
+
+
+def test_the_veto_forms_a_cycle_is_opened_with_are_the_ones_it_applies(cycle):
+    """openEvaluationCycle once dropped `vetoForms`: every cycle vetoed by the default."""
+    cycle.data(VETO_THIRD_AND_FOURTH, role="APPRAISER")
+    forms = cycle.data('{ evaluationCycle(id: "EV-STRICT") { vetoForms } }')
+    assert forms["evaluationCycle"]["vetoForms"] == ["THIRD", "FOURTH"]
+    case(cycle, "CASE-H", "U1", "H")
+    cycle.data(CONCLUDE_CASE, {"id": "CASE-H", "on": "2024-06-01"})  # SECOND: 党内警告
+    assert not result(cycle, "EV-STRICT", "U1")["vetoed"], "SECOND is not a veto form here"
+    assert result(cycle, "EV-2024", "U1")["vetoed"], "the default cycle vetoes on SECOND"

@@ -531,6 +531,7 @@ def open_evaluation_cycle(
         cmd.passive_case_deduction,
         list(cmd.veto_roles) if cmd.veto_roles is not None else None,
         cmd.grade_bands.thresholds() if cmd.grade_bands else None,
+        list(cmd.veto_forms) if cmd.veto_forms is not None else None,
     )
     for unit_id in cycle.unit_ids:  # deduplicated and bounded by the domain
         app.unit(unit_id)
