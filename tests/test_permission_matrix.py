@@ -572,7 +572,7 @@ READS_EXPECTED: dict[str, Read] = {
     "history": Read('(entityId: "AFF")', RAW_READERS, "list"),
     "events": Read("", RAW_READERS, "list"),
     "labels": Read("", EVERYONE, "list"),
-    "accessLog": Read("", ACCESS_LOG, "list"),
+    "accessLog": Read("", ACCESS_LOG, "whole"),  # every unit's reads: unscoped tokens only
 }
 
 

@@ -153,31 +153,48 @@ class LedgerApplication(Application):
 
     def authorise(self, command: c.Command, stamp: Stamp) -> None:
         """Role, then unit scope: every unit the command's scope fields name must lie in the
-        subtree of one of the token's units. Unknown ids get the out-of-scope answer."""
+        subtree of one of the token's units, and every entity its `sees` fields name must
+        have a unit there. Whatever fails is refused naming the id the command gave, exactly
+        as an unknown id is (no oracle of what exists outside the token's units, or where)."""
         rule = permissions.check_role(type(command), stamp.role, stamp.units is not None)
-        if stamp.units is None or not rule.scope:
+        if stamp.units is None or not (rule.scope or rule.sees):
             return
-        units: list[str] = []
+        for spec in rule.sees:
+            field, _, attribute = spec.partition(".")
+            value = getattr(command, field)
+            if value is not None and not any(
+                self._inside(u, stamp.units) for u in self._units_of(field, attribute, value)
+            ):
+                raise permissions.outside_scope(value)
+        units: dict[str, str] = {}  # unit -> the id the command gave for it
         for spec in rule.scope:
             field, _, attribute = spec.partition(".")
             value = getattr(command, field)
             if value is None:
                 continue
             if attribute:
-                try:
-                    value = getattr(self.entity(field, value), attribute)
-                except NotFound:
-                    raise permissions.outside_scope(value) from None
-            units.extend([value] if isinstance(value, str) else value)
-        if not units:
+                units.update((u, value) for u in self._units_of(field, attribute, value))
+            else:
+                units.update((u, u) for u in ([value] if isinstance(value, str) else value))
+        if not units and rule.scope:
             raise Forbidden(f"{command.mutation()} here needs a token that is not limited to units")
-        for unit_id in dict.fromkeys(units):
-            try:
-                inside = set(self.lineage(unit_id)) & set(stamp.units)
-            except (NotFound, BadInput):
-                inside = set()
-            if not inside:
-                raise permissions.outside_scope(unit_id)
+        for unit_id, given in units.items():
+            if not self._inside(unit_id, stamp.units):
+                raise permissions.outside_scope(given)
+
+    def _units_of(self, field: str, attribute: str, value: str) -> list[str]:
+        """The units of the entity a command's field names (an unknown one: outside scope)."""
+        try:
+            found = getattr(self.entity(field, value), attribute)
+        except NotFound:
+            raise permissions.outside_scope(value) from None
+        return [found] if isinstance(found, str) else list(found)
+
+    def _inside(self, unit_id: str, scope: tuple[str, ...]) -> bool:
+        try:
+            return bool(set(self.lineage(unit_id)) & set(scope))
+        except (NotFound, BadInput):
+            return False
 
     # ------------------------------------------------------------------ loading
 

@@ -6,6 +6,9 @@ all lie in the subtrees of its units. A scope field is either a field naming uni
 (`unit_id`, `scope_unit_ids`) or `field.attribute`: the units of the entity that field
 names, as the write side knows it (`case_id.unit_id`: the case's unit). A command with no
 scope fields names no unit (registerPerson) and is open to scoped tokens of its roles.
+`sees` names entities a command acts in that need only be visible to the token (a cycle
+evaluating one of its units). Whatever lies outside the token's units is refused word for
+word like an id that does not exist (`outside_scope`, naming the id the command gave).
 
 Reads: each restricted read, by its GraphQL coordinate, with the roles that may see it and
 what others get (FORBIDDEN, or null where the field may be null: the subject of a case),
@@ -49,7 +52,13 @@ UNIT_BOUND_ROLES = frozenset({"BRANCH"})
 class Write:
     roles: frozenset[str]
     scope: tuple[str, ...] = ()  # fields carrying the command's units (see the docstring)
+    # `field.attribute`: an entity the command acts in that a scoped token must be able to
+    # see (one of its units in the token's scope: a cycle evaluating one of them), or the
+    # command is refused as if the entity did not exist
+    sees: tuple[str, ...] = ()
 
+
+CYCLE = ("cycle_id.unit_ids",)  # the cycle must evaluate one of a scoped token's units
 
 WRITES: dict[type[c.Command], Write] = {
     # organisation
@@ -64,7 +73,7 @@ WRITES: dict[type[c.Command], Write] = {
     c.EndResponsibility: Write(RECORDING, ("item_id.scope_unit_ids",)),
     c.CorrectResponsibility: Write(RECORDING, ("item_id.scope_unit_ids",)),
     # task letters
-    c.IssueTaskLetter: Write(RECORDING, ("issuer_id",)),
+    c.IssueTaskLetter: Write(RECORDING, ("issuer_id", "recipient_id")),
     c.WithdrawTaskLetter: Write(RECORDING, ("letter_id.issuer_id",)),
     c.AcknowledgeTaskLetter: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
     c.ReportTaskProgress: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
@@ -72,12 +81,12 @@ WRITES: dict[type[c.Command], Write] = {
     c.CompleteTask: Write(BRANCH_WORK, ("letter_id.recipient_id",)),
     # evaluation
     c.OpenEvaluationCycle: Write(APPRAISING, ("unit_ids",)),
-    c.RecordScore: Write(APPRAISING, ("unit_id",)),
-    c.DeductScore: Write(APPRAISING, ("unit_id",)),
-    c.AddBonus: Write(APPRAISING, ("unit_id",)),
-    c.ApplyVeto: Write(APPRAISING, ("unit_id",)),
+    c.RecordScore: Write(APPRAISING, ("unit_id",), CYCLE),
+    c.DeductScore: Write(APPRAISING, ("unit_id", "case_id.unit_id"), CYCLE),
+    c.AddBonus: Write(APPRAISING, ("unit_id", "case_id.unit_id"), CYCLE),
+    c.ApplyVeto: Write(APPRAISING, ("unit_id", "case_id.unit_id"), CYCLE),
     c.FinalizeEvaluationCycle: Write(APPRAISING, ("cycle_id.unit_ids",)),
-    c.ReviewEvaluationResult: Write(APPRAISING, ("unit_id",)),
+    c.ReviewEvaluationResult: Write(APPRAISING, ("unit_id",), CYCLE),
     # cases, 一案双查
     c.RegisterCase: Write(RECORDING, ("unit_id",)),
     c.ConcludeCase: Write(RECORDING, ("case_id.unit_id",)),
@@ -104,7 +113,8 @@ READS: dict[str, Read] = {
     "Query.treeHead": Read(RAW_EVENT_READERS, whole_log=True),
     "Query.inclusionProof": Read(RAW_EVENT_READERS),
     "Query.consistencyProof": Read(RAW_EVENT_READERS, whole_log=True),
-    "Query.accessLog": Read(ACCESS_LOG_READERS),
+    # who read which case, across every unit: only for tokens not limited to units
+    "Query.accessLog": Read(ACCESS_LOG_READERS, whole_log=True),
     "Subscription.ledgerEvents": Read(RAW_EVENT_READERS),
     "Case.subject": Read(PERSONAL_READERS, hide=True, personal=True),
     "Case.summary": Read(PERSONAL_READERS, hide=True, personal=True),
@@ -161,7 +171,7 @@ def _marks(roles: Iterable[str]) -> str:
     return " | ".join("✓" if r in allowed else "" for r in ROLES)
 
 
-def _scope_text(scope: tuple[str, ...]) -> str:
+def _scope_text(scope: tuple[str, ...], sees: tuple[str, ...] = ()) -> str:
     if not scope:
         return "(names no unit)"
     out = []
@@ -169,6 +179,9 @@ def _scope_text(scope: tuple[str, ...]) -> str:
         field, _, attribute = spec.partition(".")
         name = to_camel_case(field)
         out.append(f"`{name}`" if not attribute else f"`{name}`'s {attribute.replace('_', ' ')}")
+    for spec in sees:
+        field, _, attribute = spec.partition(".")
+        out.append(f"one of `{to_camel_case(field)}`'s {attribute.replace('_', ' ')}")
     return ", ".join(out)
 
 
@@ -178,7 +191,8 @@ def markdown_tables() -> str:
     header = "| {} | " + " | ".join(ROLES) + " | {} |\n|" + " --- |" * (len(ROLES) + 2) + "\n"
     out = header.format("mutation", "unit scope from")
     for command, rule in WRITES.items():
-        out += f"| {command.mutation()} | {_marks(rule.roles)} | {_scope_text(rule.scope)} |\n"
+        scope = _scope_text(rule.scope, rule.sees)
+        out += f"| {command.mutation()} | {_marks(rule.roles)} | {scope} |\n"
     out += "\n" + header.format("restricted read", "others get")
     for coordinate, rule in READS.items():
         notes = ["null" if rule.hide else "FORBIDDEN"]

@@ -33,9 +33,10 @@ def guard_reads(schema: Any) -> None:
 
 
 def case_of(root: Any, args: dict) -> str | None:
-    """The case a personal field belongs to: the Case it is read on, or the one asked for."""
+    """The case a personal field belongs to: the Case it is read on, or the one asked for
+    (the arguments arrive here by their GraphQL names: `caseId`)."""
     row = getattr(root, "row", None)
-    return getattr(row, "case_id", None) or args.get("case_id")
+    return getattr(row, "case_id", None) or args.get("caseId")
 
 
 def _guarded(resolve: Any, coordinate: str, personal: bool) -> Any:
