@@ -9,13 +9,14 @@ earlier `knownAt` answer is reproduced exactly.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.domain.evaluation import EvaluationCycle
 from ledger.domain.rules.evaluation import (
     Adjustment,
     CaseFacts,
     CycleRules,
+    RectificationAtEnd,
     Score,
     SubjectPost,
     UnitResult,
@@ -26,6 +27,7 @@ from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW, recorded_at
 from projections.cases import CaseRow, cases_by_id
 from projections.db import Tx, as_row
+from projections.findings import rectifications_in
 
 
 class EvaluationProjector(Projector):
@@ -61,6 +63,14 @@ class EvaluationProjector(Projector):
                 "CREATE INDEX IF NOT EXISTS rm_adjustments_cycle "
                 "ON rm_adjustments (cycle_id, recorded_from)",
             ),
+        ),
+        (
+            # Rules chosen after the opening (OVERDUE_RECTIFICATION), by record time.
+            "rm_cycle_rules",
+            "CREATE TABLE IF NOT EXISTS rm_cycle_rules (cycle_id TEXT NOT NULL, "
+            "rule TEXT NOT NULL, points DOUBLE PRECISION NOT NULL, "
+            "recorded_from BIGINT NOT NULL, PRIMARY KEY (cycle_id, recorded_from))",
+            (),
         ),
         (
             "rm_reviews",
@@ -146,6 +156,14 @@ class EvaluationProjector(Projector):
                 envelope.position,
                 envelope.recorded_at.isoformat(),
             ),
+        )
+
+    @on(EvaluationCycle.OverdueRectificationRuleChosen)
+    def _rule(self, tx: Tx, envelope: Envelope) -> None:
+        tx.execute(
+            "INSERT INTO rm_cycle_rules (cycle_id, rule, points, recorded_from) "
+            "VALUES (?, 'OVERDUE_RECTIFICATION', ?, ?)",
+            (self._cycle_id(tx, envelope), envelope.event.points, envelope.position),
         )
 
     @on(EvaluationCycle.Finalized)
@@ -300,7 +318,43 @@ def _derive_at(
             (*unit_ids, p, p, c.period_from, c.period_to, c.period_to, p, p),
         )
     ]
-    return derive(unit_ids, rules, scores, adjustments, subtree_cases, leadership_cases)
+    points = overdue_rule(tx, c.cycle_id, p)
+    return derive(
+        unit_ids,
+        replace(rules, overdue_rectification_deduction=points),
+        scores,
+        adjustments,
+        subtree_cases,
+        leadership_cases,
+        _rectifications(tx, c, unit_ids, p) if points > 0 else [],
+    )
+
+
+def overdue_rule(tx: Tx, cycle_id: str, position: int) -> float:
+    """Points per overdue rectification, as chosen by `position` (0: not chosen)."""
+    points = tx.scalar(
+        "SELECT points FROM rm_cycle_rules WHERE cycle_id=? AND rule='OVERDUE_RECTIFICATION' "
+        "AND recorded_from <= ? ORDER BY recorded_from DESC LIMIT 1",
+        (cycle_id, position),
+    )
+    return float(points or 0.0)
+
+
+def _rectifications(
+    tx: Tx, c: CycleRow, unit_ids: list[str], p: int
+) -> list[tuple[str, RectificationAtEnd]]:
+    """The orders in the evaluated units' subtrees and where they stood at the period's
+    end, as recorded at `p`."""
+    out = []
+    for unit_id, r in rectifications_in(tx, unit_ids, c.period_to, p):
+        state = r.state(c.period_to)
+        if state is None or unit_id is None:
+            continue
+        at_end = RectificationAtEnd(
+            r.rectification_id, r.finding_id, r.requirement, state.status, state.due_on
+        )
+        out.append((unit_id, at_end))
+    return out
 
 
 FACTS = (

@@ -33,6 +33,7 @@ def default_projectors() -> list[Projector]:
     from projections.cases import CaseProjector
     from projections.evaluation import EvaluationProjector
     from projections.event_index import EventIndexProjector
+    from projections.findings import FindingProjector
     from projections.letters import LetterProjector
     from projections.organisation import OrganisationProjector
     from projections.responsibility import ResponsibilityProjector
@@ -44,6 +45,7 @@ def default_projectors() -> list[Projector]:
         CaseProjector(),
         LetterProjector(),
         EvaluationProjector(),
+        FindingProjector(),
     ]
 
 

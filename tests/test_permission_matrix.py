@@ -139,6 +139,8 @@ class World:
         self.admin("registerCase", self.case_input("C-1"))
         self.admin("issueTaskLetter", self.letter_input("L-1"))
         self.admin("openEvaluationCycle", self.cycle_input("EV-1"))
+        self.admin("recordFinding", self.finding_input("F-1"))
+        self.admin("orderRectification", self.rectification_input("R-1"))
         return self
 
     # inputs that the entries reuse for their setup
@@ -190,6 +192,27 @@ class World:
                     "deadline": "2024-12-31",
                 },
             ],
+        }
+
+    @staticmethod
+    def finding_input(finding_id: str) -> dict[str, Any]:
+        return {
+            "id": finding_id,
+            "unitId": "AFF",
+            "source": "INSPECTION_TOUR",
+            "foundOn": "2024-03-01",
+            "description": "廉政风险防控台账不全",
+        }
+
+    @staticmethod
+    def rectification_input(rectification_id: str) -> dict[str, Any]:
+        return {
+            "id": rectification_id,
+            "findingId": "F-1",
+            "ownerId": "P-AFFHEAD",
+            "requirement": "补齐廉政风险防控台账",
+            "orderedOn": "2024-03-10",
+            "dueOn": "2024-06-30",
         }
 
     @staticmethod
@@ -265,6 +288,15 @@ def _decided_case(w: World) -> str:
     return w.decided
 
 
+def _new_rectification(w: World, completed: bool = False) -> str:
+    rectification = w.fresh("R")
+    w.admin("orderRectification", w.rectification_input(rectification))
+    if completed:
+        done = {"rectificationId": rectification, "on": "2024-06-01", "evidence": "台账"}
+        w.admin("completeRectification", done)
+    return rectification
+
+
 def _finalized_cycle(w: World) -> str:
     cycle = _new_cycle(w)
     w.admin("finalizeEvaluationCycle", {"cycleId": cycle})
@@ -293,6 +325,46 @@ def _scoring_cycle(w: World) -> str:
 
 
 ENTRIES: dict[str, Entry] = {
+    # oversight: findings and their rectification
+    "recordFinding": Entry(RECORDING, lambda w: w.finding_input(w.fresh("F"))),
+    "orderRectification": Entry(RECORDING, lambda w: w.rectification_input(w.fresh("R"))),
+    "reportRectificationProgress": Entry(
+        BRANCH_WORK,
+        lambda w: {
+            "rectificationId": _new_rectification(w),
+            "percent": 50,
+            "note": "已制定整改方案",
+            "on": "2024-04-01",
+        },
+    ),
+    "completeRectification": Entry(
+        BRANCH_WORK,
+        lambda w: {
+            "rectificationId": _new_rectification(w),
+            "on": "2024-06-01",
+            "evidence": "台账",
+        },
+    ),
+    "reviewRectification": Entry(
+        RECORDING,
+        lambda w: {
+            "rectificationId": _new_rectification(w, completed=True),
+            "verdict": "ACCEPT",
+            "on": "2024-06-10",
+            "opinion": "整改到位",
+        },
+    ),
+    "correctRectification": Entry(
+        RECORDING,
+        lambda w: {
+            "rectificationId": _new_rectification(w),
+            "dueOn": "2024-07-31",
+            "reason": "期限录入有误",
+        },
+    ),
+    "chooseOverdueRectificationRule": Entry(
+        APPRAISING, lambda w: {"cycleId": _scoring_cycle(w), "points": 1.0}
+    ),
     "registerUnit": Entry(
         RECORDING,
         lambda w: {"id": w.fresh("U"), "name": "纪检室", "kind": "DEPARTMENT", "parentId": "AFF"},
@@ -523,6 +595,8 @@ def test_the_permission_table_keeps_the_design_rules():
         "reportTaskProgress",
         "completeTask",
         "correctTaskProgress",
+        "reportRectificationProgress",
+        "completeRectification",
     }
 
 
@@ -573,6 +647,10 @@ READS_EXPECTED: dict[str, Read] = {
     "events": Read("", RAW_READERS, "list"),
     "labels": Read("", EVERYONE, "list"),
     "accessLog": Read("", ACCESS_LOG, "whole"),  # every unit's reads: unscoped tokens only
+    # oversight: F-1 is a finding at AFF, R-1 its order
+    "finding": Read('(id: "F-1")', EVERYONE, "single"),
+    "findings": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "rectifications": Read('(unitId: "AFF")', EVERYONE, "list"),
 }
 
 

@@ -47,6 +47,9 @@ MAX_ATTEMPTS = 5
 Decision = tuple[str, Sequence[Aggregate]]
 Handler = Callable[["LedgerApplication", Any, Stamp], Decision]
 HANDLERS: dict[type[c.Command], Handler] = {}
+# Aggregates that feature modules add (`ledger.oversight`): the kind a command's id field
+# names (`finding_id` -> "finding") -> (aggregate class, uuid of a business id, what it is).
+ENTITY_KINDS: dict[str, tuple[type[Aggregate], Callable[[str], UUID], str]] = {}
 
 
 def handles(command: type[C]) -> Callable[[Callable[[LedgerApplication, C, Stamp], Decision]], Any]:
@@ -245,6 +248,9 @@ class LedgerApplication(Application):
         person, `decision_id` the case it was taken on, ...): NOT_FOUND when it does not
         exist."""
         kind = field.removeprefix("to_").removesuffix("_id")
+        if kind in ENTITY_KINDS:
+            cls, uuid_of, what = ENTITY_KINDS[kind]
+            return self.load(cls, uuid_of(business_id(value, f"{what} id")), what, value)
         loaders = {"case": self.case, "item": self.item, "letter": self.letter}
         loaders.update(cycle=self.cycle, unit=self.unit, person=self.person, holder=self.person)
         loaders["decision"] = lambda decision: self.case(case_of_decision(decision))
@@ -597,3 +603,7 @@ HANDLERS.update(
         c.ReviewEvaluationResult: Act("cycle_id", EvaluationCycle.review),
     }
 )
+
+
+# Handlers of the oversight instruments register themselves in the same table.
+from ledger import oversight  # noqa: E402, F401

@@ -430,3 +430,83 @@ class ReviewEvaluationResult(Command):
     cycle_id: str = ref()
     unit_id: str = ref()
     reason: str = spec()
+
+
+# ---------------------------------------------------------------------- oversight (part 三(二))
+# Findings and their rectification, 廉政风险点 and rotation, the principal's "五个不直接分管",
+# 三重一大 decisions, 述责述廉 reports. Handlers: `ledger.oversight`.
+
+
+@dataclass(frozen=True)
+class RecordFinding(Command):
+    ABOUT = "A problem that 巡察, 专项检查, 审计 or 明察暗访 found in a unit, to be rectified."
+    id: str = ref()
+    unit_id: str = ref()
+    source: str = one_of("FindingSource")
+    found_on: str = day()
+    description: str = spec()
+
+
+@dataclass(frozen=True)
+class OrderRectification(Command):
+    ABOUT = "A rectification order (整改事项) on a finding: who answers for it, and by when."
+    id: str = ref()
+    finding_id: str = ref()
+    owner_id: str = ref(about="the person who answers for the rectification (整改责任人)")
+    requirement: str = spec()
+    ordered_on: str = day()
+    due_on: str = day()
+    unit_id: str | None = ref(
+        default=None,
+        about="the unit that rectifies, in the finding unit's subtree (default: the finding's unit)",
+    )
+
+
+@dataclass(frozen=True)
+class ReportRectificationProgress(Command):
+    rectification_id: str = ref()
+    percent: int = spec()
+    note: str = spec()
+    on: str = day()
+
+
+@dataclass(frozen=True)
+class CompleteRectification(Command):
+    rectification_id: str = ref()
+    on: str = day()
+    evidence: str = spec(about="what shows it is done (整改材料)")
+
+
+@dataclass(frozen=True)
+class ReviewRectification(Command):
+    ABOUT = (
+        "Accept a completed rectification (验收), or reopen it (退回重新整改) with a new due "
+        "date (default: the one it had)."
+    )
+    rectification_id: str = ref()
+    verdict: str = one_of("RectificationVerdict")
+    on: str = day()
+    opinion: str = spec()
+    due_on: str | None = day(default=None, about="REOPEN only: the new due date")
+
+
+@dataclass(frozen=True)
+class CorrectRectification(Command):
+    ABOUT = (
+        "Restate a rectification order's due date (and owner) as it should have been recorded: "
+        "a correction, valid from the order on; answers at an earlier knownAt stay."
+    )
+    rectification_id: str = ref()
+    due_on: str = day()
+    reason: str = spec()
+    owner_id: str | None = ref(default=None)
+
+
+@dataclass(frozen=True)
+class ChooseOverdueRectificationRule(Command):
+    ABOUT = (
+        "An evaluation rule of the cycle: deduct `points` for each rectification overdue at the "
+        "period's end in an evaluated unit's subtree (0: none). Refused once finalized."
+    )
+    cycle_id: str = ref()
+    points: float = spec()

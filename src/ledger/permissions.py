@@ -96,6 +96,21 @@ WRITES: dict[type[c.Command], Write] = {
     c.RevokeAccountability: Write(RECORDING, ("decision_id.unit_id",)),
 }
 
+# Oversight instruments (part 三(二)): the inspecting side records findings and orders, the
+# unit that rectifies (a BRANCH among them) reports progress and completion, the inspecting
+# side reviews; the appraisers choose the cycle's overdue rule.
+WRITES.update(
+    {
+        c.RecordFinding: Write(RECORDING, ("unit_id",)),
+        c.OrderRectification: Write(RECORDING, ("finding_id.unit_id", "unit_id")),
+        c.ReportRectificationProgress: Write(BRANCH_WORK, ("rectification_id.unit_id",)),
+        c.CompleteRectification: Write(BRANCH_WORK, ("rectification_id.unit_id",)),
+        c.ReviewRectification: Write(RECORDING, ("rectification_id.unit_id",)),
+        c.CorrectRectification: Write(RECORDING, ("rectification_id.unit_id",)),
+        c.ChooseOverdueRectificationRule: Write(APPRAISING, ("cycle_id.unit_ids",)),
+    }
+)
+
 
 @dataclass(frozen=True)
 class Read:

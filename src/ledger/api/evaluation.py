@@ -77,6 +77,16 @@ class EvaluationCycle:
         visible = [u for u in self.row.unit_ids if info.context.in_scope(u)]
         return [load_unit(info, u, visible) for u in visible]
 
+    @strawberry.field(
+        description="points off per rectification overdue at the period's end (整改逾期), as "
+        "chosen by `chooseOverdueRectificationRule` by `knownAt`; 0: no such rule"
+    )
+    def overdue_rectification_deduction(
+        self, info: Info, known_at: datetime | None = None
+    ) -> float:
+        position = self.row.effective(info.context.position(known_at))
+        return info.context.read(lambda tx: ev.overdue_rule(tx, self.row.cycle_id, position))
+
     @strawberry.field
     def results(self, info: Info, known_at: datetime | None = None) -> list[EvaluationResult]:
         return results_for(info, self.row.cycle_id, known_at)
@@ -184,3 +194,4 @@ class EvaluationMutations:
     apply_veto = mutation(commands.ApplyVeto)
     finalize_evaluation_cycle = mutation(commands.FinalizeEvaluationCycle)
     review_evaluation_result = mutation(commands.ReviewEvaluationResult)
+    choose_overdue_rectification_rule = mutation(commands.ChooseOverdueRectificationRule)

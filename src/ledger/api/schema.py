@@ -67,6 +67,7 @@ from ledger.api.organisation import (
     load_unit,
     units_from,
 )
+from ledger.api.oversight import OversightMutations, OversightQueries
 from ledger.api.reads import guard_reads
 from ledger.api.responsibility import ResponsibilityList, ResponsibilityMutations, items_from
 from ledger.domain.errors import BadInput, NotFound
@@ -82,7 +83,7 @@ MAX_PAGE = 500
 
 
 @strawberry.type
-class Query(IntegrityQueries, AccessQueries):
+class Query(IntegrityQueries, AccessQueries, OversightQueries):
     """Every query reads the read models only. The view has authenticated the caller before
     any resolver runs; restricted reads are guarded from `ledger.permissions.READS`, and
     unit scope binds every read: lists are filtered, a single object outside the token's
@@ -335,6 +336,7 @@ class Mutation(
     LetterMutations,
     EvaluationMutations,
     CaseMutations,
+    OversightMutations,
 ):
     """One line per mutation, in each feature's module; see `ledger.api.mutations`."""
 

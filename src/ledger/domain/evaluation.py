@@ -95,6 +95,13 @@ class EvaluationCycle(Aggregate):
         unit_id: str
         reason: str
 
+    class OverdueRectificationRuleChosen(Aggregate.Event, Stamped):
+        """An optional rule chosen after opening: points off per rectification overdue at
+        the period's end (0: none). Its own event, so the opening stays as it was."""
+
+        TOPIC = "ledger:OverdueRectificationRuleChosen"
+        points: float
+
     class Finalized(Aggregate.Event, Stamped):
         TOPIC = "ledger:EvaluationCycleFinalized"
 
@@ -268,6 +275,12 @@ class EvaluationCycle(Aggregate):
             raise NotFound(f"unit {unit_id!r} is not evaluated in cycle {self.cycle_id}")
         reason = text(reason, "reason", max_length=2000)
         self.trigger_event(self.ResultReviewed, **stamp.fields(), unit_id=unit_id, reason=reason)
+
+    def choose_overdue_rectification_rule(self, stamp: Stamp, points: float) -> None:
+        if self.finalized:
+            raise Conflict(f"evaluation cycle {self.cycle_id} is finalized; its rules are frozen")
+        points = _points(points, "points", high=100.0)
+        self.trigger_event(self.OverdueRectificationRuleChosen, **stamp.fields(), points=points)
 
     def finalize(self, stamp: Stamp) -> None:
         if self.finalized:

@@ -108,6 +108,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "MANUAL_DEDUCTION": ("扣分", "manual deduction"),
         "MANUAL_BONUS": ("加分", "bonus"),
         "MANUAL_VETO": ("一票否决", "manual veto"),
+        "OVERDUE_RECTIFICATION": ("整改逾期扣分", "overdue rectification deduction"),
     },
     "TaskLetterStatus": {
         "ISSUED": ("已函告", "issued"),
@@ -122,6 +123,69 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "OVERDUE": ("已逾期", "overdue"),
     },
 }
+# Oversight instruments (part 三(二) of the source text): findings and their rectification,
+# 廉政风险点 and rotation, the principal's "五个不直接分管", 三重一大, 述责述廉.
+LABELS.update(
+    {
+        "FindingSource": {
+            "INSPECTION_TOUR": ("巡察", "inspection tour"),
+            "SPECIAL_CHECK": ("专项检查", "special check"),
+            "AUDIT": ("审计", "audit"),
+            "UNANNOUNCED_VISIT": ("明察暗访", "unannounced visit"),
+            "OTHER": ("其他", "other"),
+        },
+        "RectificationStatus": {
+            "OPEN": ("整改中", "open"),
+            "DONE": ("已整改", "done"),
+            "OVERDUE": ("逾期未整改", "overdue"),
+        },
+        "RectificationVerdict": {
+            "ACCEPT": ("验收通过", "accept"),
+            "REOPEN": ("退回重新整改", "reopen"),
+        },
+        "RectificationReview": {
+            "PENDING": ("待验收", "awaiting review"),
+            "ACCEPTED": ("已验收", "accepted"),
+            "REOPENED": ("已退回重新整改", "reopened"),
+        },
+        "RectificationStepKind": {
+            "PROGRESS": ("报告整改进展", "progress reported"),
+            "COMPLETED": ("整改完成", "completed"),
+            "ACCEPTED": ("验收通过", "accepted"),
+            "REOPENED": ("退回重新整改", "reopened"),
+        },
+        "RiskLevel": {
+            "HIGH": ("高风险", "high"),
+            "MEDIUM": ("中风险", "medium"),
+            "LOW": ("低风险", "low"),
+        },
+        "UnitFunction": {
+            "PERSONNEL": ("人事", "personnel"),
+            "FINANCE": ("财务", "finance"),
+            "PROJECTS": ("工程项目", "construction projects"),
+            "PROCUREMENT": ("物资采购", "procurement"),
+            "APPROVALS": ("行政审批", "administrative approvals"),
+        },
+        "MajorMatter": {
+            "MAJOR_DECISION": ("重大决策", "major decision"),
+            "CADRE_APPOINTMENT": ("重要干部任免", "important cadre appointment"),
+            "MAJOR_PROJECT": ("重大项目安排", "major project"),
+            "LARGE_FUND": ("大额资金使用", "use of large funds"),
+        },
+        "DecisionFlag": {
+            "LOW_ATTENDANCE": ("到会班子成员不足半数", "fewer than half of the team attended"),
+            "PRINCIPAL_NOT_LAST": ("主要负责人未末位表态", "the principal did not speak last"),
+            "RECUSED_SPOKE": ("应回避人员参与表态", "a recused person spoke"),
+        },
+        "DutyReportKind": {
+            "LEADER": ("班子成员述责述廉", "leadership-team member's report"),
+            "DISCIPLINE_COMMITTEE": (
+                "机关纪委向纪工委述职",
+                "organ discipline committee's report to the working committee",
+            ),
+        },
+    }
+)
 LANGS = ("zh", "en")
 
 

@@ -11,6 +11,9 @@ side found for a cycle as of one position, `derive` explains every point:
   judicial organs) whose subject held one of `veto_roles` in the evaluated unit during the
   facts vetoes it; such a case registered by the period's end but not yet concluded is
   listed as PENDING_CASE_VETO (0 points, no veto);
+- OVERDUE_RECTIFICATION (optional, chosen on the cycle after it opened): each rectification
+  order in the unit's subtree that stands OVERDUE at the period's end (整改逾期) deducts
+  `overdue_rectification_deduction` points, one line per order;
 then grades (a vetoed unit FAILs whatever its total) and ranks (vetoed units after every
 other; equal totals share a rank).
 """
@@ -28,6 +31,7 @@ RULE_LEADERSHIP_VETO = "LEADERSHIP_CASE_VETO"
 RULE_PENDING_VETO = "PENDING_CASE_VETO"
 # Lines these rules write from a case name its subject or its facts (personal case data).
 CASE_RULES = (RULE_PASSIVE, RULE_LEADERSHIP_VETO, RULE_PENDING_VETO)
+RULE_OVERDUE_RECTIFICATION = "OVERDUE_RECTIFICATION"
 RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
 DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
 GRADES = ("EXCELLENT", "GOOD", "PASS")
@@ -42,6 +46,7 @@ class CycleRules:
     veto_roles: tuple[str, ...]
     grade_bands: dict[str, float]
     veto_forms: tuple[str, ...] = DEFAULT_VETO_FORMS
+    overdue_rectification_deduction: float = 0.0  # chosen by its own event; 0: no such rule
 
     @classmethod
     def from_stored(cls, period_from: str, period_to: str, rules: dict) -> CycleRules:
@@ -99,6 +104,17 @@ class SubjectPost:
     role: str
     valid_from: str
     valid_to: str | None
+
+
+@dataclass(frozen=True)
+class RectificationAtEnd:
+    """A rectification order in force at the period's end, and where it stood then."""
+
+    rectification_id: str
+    finding_id: str
+    requirement: str
+    status: str  # OPEN | DONE | OVERDUE on the period's last day
+    due_on: str
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,19 @@ def pending_veto(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> Line 
     )
 
 
+def overdue_rectification_deduction(r: RectificationAtEnd, rules: CycleRules) -> Line | None:
+    """整改逾期: an order still OVERDUE on the period's last day costs points (when the cycle
+    chose the rule)."""
+    if rules.overdue_rectification_deduction <= 0 or r.status != "OVERDUE":
+        return None
+    return Line(
+        RULE_OVERDUE_RECTIFICATION,
+        -rules.overdue_rectification_deduction,
+        f"整改逾期：{r.requirement}（发现问题 {r.finding_id}，整改事项 {r.rectification_id}，"
+        f"应于{r.due_on}前完成，截至{rules.period_to}未完成）",
+    )
+
+
 def _led_during_facts(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> bool:
     facts_end = case.facts_until or case.facts_on
     return post.role in rules.veto_roles and overlaps(
@@ -229,12 +258,14 @@ def derive(
     adjustments: Iterable[Adjustment],
     subtree_cases: Iterable[tuple[str, CaseFacts]],
     leadership_cases: Iterable[tuple[CaseFacts, SubjectPost]],
+    rectifications: Iterable[tuple[str, RectificationAtEnd]] = (),
 ) -> list[UnitResult]:
     """Every unit's explained result, ranked.
 
     `subtree_cases`: (evaluated unit, case) for cases in the unit's subtree;
     `leadership_cases`: (case, a post its subject held in an evaluated unit). Both may hold
     more than the rules keep: the rules decide, not the query that found them.
+    `rectifications`: (evaluated unit, order in its subtree, as it stood at the period's end).
     """
     by_unit = {u: UnitResult(u) for u in unit_ids}
     for (unit_id, criterion), points in sorted(latest_scores(scores).items()):
@@ -247,6 +278,10 @@ def derive(
         bucket[a.kind].append(adjustment_line(a))
     for unit_id, case in subtree_cases:
         line = passive_case_deduction(case, rules)
+        if line and unit_id in by_unit:
+            by_unit[unit_id].deductions.append(line)
+    for unit_id, rectification in rectifications:
+        line = overdue_rectification_deduction(rectification, rules)
         if line and unit_id in by_unit:
             by_unit[unit_id].deductions.append(line)
     seen: set[tuple[str, str, str]] = set()
