@@ -230,6 +230,22 @@ def cycle(tx: Tx, cycle_id: str, position: int | None = None) -> CycleRow | None
     )
 
 
+def cycle_ids(tx: Tx, year: int | None = None, unit_id: str | None = None) -> list[str]:
+    """Cycles recorded now, newest year first: of `year`, and covering `unit_id` or a unit
+    in its subtree (an organ finds the cycles of its affiliated units)."""
+    sql, args = "SELECT c.cycle_id FROM rm_cycles c WHERE 1 = 1", []
+    if year is not None:
+        sql += " AND c.year = ?"
+        args.append(year)
+    if unit_id is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM rm_cycle_units cu JOIN rm_unit_tree t "
+            "ON t.unit_id = cu.unit_id WHERE cu.cycle_id = c.cycle_id AND t.ancestor_id = ?)"
+        )
+        args.append(unit_id)
+    return [r["cycle_id"] for r in tx.all(sql + " ORDER BY c.year DESC, c.cycle_id", args)]
+
+
 @dataclass(frozen=True)
 class Results:
     ranked: list[UnitResult]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from ledger.domain.errors import NotFound
@@ -56,16 +57,35 @@ HEADERS = {
 }
 
 
-def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> tuple[list[list], set[str]]:
+def table(
+    ledger: Ledger,
+    cycle_id: str,
+    lang: str = "en",
+    *,
+    visible: Callable[[str], bool] | None = None,
+    personal: bool = True,
+) -> tuple[list[list], set[str]]:
     """The export as rows (the first is the header), in rank order; and the cases whose
-    personal data its reasons carry (the caller writes them to the access log)."""
+    personal data its reasons carry (the caller writes them to the access log).
+
+    `visible(unit_id)` keeps the rows a scoped caller may see (ranks stay as computed over
+    the whole cycle, as in the GraphQL answer); without `personal`, a line a case produced
+    names its rule and case id, not who or what (like `ScoreLine.reason` for VIEWER)."""
     h = HEADERS[lang]
     with ledger.reads.read() as tx:
         cycle = ev.cycle(tx, cycle_id)
-        if cycle is None:
+        if cycle is None or (visible and not any(visible(u) for u in cycle.unit_ids)):
             raise NotFound(f"no evaluation cycle {cycle_id!r}")
         ranked = ev.results(tx, cycle, None).ranked
         names = {r["unit_id"]: r["name"] for r in tx.all("SELECT unit_id, name FROM rm_units")}
+    if visible:
+        ranked = [r for r in ranked if visible(r.unit_id)]
+
+    def reason(x) -> str:
+        if personal or x.case_id is None or x.rule not in CASE_RULES:
+            return x.reason
+        return f"{label('ScoreRule', x.rule, lang)}（案件 {x.case_id}）"
+
     criteria = cycle.rules["criteria"]
     header = [
         h["unit_id"],
@@ -87,11 +107,12 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> tuple[list[list], 
     ]
     rows, cases = [header], set()
     for r in ranked:
-        cases.update(
-            x.case_id
-            for x in (*r.deductions, *r.vetoes, *r.pending)
-            if x.case_id and x.rule in CASE_RULES
-        )
+        if personal:
+            cases.update(
+                x.case_id
+                for x in (*r.deductions, *r.vetoes, *r.pending)
+                if x.case_id and x.rule in CASE_RULES
+            )
         scores = {x.rule: x.points for x in r.criteria}
         grade = r.grade(cycle.rules["grade_bands"])
         rows.append(
@@ -103,9 +124,9 @@ def table(ledger: Ledger, cycle_id: str, lang: str = "en") -> tuple[list[list], 
                 round(sum(x.points for x in r.deductions), 2),
                 round(sum(x.points for x in r.bonuses), 2),
                 h["yes"] if r.vetoed else h["no"],
-                "；".join(x.reason for x in r.vetoes),
-                "；".join(f"{x.reason}（{x.points:g}）" for x in r.deductions),
-                "；".join(x.reason for x in r.pending),
+                "；".join(reason(x) for x in r.vetoes),
+                "；".join(f"{reason(x)}（{x.points:g}）" for x in r.deductions),
+                "；".join(reason(x) for x in r.pending),
                 r.total,
                 label("Grade", grade, lang),
                 r.rank,

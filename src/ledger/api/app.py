@@ -3,6 +3,7 @@
 /healthz   the process answers (liveness: no database call)
 /readyz    the store answers and every projection is within LEDGER_READY_MAX_LAG events
            of the log head (503 otherwise, with the numbers)
+/web/      the read-only web front (see `ledger.api.web`); / redirects there
 /metrics   Prometheus text: operations and latencies, events appended, projection
            positions and lag (see `ledger.metrics`)
 """
@@ -26,6 +27,7 @@ from ledger import metrics
 from ledger.api.graphiql import graphiql_assets_mount
 from ledger.api.schema import schema
 from ledger.api.view import LedgerGraphQL
+from ledger.api.web import web_routes
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -151,6 +153,7 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            *web_routes(ledger),
         ],
         middleware=middleware,
         lifespan=lifespan,

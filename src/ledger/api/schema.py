@@ -74,6 +74,7 @@ from ledger.domain.errors import BadInput, NotFound
 from ledger.integrity.access import AccessLog
 from ledger.permissions import outside_scope
 from projections import cases as case_rows
+from projections import evaluation as ev_rows
 from projections import event_index
 from projections import letters as letter_rows
 from projections import organisation as org
@@ -205,6 +206,24 @@ class Query(IntegrityQueries, AccessQueries, OversightQueries):
         if info.context.scoped and not (row and info.context.any_in_scope(row.unit_ids)):
             raise outside_scope(f"evaluation cycle {id}")
         return cycle_from(row) if row else None
+
+    @strawberry.field(
+        description="evaluation cycles, newest year first: of `year`, and covering `unitId` or "
+        "a unit below it"
+    )
+    def evaluation_cycles(
+        self, info: Info, year: int | None = None, unit_id: strawberry.ID | None = None
+    ) -> list[EvaluationCycle]:
+        ctx = info.context
+        if unit_id is not None:
+            ctx.check_scope(str(unit_id), f"unit {unit_id}")
+
+        def load(tx):
+            ids = ev_rows.cycle_ids(tx, year, str(unit_id) if unit_id else None)
+            return [ev_rows.cycle(tx, i) for i in ids]
+
+        rows = [r for r in ctx.read(load) if r and ctx.any_in_scope(r.unit_ids)]
+        return [cycle_from(r) for r in rows]
 
     @strawberry.field
     def evaluation_result(
