@@ -638,6 +638,7 @@ READS_EXPECTED: dict[str, Read] = {
     "taskLetters": Read("", EVERYONE, "list"),
     "responsibilityTransmission": Read('(rootUnitId: "AFF")', EVERYONE, "single"),
     "evaluationCycle": Read('(id: "EV-1")', EVERYONE, "single"),
+    "evaluationCycles": Read("", EVERYONE, "list"),
     "evaluationResult": Read('(cycleId: "EV-1", unitId: "AFF")', EVERYONE, "single"),
     "case": Read('(id: "C-1")', EVERYONE, "single"),
     "cases": Read("", EVERYONE, "list"),

@@ -2,6 +2,7 @@
 // Every page reads the ledger through the public GraphQL API with the user's own token.
 import { claims, gql, may, permissionTable, session } from "./api.js";
 import { currentLang, loadLabels, setLang, t } from "./i18n.js";
+import { disposeCharts } from "./charts.js";
 import { errorBox, h } from "./ui.js";
 
 // Each page with the restricted reads it cannot do without (from the permission table):
@@ -74,6 +75,7 @@ async function render() {
     try { cleanup(); } catch { /* the page is gone anyway */ }
     cleanup = null;
   }
+  disposeCharts();
   const { id, params } = route();
   main.dataset.state = "loading";
   main.dataset.page = session.token ? id : "login";
