@@ -86,7 +86,7 @@ def tab(server, browser) -> Iterator:
     assert not [e for p in opened for e in p.errors], [e for p in opened for e in p.errors]
 
 
-PAGES = ["lists"]
+PAGES = ["lists", "transmission"]
 
 
 @pytest.mark.parametrize("page", PAGES)
