@@ -72,6 +72,11 @@ EVENTS = Counter(
     "events appended to the log by this deployment's API processes, by event type",
     ["type"],
 )
+STOPPED = Counter(
+    "ledger_graphql_requests_stopped_total",
+    "GraphQL requests whose work was stopped: past their deadline, or their client hung up",
+    ["reason"],
+)
 SUBSCRIPTIONS = Gauge(
     "ledger_subscriptions_active",
     "open ledgerEvents subscriptions",
@@ -148,6 +153,10 @@ def observe_operation(
         outcome = sorted(codes)[0] if codes else "ERROR"
     REQUESTS.labels(label, kind, outcome).inc()
     LATENCY.labels(label, kind).observe(seconds)
+
+
+def observe_stopped(reason: str) -> None:
+    STOPPED.labels(reason).inc()
 
 
 # ---------------------------------------------------------------------- events

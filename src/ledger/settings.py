@@ -9,6 +9,33 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_STORE = "sqlite:///./ledger.sqlite3"
+# The most one query may cost (`ledger.api.cost`: about the number of fields its answer can
+# hold, ~5 µs each), per role; LEDGER_COST_BUDGETS="VIEWER=100000,ADMIN=2000000" overrides.
+DEFAULT_COST_BUDGETS = {
+    "ADMIN": 1_000_000,
+    "INSPECTOR": 1_000_000,
+    "RECORDER": 500_000,
+    "APPRAISER": 500_000,
+    "BRANCH": 200_000,
+    "VIEWER": 200_000,
+}
+
+
+def cost_budgets(text: str) -> dict[str, int]:
+    """The default budgets, with "ROLE=N" pairs (comma-separated) overriding them."""
+    budgets = dict(DEFAULT_COST_BUDGETS)
+    for pair in text.split(","):
+        if not pair.strip():
+            continue
+        role, _, value = pair.partition("=")
+        role = role.strip().upper()
+        if role not in budgets or not value.strip().isdigit():
+            raise ValueError(
+                f"LEDGER_COST_BUDGETS: {pair.strip()!r} is not ROLE=N with ROLE one of "
+                + ", ".join(budgets)
+            )
+        budgets[role] = int(value)
+    return budgets
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -56,6 +83,10 @@ class Settings:
     metrics_token: str | None = env("LEDGER_METRICS_TOKEN", "", lambda v: v or None)
     # /readyz reports not ready while any projection lags the head by more than this.
     ready_max_lag: int = env("LEDGER_READY_MAX_LAG", "1000", int)
+    # Per-role cost budgets for one query (see DEFAULT_COST_BUDGETS).
+    cost_budgets: dict[str, int] = env("LEDGER_COST_BUDGETS", "", cost_budgets)
+    # Seconds one request may run: work stops there (and when the client hangs up).
+    request_deadline: float = env("LEDGER_REQUEST_DEADLINE", "10", float)
     log_json: bool | None = field(
         default_factory=lambda: (
             None

@@ -8,6 +8,7 @@ grows with the depth of the query, not with the length of its lists.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,18 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MIN_INSTANT = datetime(1949, 10, 1, tzinfo=UTC)
 MAX_INSTANT = datetime(2100, 12, 31, tzinfo=UTC)
 CLOCK_SKEW = timedelta(seconds=5)  # tolerated between a client's "now" and ours
+
+
+class RequestStopped(BaseException):
+    """Work for a request stops: its deadline passed or its client hung up.
+
+    A BaseException, so that no resolver's or graphql-core's `except Exception` turns it
+    into a located field error and execution goes on with the next field: it unwinds the
+    whole execution, and the view answers (or, for a client gone, does not)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def today() -> date:
@@ -53,6 +66,12 @@ class Context:
         self.statements = 0  # read transactions opened; tests count them
         self._scope: frozenset[str] | None = None  # units in the token's subtrees, when scoped
         self.accessed: set[str] = set()  # cases whose personal data this answer carries
+        # Stopping work: a monotonic deadline (HTTP requests), a reason once stopped
+        # ("deadline" or "disconnect", set from the event loop), and a count of the objects
+        # execution has started to complete, which the tests read to see work stop.
+        self.deadline: float | None = None
+        self.stop_reason: str | None = None
+        self.work = 0
 
     @property
     def caller(self) -> Caller:
@@ -101,6 +120,11 @@ class Context:
             tuple(units),
         )
 
+    def cost_budget(self) -> int:
+        """The most one document may cost this caller (`ledger.api.cost`), by role."""
+        budgets = self.ledger.settings.cost_budgets
+        return budgets.get(self.caller.role, min(budgets.values(), default=0))
+
     def may_see_personal(self) -> bool:
         return self.caller.role in permissions.PERSONAL_READERS
 
@@ -108,9 +132,35 @@ class Context:
         """This answer carries personal data of these cases: it goes into the access log."""
         self.accessed.update(c for c in case_ids if c)
 
+    # ------------------------------------------------------------------ stopping work
+
+    def stop(self, reason: str) -> None:
+        """Ask the execution to stop at its next check (thread-safe: one assignment)."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    def tick(self) -> None:
+        """One more object to complete: stop here if the request is over (the clock is read
+        every 64 objects, the flag every time)."""
+        self.work += 1
+        if self.stop_reason is not None:
+            raise RequestStopped(self.stop_reason)
+        if self.deadline is not None and not self.work & 63 and time.monotonic() > self.deadline:
+            self.stop("deadline")
+            raise RequestStopped("deadline")
+
+    def check(self) -> None:
+        """Before a unit of work that is not an object (a read, a computation)."""
+        if self.stop_reason is not None:
+            raise RequestStopped(self.stop_reason)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.stop("deadline")
+            raise RequestStopped("deadline")
+
     # ------------------------------------------------------------------ reads
 
     def read(self, fn: Callable[[Tx], Any]) -> Any:
+        self.check()
         self.statements += 1
         with self.ledger.reads.read() as tx:
             return fn(tx)

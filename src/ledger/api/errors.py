@@ -16,11 +16,14 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ledger.domain.errors import LedgerError
+from ledger.logs import limited
 
 log = structlog.get_logger("ledger.api")
 
 
 def coded(error: GraphQLError) -> GraphQLError:
+    if (error.extensions or {}).get("code") and error.original_error is None:
+        return error  # coded where it was raised (the cost limit, a refusal in the view)
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
@@ -38,7 +41,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         message, code, extra = error.message, "BAD_INPUT", {}
     else:
         error_id = uuid.uuid4().hex[:12]
-        log.error(
+        limited(
+            log,
+            "error",
             "internal_error",
             error_id=error_id,
             path=error.path,

@@ -10,13 +10,16 @@ from typing import Annotated
 
 import anyio
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from ledger.api.access import AccessQueries
@@ -32,6 +35,7 @@ from ledger.api.cases import (
     statistics_for,
 )
 from ledger.api.context import Context, as_of_text, instant, text_filter
+from ledger.api.cost import document_cost
 from ledger.api.errors import CodedErrors
 from ledger.api.evaluation import (
     EvaluationCycle,
@@ -445,13 +449,48 @@ class QueryLimits(AddValidationRules):
         super().__init__(LIMIT_RULES)
 
 
+class CostLimit(SchemaExtension):
+    """The validated document's static cost against the caller's budget, before anything
+    runs: over it, BAD_INPUT naming both (`ledger.api.cost`)."""
+
+    def on_execute(self):  # type: ignore[override]
+        ec = self.execution_context
+        ctx = ec.context
+        if isinstance(ctx, Context) and ctx._caller is not None and ec.graphql_document:
+            cost = document_cost(
+                ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables
+            )
+            budget = ctx.cost_budget()
+            if cost > budget:
+                error = GraphQLError(
+                    f"this query could cost {cost} (fields times list sizes) and this role's "
+                    f"budget is {budget}: ask for fewer fields, shorter pages or less nesting",
+                    extensions={"code": "BAD_INPUT", "cost": cost, "budget": budget},
+                )
+                ec.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
+class StoppableExecution(StrawberryGraphQLCoreExecutionContext):
+    """Execution that checks, at every object it completes, whether the request is over
+    (deadline passed, client gone): `Context.tick` raises `RequestStopped` then."""
+
+    def execute_fields(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tick = getattr(self.context_value, "tick", None)
+        if tick is not None:
+            tick()
+        return super().execute_fields(*args, **kwargs)
+
+
 schema = LedgerSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    execution_context_class=StoppableExecution,
     extensions=[
         CodedErrors,
         QueryLimits,
+        CostLimit,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

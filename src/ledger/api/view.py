@@ -6,6 +6,7 @@ thread (`execute_sync`): resolvers are plain functions, and the event loop never
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -15,8 +16,9 @@ import structlog
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from graphql import OperationType as GraphQLOperationType
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
@@ -30,13 +32,14 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ledger import metrics
-from ledger.api.context import Context
+from ledger.api.context import Context, RequestStopped
 from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
 from ledger.api.schema import MAX_TOKENS
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
 from ledger.integrity.access import AccessLog
+from ledger.logs import limited
 from ledger.service import Ledger
 
 log = structlog.get_logger("ledger.api")
@@ -113,6 +116,53 @@ def operation_of(query: str | None) -> str:
     return ",".join(dict.fromkeys(names))[:200]
 
 
+MAX_JSON_DEPTH = 32  # a request's variables nest a few levels (input objects, lists)
+HTTP_CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "BAD_INPUT"}
+
+
+def json_depth(value: object, limit: int) -> int:
+    """How deep a decoded JSON value nests (stops counting past `limit`)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def refusal_response(status: int, reason: str) -> Response:
+    """A request refused before GraphQL could run it: JSON, with a code, never a trace."""
+    code = HTTP_CODES.get(status, "BAD_INPUT" if status < 500 else "INTERNAL")
+    body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status)
+
+
+async def watch_disconnect(request: Request, context: Context) -> None:
+    """Stop the request's work when its client hangs up (the body has been read, so the
+    next message the server sends the app is `http.disconnect`)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            context.stop("disconnect")
+            return
+
+
+def stopped_result(reason: str, deadline: float) -> ExecutionResult:
+    if reason == "deadline":
+        message = f"the request ran past its deadline ({deadline:g} s) and was stopped"
+    else:
+        message = "the client hung up; the request was stopped"
+    return ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions={"code": "TIMEOUT"})]
+    )
+
+
 class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, refusing anything but a subscription with a coded error."""
 
@@ -160,15 +210,34 @@ class LedgerGraphQL(GraphQL):
             min_position = int(raw)
         return Context(self.ledger, caller, error, min_position)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every refusal of a request is JSON with `extensions.code` (strawberry answers
+        plain text); a client that hangs up while sending is a log line, not a traceback."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = refusal_response(e.status_code, e.reason)
+        except ClientDisconnect:
+            limited(log, "info", "request.client_gone", path=scope.get("path"))
+            return
+        await response(scope, receive, send)
+
     def parse_json(self, data: str | bytes) -> object:
         """Only a JSON object (or a batch list, refused later) is a request; anything else,
-        undecodable bytes included, is a 400 rather than a crash further down."""
+        undecodable bytes and JSON nested too deeply included, is a 400 rather than a crash
+        further down."""
         try:
             body = json.loads(data)
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError alike
             raise HTTPException(400, "Unable to parse request body as JSON") from e
+        except RecursionError as e:
+            raise HTTPException(400, f"JSON nested more than {MAX_JSON_DEPTH} deep") from e
         if not isinstance(body, (dict, list)):
             raise HTTPException(400, "A GraphQL request body is a JSON object")
+        if json_depth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise HTTPException(400, f"JSON nested more than {MAX_JSON_DEPTH} deep")
         return body
 
     def encode_json(self, data: object) -> str:
@@ -213,6 +282,7 @@ class LedgerGraphQL(GraphQL):
                 data=None, errors=[GraphQLError(refusal, extensions={"code": "BAD_INPUT"})]
             )
         started = time.perf_counter()
+        context.deadline = time.monotonic() + self.ledger.settings.request_deadline
 
         def run() -> ExecutionResult:
             if context.min_position:
@@ -235,9 +305,27 @@ class LedgerGraphQL(GraphQL):
                 raise HTTPException(400, e.as_http_error_reason(request_adapter.method)) from e
             except MissingQueryError as e:
                 raise HTTPException(400, "No GraphQL query found in the request") from e
+            except RequestStopped as stopped:
+                return stopped_result(stopped.reason, self.ledger.settings.request_deadline)
 
-        result = await anyio.to_thread.run_sync(run)
-        if context.accessed:
+        watcher = asyncio.ensure_future(watch_disconnect(request, context))
+        try:
+            result = await anyio.to_thread.run_sync(run)
+        finally:
+            watcher.cancel()
+        if context.stop_reason == "disconnect":
+            log.info(
+                "request.abandoned",
+                operation=request_data.operation_name or "-",
+                actor=context._caller.subject if context._caller else None,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+                objects=context.work,
+            )
+            metrics.observe_stopped("disconnect")
+            return result  # nobody is listening; nothing was recorded as read
+        if context.stop_reason == "deadline":
+            metrics.observe_stopped("deadline")
+        if context.accessed and result.data is not None:
             result = await anyio.to_thread.run_sync(
                 record_access, context, request_data.operation_name, request_data.query, result
             )

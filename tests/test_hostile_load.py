@@ -1,0 +1,424 @@
+"""Serving under hostile load: what any caller may send costs a bounded amount of work.
+
+- A document's static cost (fields × list sizes, `ledger.api.cost`) is checked against the
+  caller's per-role budget before anything runs: over it, BAD_INPUT with the cost and the
+  budget in `extensions`, and not one read-model statement ran.
+- Cyclic paths (`results → cycle → results`) are answered from one computation.
+- A request past its deadline, or whose client hung up, stops: the count of objects the
+  execution started (`Context.work`) stops growing, well short of the whole answer.
+- Malformed requests are refused as JSON with `extensions.code`; no traceback is logged
+  for a client's error or for a client that hangs up.
+
+Work is measured by counters, never by timing. On SQLite, and PostgreSQL when
+LEDGER_TEST_POSTGRES is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from conftest import GraphQLClient, wait_until
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type, parse
+from test_permission_matrix import served_ledger
+
+from ledger.api import view as api_view
+from ledger.api.cost import LIST_SIZES, PAGED, document_cost
+from ledger.api.schema import schema
+from ledger.logs import RateLimit
+from projections import evaluation as ev
+from projections.db import Tx
+
+UNITS = [f"D{i:02d}" for i in range(12)]
+CYCLE = "EV-HOSTILE"
+
+
+def nested_results(levels: int, leaf: str = "total") -> str:
+    """`evaluationCycle { results { cycle { results { ... leaf } } } }`, `levels` results deep."""
+    inner = f"results {{ {leaf} }}"
+    for _ in range(levels - 1):
+        inner = f"results {{ cycle {{ {inner} }} }}"
+    return f'{{ evaluationCycle(id: "{CYCLE}") {{ {inner} }} }}'
+
+
+CHAIN_ALIASES = (
+    "{ "
+    + " ".join(
+        f"a{i}: cases {{ id accountabilityChain {{ links {{ person {{ posts {{ unit {{ "
+        f"posts {{ person {{ name }} }} }} }} }} }} }} }}"
+        for i in range(30)
+    )
+    + " }"
+)
+
+
+class World:
+    def __init__(self, gql: GraphQLClient):
+        self.gql = gql
+
+    def admin(self, mutation: str, input_: dict[str, Any]) -> None:
+        doc = f"mutation($i: {mutation[0].upper()}{mutation[1:]}Input!) {{ {mutation}(input: $i) {{ id }} }}"
+        self.gql.data(doc, {"i": input_})
+
+    def build(self) -> World:
+        self.admin("registerUnit", {"id": "ORG", "name": "省直某厅", "kind": "ORGAN"})
+        for i, unit in enumerate(UNITS):
+            self.admin(
+                "registerUnit",
+                {"id": unit, "name": f"处室{i}", "kind": "DEPARTMENT", "parentId": "ORG"},
+            )
+            self.admin("registerPerson", {"id": f"P-{unit}", "name": f"处长{i}"})
+            self.admin(
+                "assumePost",
+                {
+                    "personId": f"P-{unit}",
+                    "unitId": unit,
+                    "role": "UNIT_HEAD",
+                    "from": "2020-01-01",
+                },
+            )
+        self.admin(
+            "openEvaluationCycle",
+            {
+                "id": CYCLE,
+                "year": 2024,
+                "title": "2024年度考核",
+                "periodFrom": "2024-01-01",
+                "periodTo": "2024-12-31",
+                "unitIds": UNITS,
+                "criteria": [{"code": "EDU", "title": "宣传教育", "maxPoints": 100}],
+            },
+        )
+        for i, unit in enumerate(UNITS):
+            self.admin(
+                "recordScore",
+                {"cycleId": CYCLE, "unitId": unit, "criterion": "EDU", "points": 60 + i},
+            )
+        return self
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request, tmp_path_factory) -> Iterator[World]:
+    with served_ledger(request.param, tmp_path_factory.mktemp(f"hostile-{request.param}")) as gql:
+        yield World(gql).build()
+
+
+@pytest.fixture
+def budgets(world):
+    """The ledger's per-role budgets, restored after the test that changes them."""
+    settings = world.gql.ledger.settings
+    saved = dict(settings.cost_budgets), settings.request_deadline
+    yield settings.cost_budgets
+    settings.cost_budgets.clear()
+    settings.cost_budgets.update(saved[0])
+    settings.request_deadline = saved[1]
+
+
+class Statements:
+    """SQL statements the request threads run (the projector's own polling left out)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.count = 0
+        self._lock = threading.Lock()
+        original = Tx.execute
+
+        def counting(tx: Tx, sql: str, params=()):  # type: ignore[no-untyped-def]
+            if threading.current_thread().name != "projection-runner":
+                with self._lock:
+                    self.count += 1
+            return original(tx, sql, params)
+
+        monkeypatch.setattr(Tx, "execute", counting)
+
+
+@pytest.fixture
+def contexts(monkeypatch) -> list:
+    """Every request context the view makes (to read its work counter afterwards)."""
+    made: list = []
+    original = api_view.LedgerGraphQL.get_context
+
+    async def recording(self, request, response):  # type: ignore[no-untyped-def]
+        context = await original(self, request, response)
+        made.append(context)
+        return context
+
+    monkeypatch.setattr(api_view.LedgerGraphQL, "get_context", recording)
+    return made
+
+
+# ---------------------------------------------------------------------- the cost limit
+
+
+def test_nested_results_over_the_budget_are_refused_before_anything_runs(world, monkeypatch):
+    statements = Statements(monkeypatch)
+    body = world.gql.post(nested_results(5), role="VIEWER")
+    error = body["errors"][0]
+    assert body["data"] is None and error["extensions"]["code"] == "BAD_INPUT"
+    budget = world.gql.ledger.settings.cost_budgets["VIEWER"]
+    assert error["extensions"]["budget"] == budget
+    assert error["extensions"]["cost"] > budget
+    assert statements.count == 0  # not one read of the read models
+
+
+def test_thirty_aliases_of_a_deep_chain_are_refused(world, monkeypatch):
+    statements = Statements(monkeypatch)
+    for role in ("VIEWER", "ADMIN", "INSPECTOR"):
+        body = world.gql.post(CHAIN_ALIASES, role=role)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT", role
+        assert body["errors"][0]["extensions"]["cost"] > body["errors"][0]["extensions"]["budget"]
+    assert statements.count == 0
+
+
+def test_budgets_are_per_role_from_settings(world, budgets):
+    query = "{ units { id name posts { role person { id name } } } }"
+    cost = document_cost(schema._schema, parse(query), None)
+    assert world.gql.data(query, role="VIEWER")["units"]
+    budgets["VIEWER"] = cost - 1
+    body = world.gql.post(query, role="VIEWER")
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_INPUT",
+        "cost": cost,
+        "budget": cost - 1,
+    }
+    assert world.gql.data(query, role="ADMIN")["units"]  # another role, its own budget
+
+
+def test_a_cyclic_path_is_answered_from_one_computation(world, budgets, monkeypatch):
+    budgets["VIEWER"] = 10**18  # statically, three levels of 1,000 results each
+    calls = []
+    original = ev.results
+
+    def counted(tx, row, position):  # type: ignore[no-untyped-def]
+        calls.append(row.cycle_id)
+        return original(tx, row, position)
+
+    monkeypatch.setattr(ev, "results", counted)
+    data = world.gql.data(nested_results(3), role="VIEWER")
+    outer = data["evaluationCycle"]["results"]
+    assert len(outer) == len(UNITS)
+    leaves = [
+        r["total"] for a in outer for b in a["cycle"]["results"] for r in b["cycle"]["results"]
+    ]
+    ranked = sorted((60.0 + i for i in range(len(UNITS))), reverse=True)
+    assert leaves == ranked * len(UNITS) ** 2
+    assert calls == [CYCLE]  # three levels of results, one evaluation
+
+
+def test_every_list_of_objects_says_what_it_may_hold():
+    """A new list field must name its size in ledger.api.cost.LIST_SIZES (or be a page)."""
+    missing = []
+    for type_ in schema._schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        if type_.name in ("Mutation", "Subscription"):
+            continue
+        for name, field in type_.fields.items():
+            kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if not isinstance(kind, GraphQLList):
+                continue
+            if not isinstance(get_named_type(kind), GraphQLObjectType):
+                continue
+            coordinate = f"{type_.name}.{name}"
+            if (
+                coordinate not in LIST_SIZES
+                and coordinate not in PAGED
+                and "first" not in field.args
+            ):
+                missing.append(coordinate)
+    assert not missing, f"lists without a size in ledger.api.cost.LIST_SIZES: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "cost"),
+    [
+        ("{ unit(id: 1) { id name } }", {}, 3),
+        ("{ a: unit(id: 1) { id } b: unit(id: 2) { id } }", {}, 4),
+        ("{ taskLetters(first: 3) { totalCount edges { node { id } } } }", {}, 1 + 1 + 1 + 3 * 2),
+        ("query($n: Int) { events(first: $n) { events { position } } }", {"n": 7}, 1 + 1 + 7),
+        ("query($n: Int = 4) { events(first: $n) { events { position } } }", {}, 1 + 1 + 4),
+        ("{ events { last } }", {}, 2),
+        ("{ units { ...F } } fragment F on Unit { id name }", {}, 1 + 1000 * 2),
+        ("{ verifyLedger { ok } }", {}, 20_001),
+        ("{ __schema { types { name fields { name } } } }", {}, 1),
+    ],
+)
+def test_the_static_cost_is_fields_times_list_sizes(document, variables, cost):
+    assert document_cost(schema._schema, parse(document), None, variables) == cost
+
+
+# ---------------------------------------------------------------------- stopping work
+
+
+def heavy(world: World, budgets) -> tuple[str, int]:
+    """A document within a raised budget whose whole answer is ~20,000 results, each
+    an object: (document, the number of objects the whole answer would complete)."""
+    budgets["VIEWER"] = 10**18
+    document = nested_results(4, leaf="total unit { id name }")
+    n = len(UNITS)
+    results = n + n**2 + n**3 + n**4
+    cycles = n + n**2 + n**3
+    return document, 1 + 1 + results + cycles + n**4  # root, cycle, results, cycles, units
+
+
+def test_a_request_past_its_deadline_stops(world, budgets, contexts):
+    document, whole = heavy(world, budgets)
+    world.gql.ledger.settings.request_deadline = 0.2
+    body = world.gql.post(document, role="VIEWER")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    context = contexts[-1]
+    assert context.stop_reason == "deadline"
+    done = context.work
+    assert 0 < done < whole / 2
+    time.sleep(0.3)
+    assert context.work == done  # nothing goes on after the answer
+
+
+@contextlib.contextmanager
+def real_server(world: World) -> Iterator[int]:
+    """The same app under uvicorn on a free port, on a thread of this process."""
+    from ledger.api.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(world.gql.ledger), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, "uvicorn to start")
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def raw_post(port: int, body: bytes, token: str, *, declared: int | None = None) -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port))
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {declared or len(body)}\r\n\r\n"
+    )
+    s.sendall(head.encode() + body)
+    return s
+
+
+def test_work_stops_when_the_client_hangs_up(world, budgets, contexts):
+    document, whole = heavy(world, budgets)
+    with real_server(world) as port:
+        client = raw_post(port, json.dumps({"query": document}).encode(), world.gql.token("VIEWER"))
+        wait_until(lambda: contexts and contexts[-1].work > 0, "the execution to start")
+        client.close()
+        context = contexts[-1]
+        wait_until(lambda: context.stop_reason == "disconnect", "the hang-up to be seen")
+        time.sleep(0.3)
+        done = context.work
+        time.sleep(0.3)
+        assert context.work == done  # stopped, not finishing an answer nobody reads
+        assert done < whole / 2
+
+
+# ---------------------------------------------------------------------- malformed requests
+
+
+MALFORMED = [
+    ("bad JSON", "POST", b"{bad", "application/json", 400),
+    ("deep JSON", "POST", b"[" * 1000 + b"]" * 1000, "application/json", 400),
+    (
+        "deep variables",
+        "POST",
+        b'{"query": "{ units { id } }", "variables": {"a": ' + b"[" * 100 + b"]" * 100 + b"}}",
+        "application/json",
+        400,
+    ),
+    ("not JSON at all", "POST", b"\xff\xfe", "application/json", 400),
+    ("wrong content type", "POST", b'{"query": "{ units { id } }"}', "text/plain", 400),
+    ("no content type", "POST", b'{"query": "{ units { id } }"}', "", 400),
+    ("empty query", "POST", b'{"query": ""}', "application/json", 400),
+    ("no query", "POST", b"{}", "application/json", 400),
+    (
+        "variables not an object",
+        "POST",
+        b'{"query": "{ units { id } }", "variables": [1]}',
+        "application/json",
+        400,
+    ),
+    ("query not a string", "POST", b'{"query": 5}', "application/json", 400),
+    ("GET with bad variables", "GET", b"", "", 400),
+    ("GET of a mutation", "GET", b"", "", 400),
+    ("PUT", "PUT", b"{}", "application/json", 405),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "body", "content_type", "status"), MALFORMED)
+def test_malformed_requests_are_refused_as_json_with_a_code(
+    world, capfd, name, method, body, content_type, status
+):
+    headers = {"Authorization": f"Bearer {world.gql.token('VIEWER')}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    params = None
+    if name == "GET with bad variables":
+        params = {"query": "{ units { id } }", "variables": "{x"}
+    elif name == "GET of a mutation":
+        params = {"query": 'mutation { registerPerson(input: {id: "P-G", name: "x"}) { id } }'}
+    head = world.gql.head()
+    response = world.gql.http.request(
+        method, "/graphql", content=body, headers=headers, params=params
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    errors = response.json()["errors"]
+    assert errors and all(e["extensions"]["code"] == "BAD_INPUT" for e in errors)
+    assert world.gql.head() == head
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.out + logged.err
+
+
+def test_a_client_that_hangs_up_mid_body_logs_no_traceback(world, capfd):
+    with real_server(world) as port:
+        for _ in range(3):
+            client = raw_post(port, b'{"query"', world.gql.token("VIEWER"), declared=100)
+            time.sleep(0.05)
+            client.close()
+        time.sleep(0.3)
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.out + logged.err
+    assert "ClientDisconnect" not in logged.out + logged.err
+
+
+def test_error_logs_are_rate_limited():
+    now = [0.0]
+    limit = RateLimit(burst=3, window=10.0, clock=lambda: now[0])
+    assert [limit.allow("e") for _ in range(5)] == [0, 0, 0, None, None]
+    assert limit.allow("other") == 0  # per event name
+    now[0] = 10.0
+    assert limit.allow("e") == 2  # the next line says how many were dropped
+    assert limit.allow("e") == 0
+
+
+def test_memory_is_handed_back_after_a_large_answer(world, budgets, monkeypatch):
+    from ledger.api import app as api_app
+
+    monkeypatch.setattr(api_app, "LARGE_ANSWER_BYTES", 20_000)
+    budgets["VIEWER"] = 10**18
+    before = api_app.ReturnMemory.returned
+    world.gql.data("{ units { id } }", role="VIEWER")  # small: kept
+    assert api_app.ReturnMemory.returned == before
+    answer = world.gql.http.post(
+        "/graphql",
+        json={"query": nested_results(3, leaf="total unit { id name }")},
+        headers={"Authorization": f"Bearer {world.gql.token('VIEWER')}"},
+    )
+    assert len(answer.content) > 20_000
+    assert api_app.ReturnMemory.returned == before + 1
