@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -33,6 +34,7 @@ from ledger.api import view as api_view
 from ledger.api.cost import LIST_SIZES, PAGED, document_cost
 from ledger.api.schema import schema
 from ledger.logs import RateLimit
+from ledger.settings import Settings
 from projections import evaluation as ev
 from projections.db import Tx
 
@@ -233,6 +235,24 @@ def test_every_list_of_objects_says_what_it_may_hold():
             ):
                 missing.append(coordinate)
     assert not missing, f"lists without a size in ledger.api.cost.LIST_SIZES: {missing}"
+
+
+def test_the_web_fronts_queries_fit_a_viewers_budget():
+    """The pages served at /web ask what a VIEWER may afford (their documents are costed
+    as they stand in the page modules)."""
+    from pathlib import Path
+
+    import ledger.api
+
+    pages = Path(ledger.api.__file__).parent / "static" / "web"
+    budget = Settings().cost_budgets["VIEWER"]
+    documents = [
+        d
+        for f in sorted(pages.rglob("*.js"))
+        for d in re.findall(r"`((?:query|mutation)\b[^`]*)`", f.read_text())
+    ]
+    for document in documents:
+        assert document_cost(schema._schema, parse(document), None) <= budget, document
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,11 @@ PROVINCE = 1000  # units (and, as a generous bound, cases or events of one unit)
 LIST_SIZES: dict[str, int] = {
     "Query.units": PROVINCE,
     "Query.cases": PROVINCE,
+    "Query.evaluationCycles": 100,  # a few years of one province's cycles
+    "Query.findings": PROVINCE,
+    "Query.rectifications": PROVINCE,
+    "Finding.rectifications": 10,
+    "Rectification.steps": 20,
     "Query.history": 200,  # the events of one entity
     "Query.labels": 300,  # every enum value
     "Query.responsibilityTransmission": 10,  # levels below a root
