@@ -229,6 +229,12 @@ class ProjectionRunner:
     # ------------------------------------------------------------------ following
 
     @property
+    def reached(self) -> int:
+        """The lowest position every projector has applied, as this process last saw it
+        (current while this process's follower runs)."""
+        return self._reached
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

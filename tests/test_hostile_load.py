@@ -442,3 +442,95 @@ def test_memory_is_handed_back_after_a_large_answer(world, budgets, monkeypatch)
     )
     assert len(answer.content) > 20_000
     assert api_app.ReturnMemory.returned == before + 1
+
+
+# ---------------------------------------------------------------------- waiting for a position
+
+
+def min_position(world: World, position: int, role: str = "VIEWER") -> dict:
+    return world.gql.post(
+        "{ units { id } }", role=role, headers={"X-Ledger-Min-Position": str(position)}
+    )
+
+
+def test_a_position_beyond_the_head_is_bad_input_at_once(world, monkeypatch):
+    head = world.gql.head()
+    statements = Statements(monkeypatch)
+    body = min_position(world, 100_000_000_000)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {
+        "code": "BAD_INPUT",
+        "position": 100_000_000_000,
+        "head": head,
+    }
+    assert statements.count == 0  # the head is read from the log; no read model is asked
+    assert not min_position(world, head).get("errors")  # the head itself is fine
+
+
+@contextlib.contextmanager
+def projector_elsewhere(world: World, timeout: float) -> Iterator[int]:
+    """This process's follower stopped (as with `serve --no-projector`) and one event
+    appended that no projector applies: yields its position; the follower restarts after."""
+    from ledger import commands as c
+    from ledger.domain.base import Stamp
+
+    ledger = world.gql.ledger
+    settings = ledger.settings
+    saved = settings.embedded_projector, settings.read_your_writes_timeout
+    ledger.runner.stop()
+    settings.embedded_projector, settings.read_your_writes_timeout = False, timeout
+    try:
+        n = world.gql.head()
+        result = ledger.app.execute(
+            c.RegisterPerson(id=f"P-WAIT-{n}", name="等待"),
+            Stamp("tester", None, "ADMIN", None),
+            wait=False,
+        )
+        yield result.position
+    finally:
+        settings.embedded_projector, settings.read_your_writes_timeout = saved
+        ledger.start_projector()
+        ledger.wait_for(ledger.app.head())
+
+
+def test_a_wait_that_times_out_is_stale_not_stale_data(world):
+    with projector_elsewhere(world, timeout=0.3) as position:
+        body = min_position(world, position)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "STALE", "position": position}
+    assert not min_position(world, position).get("errors")  # caught up: answered
+
+
+def test_waiting_requests_hold_no_worker_thread(world):
+    """Sixty requests wait for a position no projector reaches (more than the 40 worker
+    threads): an ordinary query is answered while every one of them is still waiting."""
+    with projector_elsewhere(world, timeout=8) as position, real_server(world) as port:
+        token = world.gql.token("VIEWER")
+        body = json.dumps({"query": "{ units { id } }"}).encode()
+        waiting = []
+        for _ in range(60):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(
+                (
+                    f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                    f"Content-Type: application/json\r\nX-Ledger-Min-Position: {position}\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
+                + body
+            )
+            waiting.append(s)
+        import httpx
+
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ units { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200 and answer.json()["data"]["units"]
+        import select
+
+        answered, _, _ = select.select(waiting, [], [], 0)
+        assert answered == []  # every waiting request is still waiting
+        for s in waiting:
+            s.close()

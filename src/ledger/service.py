@@ -7,6 +7,11 @@ is given it when it is built.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import anyio
+
 from ledger.application import CommandResult, LedgerApplication
 from ledger.commands import Command
 from ledger.domain.base import Stamp
@@ -63,6 +68,35 @@ class Ledger:
         if self.settings.embedded_projector and not self.runner.running:
             self.runner.catch_up()  # no follower thread here (CLI, tests): project inline
         return self.runner.wait_for(position, timeout)
+
+    async def wait_for_async(self, position: int, timeout: float | None = None) -> bool:
+        """`wait_for` without holding a worker thread: the event loop sleeps between looks at
+        the follower's progress (or, with the projector in another process, at the tracking
+        rows, read on a thread for a moment each time)."""
+        if timeout is None:
+            timeout = self.settings.read_your_writes_timeout
+        runner = self.runner
+        if position <= runner.reached:
+            return True
+        if self.settings.embedded_projector and not runner.running:
+            # No follower (CLI, tests): the wait projects inline, which takes the thread anyway.
+            return await anyio.to_thread.run_sync(self.wait_for, position, timeout)
+        deadline = time.monotonic() + timeout
+        runner.notify()
+        delay = 0.001
+        while True:
+            if runner.running:
+                reached = runner.reached
+            else:
+                positions = await anyio.to_thread.run_sync(runner.positions)
+                reached = min(positions.values(), default=0)
+            if reached >= position:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, 0.02)
 
     # ------------------------------------------------------------------ lifecycle
 

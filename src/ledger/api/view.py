@@ -163,6 +163,11 @@ def stopped_result(reason: str, deadline: float) -> ExecutionResult:
     )
 
 
+def coded_result(message: str, code: str, **extensions: object) -> ExecutionResult:
+    error = GraphQLError(message, extensions={"code": code, **extensions})
+    return ExecutionResult(data=None, errors=[error])
+
+
 class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, refusing anything but a subscription with a coded error."""
 
@@ -259,6 +264,41 @@ class LedgerGraphQL(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_html(str(request.url.path)))
 
+    async def await_position(
+        self, request: Request, context: Context, position: int
+    ) -> ExecutionResult | None:
+        """X-Ledger-Min-Position: wait (on the event loop, no thread held) until the read
+        models have applied `position`. A position beyond the log's head can never come:
+        BAD_INPUT at once. A wait that times out answers STALE, never stale data."""
+        if position > self.ledger.runner.reached:
+            head = await anyio.to_thread.run_sync(self.ledger.app.head)
+            if position > head:
+                return coded_result(
+                    f"{MIN_POSITION_HEADER} {position} lies beyond the log's head ({head}): "
+                    "send a position a mutation returned",
+                    "BAD_INPUT",
+                    position=position,
+                    head=head,
+                )
+        watcher = asyncio.ensure_future(watch_disconnect(request, context))
+        waiting = asyncio.ensure_future(self.ledger.wait_for_async(position))
+        try:
+            await asyncio.wait({watcher, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+            waiting.cancel()
+        if context.stop_reason == "disconnect":
+            return stopped_result("disconnect", 0)
+        if not waiting.result():
+            timeout = self.ledger.settings.read_your_writes_timeout
+            return coded_result(
+                f"the read models did not reach position {position} within {timeout:g} s; "
+                "retry shortly",
+                "STALE",
+                position=position,
+            )
+        return None
+
     async def execute_single(
         self, request, request_adapter, sub_response, context: Context, root_value, request_data
     ) -> ExecutionResult:
@@ -284,9 +324,19 @@ class LedgerGraphQL(GraphQL):
         started = time.perf_counter()
         context.deadline = time.monotonic() + self.ledger.settings.request_deadline
 
+        if context.min_position:
+            refusal = await self.await_position(request, context, context.min_position)
+            if refusal is not None:
+                refusal.errors = ensure_coded(refusal.errors)
+                metrics.observe_operation(
+                    request_data.query,
+                    request_data.operation_name,
+                    time.perf_counter() - started,
+                    refusal.errors,
+                )
+                return refusal
+
         def run() -> ExecutionResult:
-            if context.min_position:
-                self.ledger.wait_for(context.min_position)
             try:
                 return self.schema.execute_sync(
                     request_data.query,
