@@ -16,6 +16,8 @@ from uuid import UUID
 
 from ledger.domain.base import event_type_of
 from ledger.domain.case import Case
+from ledger.domain.duty_report import DutyReport
+from ledger.domain.major_decision import MajorDecision
 from projections.base import Envelope, Projector
 from projections.db import Tx, as_row
 
@@ -217,7 +219,9 @@ class EventRow:
 
 
 EVENT_COLUMNS = "position, entity_id, version, type, recorded_at, actor, payload, hash"
-# A case's raw events are personal case data (the subject, the summary, the decisions).
+# A case's raw events are personal case data (the subject, the summary, the decisions); so
+# are a 述责述廉 report's (what a leader reported) and a 三重一大 decision's (why someone withdrew):
+# answers that carry them are written to the access log.
 CASE_EVENT_TYPES = frozenset(
     event_type_of(cls)
     for cls in (
@@ -226,6 +230,9 @@ CASE_EVENT_TYPES = frozenset(
         Case.Corrected,
         Case.AccountabilityDetermined,
         Case.AccountabilityRevoked,
+        DutyReport.Filed,
+        MajorDecision.Recorded,
+        MajorDecision.Corrected,
     )
 )
 

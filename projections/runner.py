@@ -31,12 +31,15 @@ TRACKING_DDL = (
 
 def default_projectors() -> list[Projector]:
     from projections.cases import CaseProjector
+    from projections.duty_reports import DutyReportProjector
     from projections.evaluation import EvaluationProjector
     from projections.event_index import EventIndexProjector
     from projections.findings import FindingProjector
     from projections.letters import LetterProjector
     from projections.organisation import OrganisationProjector
+    from projections.power import PowerProjector
     from projections.responsibility import ResponsibilityProjector
+    from projections.risk_posts import RiskPostProjector
 
     return [
         EventIndexProjector(),
@@ -46,6 +49,9 @@ def default_projectors() -> list[Projector]:
         LetterProjector(),
         EvaluationProjector(),
         FindingProjector(),
+        RiskPostProjector(),
+        PowerProjector(),
+        DutyReportProjector(),
     ]
 
 

@@ -20,6 +20,7 @@ import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,8 @@ class World:
         self.admin("openEvaluationCycle", self.cycle_input("EV-1"))
         self.admin("recordFinding", self.finding_input("F-1"))
         self.admin("orderRectification", self.rectification_input("R-1"))
+        self.admin("registerRiskPost", self.risk_post_input("RP-1"))
+        self.admin("recordMajorDecision", self.decision_input("MD-1"))
         return self
 
     # inputs that the entries reuse for their setup
@@ -213,6 +216,30 @@ class World:
             "requirement": "补齐廉政风险防控台账",
             "orderedOn": "2024-03-10",
             "dueOn": "2024-06-30",
+        }
+
+    @staticmethod
+    def risk_post_input(risk_post_id: str, **named: str) -> dict[str, Any]:
+        return {
+            "id": risk_post_id,
+            "unitId": "AFF",
+            "level": "HIGH",
+            "maxYears": 5,
+            "risks": "经手资金",
+            "identifiedOn": "2024-01-01",
+            **(named or {"role": "STAFF"}),
+        }
+
+    @staticmethod
+    def decision_input(decision_id: str) -> dict[str, Any]:
+        return {
+            "id": decision_id,
+            "unitId": "AFF",
+            "matter": "LARGE_FUND",
+            "title": "大额资金使用",
+            "decidedOn": "2024-05-10",
+            "attendeeIds": ["P-AFFHEAD", "P-STAFF"],
+            "speakerIds": ["P-STAFF", "P-AFFHEAD"],
         }
 
     @staticmethod
@@ -297,6 +324,23 @@ def _new_rectification(w: World, completed: bool = False) -> str:
     return rectification
 
 
+def _new_risk_post(w: World, **named: str) -> str:
+    risk_post = w.fresh("RP")
+    w.admin("registerRiskPost", w.risk_post_input(risk_post, **named))
+    return risk_post
+
+
+def _new_decision_minutes(w: World) -> str:
+    decision = w.fresh("MD")
+    w.admin("recordMajorDecision", w.decision_input(decision))
+    return decision
+
+
+def _some_day(w: World) -> str:
+    """A different day each call (declarations from the same day restate each other)."""
+    return (date(2000, 1, 1) + timedelta(days=next(w.counter))).isoformat()
+
+
 def _finalized_cycle(w: World) -> str:
     cycle = _new_cycle(w)
     w.admin("finalizeEvaluationCycle", {"cycleId": cycle})
@@ -364,6 +408,55 @@ ENTRIES: dict[str, Entry] = {
     ),
     "chooseOverdueRectificationRule": Entry(
         APPRAISING, lambda w: {"cycleId": _scoring_cycle(w), "points": 1.0}
+    ),
+    # oversight: risk posts, power controls, 述责述廉
+    "registerRiskPost": Entry(RECORDING, lambda w: w.risk_post_input(w.fresh("RP"))),
+    "reviseRiskPost": Entry(
+        RECORDING,
+        lambda w: {
+            "riskPostId": _new_risk_post(w),
+            "level": "MEDIUM",
+            "maxYears": 5,
+            "reason": "年度风险评估",
+        },
+    ),
+    "retireRiskPost": Entry(
+        RECORDING,
+        lambda w: {"riskPostId": _new_risk_post(w), "on": "2024-12-31", "reason": "岗位撤并"},
+    ),
+    "recordRiskPostHolders": Entry(
+        RECORDING,
+        lambda w: {
+            "riskPostId": _new_risk_post(w, position="出纳"),
+            "periods": [{"holderId": "P-STAFF", "from": "2020-01-01"}],
+            "reason": "岗位人员台账",
+        },
+    ),
+    "declareUnitFunctions": Entry(
+        RECORDING,
+        lambda w: {"unitId": "AFF", "functions": ["FINANCE"], "from": _some_day(w)},
+    ),
+    "recordMajorDecision": Entry(RECORDING, lambda w: w.decision_input(w.fresh("MD"))),
+    "correctMajorDecision": Entry(
+        RECORDING,
+        lambda w: {
+            "majorDecisionId": _new_decision_minutes(w),
+            "attendeeIds": ["P-AFFHEAD", "P-STAFF"],
+            "speakerIds": ["P-AFFHEAD", "P-STAFF"],
+            "reason": "据会议记录更正",
+        },
+    ),
+    "fileDutyReport": Entry(
+        RECORDING,
+        lambda w: {
+            "id": w.fresh("DR"),
+            "kind": "LEADER",
+            "year": 2024,
+            "unitId": "AFF",
+            "personId": _new_person(w, "TEAM_MEMBER"),
+            "reportedOn": "2025-01-15",
+            "summary": "述责述廉报告",
+        },
     ),
     "registerUnit": Entry(
         RECORDING,
@@ -652,6 +745,16 @@ READS_EXPECTED: dict[str, Read] = {
     "finding": Read('(id: "F-1")', EVERYONE, "single"),
     "findings": Read('(unitId: "AFF")', EVERYONE, "list"),
     "rectifications": Read('(unitId: "AFF")', EVERYONE, "list"),
+    # RP-1 a risk post at AFF, MD-1 a decision at AFF
+    "riskPost": Read('(id: "RP-1")', EVERYONE, "single"),
+    "riskPosts": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "rotationDue": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "unitFunctions": Read('(unitId: "AFF")', EVERYONE, "single"),
+    "principalOversight": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "majorDecision": Read('(id: "MD-1")', EVERYONE, "single"),
+    "majorDecisions": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "dutyReports": Read('(unitId: "AFF")', EVERYONE, "list"),
+    "missingDutyReports": Read('(year: 2024, unitId: "AFF")', EVERYONE, "list"),
 }
 
 
@@ -723,6 +826,8 @@ def test_the_permission_table_marks_exactly_these_fields_personal():
         "Case.accountabilityChain",
         "Case.decisions",
         "Query.accountabilityChain",
+        "Recusal.reason",
+        "DutyReport.summary",
     }
 
 

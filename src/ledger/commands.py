@@ -510,3 +510,105 @@ class ChooseOverdueRectificationRule(Command):
     )
     cycle_id: str = ref()
     points: float = spec()
+
+
+@dataclass(frozen=True)
+class RegisterRiskPost(Command):
+    ABOUT = (
+        "A 廉政风险点 on a post: a unit and a post role, or a named position (岗位) whose holders "
+        "are recorded on it; its risk level and the years after which its holder rotates."
+    )
+    id: str = ref()
+    unit_id: str = ref()
+    level: str = one_of("RiskLevel")
+    max_years: int = spec(about="years of holding after which rotation (定期轮岗) is due")
+    risks: str = spec(about="the integrity risks of the post")
+    identified_on: str = day()
+    role: str | None = one_of("PostRole", default=None)
+    position: str | None = spec(default=None, about="a named position, instead of a role")
+
+
+@dataclass(frozen=True)
+class ReviseRiskPost(Command):
+    ABOUT = "Restate a risk post's level and rotation limit (a new assessment), with a reason."
+    risk_post_id: str = ref()
+    level: str = one_of("RiskLevel")
+    max_years: int = spec()
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class RetireRiskPost(Command):
+    risk_post_id: str = ref()
+    on: str = day()
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class RecordRiskPostHolders(Command):
+    ABOUT = "Who held a named position and when: the whole timeline, restated (corrections too)."
+    risk_post_id: str = ref()
+    periods: tuple[HolderPeriod, ...] = spec()
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class DeclareUnitFunctions(Command):
+    ABOUT = (
+        "The functions a unit carries (人事, 财务, 工程项目, 物资采购, 行政审批) from a date on; "
+        "declaring again from the same date restates them."
+    )
+    unit_id: str = ref()
+    functions: tuple[str, ...] = one_of("UnitFunction")
+    valid_from: str = day(wire="from")
+    reason: str = spec(default="")
+
+
+@dataclass(frozen=True)
+class Recusal:
+    INPUT: ClassVar[str] = "RecusalInput"
+    person_id: str = ref()
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class RecordMajorDecision(Command):
+    ABOUT = (
+        "A 三重一大 matter decided collectively: who attended, the order in which they spoke "
+        "(the principal last, 末位表态), and who withdrew (回避)."
+    )
+    id: str = ref()
+    unit_id: str = ref()
+    matter: str = one_of("MajorMatter")
+    title: str = spec()
+    decided_on: str = day()
+    attendee_ids: tuple[str, ...] = ref()
+    speaker_ids: tuple[str, ...] = ref(about="the attendees who stated a view, in speaking order")
+    recusals: tuple[Recusal, ...] = spec(default=())
+
+
+@dataclass(frozen=True)
+class CorrectMajorDecision(Command):
+    ABOUT = "Restate a decision's attendance, speaking order and recusals from the minutes."
+    major_decision_id: str = ref()
+    attendee_ids: tuple[str, ...] = ref()
+    speaker_ids: tuple[str, ...] = ref()
+    reason: str = spec()
+    recusals: tuple[Recusal, ...] = spec(default=())
+
+
+@dataclass(frozen=True)
+class FileDutyReport(Command):
+    ABOUT = (
+        "述责述廉: a leadership-team member's yearly report on duties and integrity (LEADER: "
+        "`personId` of the team of `unitId`), or a 机关纪委's to the 纪工委 (DISCIPLINE_COMMITTEE: "
+        "`unitId` the organ party committee). A summary, a document hash, or both."
+    )
+    id: str = ref()
+    kind: str = one_of("DutyReportKind")
+    year: int = spec()
+    unit_id: str = ref()
+    reported_on: str = day()
+    person_id: str | None = ref(default=None)
+    summary: str | None = spec(default=None)
+    document_hash: str | None = spec(default=None, about="SHA-256 of the report, 64 hex digits")

@@ -108,6 +108,14 @@ WRITES.update(
         c.ReviewRectification: Write(RECORDING, ("rectification_id.unit_id",)),
         c.CorrectRectification: Write(RECORDING, ("rectification_id.unit_id",)),
         c.ChooseOverdueRectificationRule: Write(APPRAISING, ("cycle_id.unit_ids",)),
+        c.RegisterRiskPost: Write(RECORDING, ("unit_id",)),
+        c.ReviseRiskPost: Write(RECORDING, ("risk_post_id.unit_id",)),
+        c.RetireRiskPost: Write(RECORDING, ("risk_post_id.unit_id",)),
+        c.RecordRiskPostHolders: Write(RECORDING, ("risk_post_id.unit_id",)),
+        c.DeclareUnitFunctions: Write(RECORDING, ("unit_id",)),
+        c.RecordMajorDecision: Write(RECORDING, ("unit_id",)),
+        c.CorrectMajorDecision: Write(RECORDING, ("major_decision_id.unit_id",)),
+        c.FileDutyReport: Write(RECORDING, ("unit_id",)),
     }
 )
 
@@ -137,6 +145,9 @@ READS: dict[str, Read] = {
     "Case.accountabilityChain": Read(PERSONAL_READERS, personal=True),
     "Case.decisions": Read(PERSONAL_READERS, personal=True),
     "Query.accountabilityChain": Read(PERSONAL_READERS, personal=True),
+    # oversight: why someone withdrew from a decision (回避), what a leader reported (述责述廉)
+    "Recusal.reason": Read(PERSONAL_READERS, hide=True, personal=True),
+    "DutyReport.summary": Read(PERSONAL_READERS, hide=True, personal=True),
 }
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import strawberry
 
+from ledger.api.duty_reports import DutyReportMutations, DutyReportQueries
 from ledger.api.findings import FindingMutations, FindingQueries
+from ledger.api.power import PowerMutations, PowerQueries
+from ledger.api.risk_posts import RiskPostMutations, RiskPostQueries
 
 
 @strawberry.type
-class OversightQueries(FindingQueries):
-    """Findings and rectification."""
+class OversightQueries(FindingQueries, RiskPostQueries, PowerQueries, DutyReportQueries):
+    """Findings and rectification, risk posts and rotation, power controls, 述责述廉."""
 
 
 @strawberry.type
-class OversightMutations(FindingMutations):
-    """Findings and rectification."""
+class OversightMutations(FindingMutations, RiskPostMutations, PowerMutations, DutyReportMutations):
+    """Findings and rectification, risk posts and rotation, power controls, 述责述廉."""
