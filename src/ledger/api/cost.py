@@ -77,6 +77,23 @@ LIST_SIZES: dict[str, int] = {
     "CaseStatistics.byRank": 20,
     "CaseStatistics.bySource": 20,
 }
+# The oversight instruments (ledger.api.oversight).
+LIST_SIZES.update(
+    {
+        "Query.riskPosts": PROVINCE,
+        "Query.rotationDue": PROVINCE,
+        "Query.unitFunctions": 20,  # a unit's function periods
+        "Query.principalOversight": PROVINCE,
+        "Query.majorDecisions": PROVINCE,
+        "Query.dutyReports": PROVINCE,
+        "Query.missingDutyReports": PROVINCE,
+        "RiskPost.holders": 20,
+        "MajorDecision.attendees": 30,  # a leadership team and those attending with it
+        "MajorDecision.speakingOrder": 30,
+        "MajorDecision.principals": 2,
+        "MajorDecision.recusals": 10,
+    }
+)
 # What one field costs besides its sub-selection (1 unless named).
 WEIGHTS: dict[str, int] = {
     "Query.verifyLedger": 20_000,  # re-hashes the whole log
