@@ -8,6 +8,11 @@ and DEP, cycle C-DEP only DEP. The attacker's tokens are limited to AFF (or ZB).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from scenario import ASSUME_POST, REGISTER_PERSON, REGISTER_UNIT
 
@@ -207,7 +212,6 @@ def manual_line(gql, token: str) -> dict:
     return next(x for x in lines if x["rule"] == "MANUAL_DEDUCTION")
 
 
-@pytest.mark.xfail(strict=True, reason="leak not fixed yet")
 def test_a_hand_written_score_line_about_a_case_is_personal_case_data(world):
     appraiser = as_(world, "APPRAISER")
     world.data(
@@ -226,7 +230,6 @@ def test_a_hand_written_score_line_about_a_case_is_personal_case_data(world):
     assert [r["actor"] for r in access_records(world, "K-SELF")] == ["inspector-wu"]
 
 
-@pytest.mark.xfail(strict=True, reason="leak not fixed yet")
 def test_a_score_line_about_a_case_outside_the_readers_scope_hides_the_case(world):
     # an unscoped appraiser takes points off AFF for a case that sits in DEP
     world.data(
@@ -240,38 +243,30 @@ def test_a_score_line_about_a_case_outside_the_readers_scope_hides_the_case(worl
     assert access_records(world, "K-DEP") == []
 
 
-@pytest.mark.xfail(strict=True, reason="leak not fixed yet")
-def test_the_cli_export_logs_hand_written_lines_about_cases(world, settings, tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+def run_cli(gql, *args: str) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "ledger"
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env.update(LEDGER_STORE=gql.settings.store, LEDGER_JWT_SECRET=gql.settings.jwt_secret)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env)
 
+
+def test_the_cli_export_logs_hand_written_lines_about_cases(world, tmp_path):
     world.data(
         DEDUCT,
         {"c": "C-ALL", "u": "AFF", "case": "K-SELF", "reason": "姓名S收受礼金"},
         token=as_(world, "APPRAISER"),
     )
-    exe = Path(sys.executable).parent / "ledger"
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    env.update(LEDGER_STORE=settings.store, LEDGER_JWT_SECRET=settings.jwt_secret)
     out = tmp_path / "c.csv"
-    done = subprocess.run(
-        [str(exe), "evaluation", "export", "C-ALL", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    done = run_cli(world, "evaluation", "export", "C-ALL", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "姓名S收受礼金" in out.read_text(encoding="utf-8-sig")
     assert [r["operation"] for r in access_records(world, "K-SELF")] == ["ledger evaluation export"]
-    # the raw log's export carries every case's raw events: it is logged too
-    done = subprocess.run(
-        [str(exe), "export", "--to", str(tmp_path / "log.jsonl")],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+
+
+@pytest.mark.xfail(strict=True, reason="leak not fixed yet")
+def test_the_cli_export_of_the_log_is_in_the_access_log(world, tmp_path):
+    """The raw log's export carries every case's raw events."""
+    done = run_cli(world, "export", "--to", str(tmp_path / "log.jsonl"))
     assert done.returncode == 0, done.stderr
     records = access_records(world)
     assert records[-1]["operation"] == "ledger export"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ledger.domain.errors import NotFound
 from ledger.domain.labels import label
-from ledger.domain.rules.evaluation import CASE_RULES
 from ledger.service import Ledger
 from projections import evaluation as ev
 
@@ -70,19 +69,30 @@ def table(
 
     `visible(unit_id)` keeps the rows a scoped caller may see (ranks stay as computed over
     the whole cycle, as in the GraphQL answer); without `personal`, a line a case produced
-    names its rule and case id, not who or what (like `ScoreLine.reason` for VIEWER)."""
+    names its rule and case id, not who or what (like `ScoreLine.reason` for VIEWER); a
+    line about a case outside the caller's units names neither the case nor its reason."""
     h = HEADERS[lang]
     with ledger.reads.read() as tx:
         cycle = ev.cycle(tx, cycle_id)
         if cycle is None or (visible and not any(visible(u) for u in cycle.unit_ids)):
             raise NotFound(f"no evaluation cycle {cycle_id!r}")
-        ranked = ev.results(tx, cycle, None).ranked
+        computed = ev.results(tx, cycle, None)
+        ranked, found = computed.ranked, computed.cases
         names = {r["unit_id"]: r["name"] for r in tx.all("SELECT unit_id, name FROM rm_units")}
     if visible:
         ranked = [r for r in ranked if visible(r.unit_id)]
 
+    cases: set[str] = set()
+
     def reason(x) -> str:
-        if personal or x.case_id is None or x.rule not in CASE_RULES:
+        """A line about a case, derived by a rule or written by hand, is personal data."""
+        if x.case_id is None:
+            return x.reason
+        case = found.get(x.case_id)
+        if visible and not (case and visible(case.unit_id)):
+            return label("ScoreRule", x.rule, lang)
+        if personal:
+            cases.add(x.case_id)
             return x.reason
         return f"{label('ScoreRule', x.rule, lang)}（案件 {x.case_id}）"
 
@@ -105,14 +115,8 @@ def table(
         h["grade"],
         h["rank"],
     ]
-    rows, cases = [header], set()
+    rows = [header]
     for r in ranked:
-        if personal:
-            cases.update(
-                x.case_id
-                for x in (*r.deductions, *r.vetoes, *r.pending)
-                if x.case_id and x.rule in CASE_RULES
-            )
         scores = {x.rule: x.points for x in r.criteria}
         grade = r.grade(cycle.rules["grade_bands"])
         rows.append(

@@ -13,7 +13,7 @@ from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Unit, load_unit
 from ledger.domain.labels import label
-from ledger.domain.rules.evaluation import CASE_RULES, DEFAULT_VETO_FORMS, Line
+from ledger.domain.rules.evaluation import DEFAULT_VETO_FORMS, Line
 from projections import evaluation as ev
 
 Grade = graphql_enum("Grade")
@@ -139,11 +139,19 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
 
     personal = ctx.may_see_personal()
 
+    def shown(case_id: str | None) -> bool:
+        """A case a line names is shown only to a token whose units hold it."""
+        case = cases.get(case_id) if case_id else None
+        return case is not None and ctx.in_scope(case.unit_id)
+
     def reason(x: Line) -> str:
-        """A line a case produced names its subject or its facts: personal case data. Others
-        read which rule and which case, without who or what."""
-        if x.case_id is None or x.rule not in CASE_RULES:
+        """A line about a case (one a rule derived, or one written by hand naming it) speaks
+        of its subject or its facts: personal case data, in the access log. Others read the
+        rule and the case, without who or what; the case only when it is in their scope."""
+        if x.case_id is None:
             return x.reason
+        if not shown(x.case_id):
+            return label("ScoreRule", x.rule)
         if personal:
             ctx.access(x.case_id)
             return x.reason
@@ -155,7 +163,7 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
                 rule=x.rule,
                 points=x.points,
                 reason=reason(x),
-                case=case_objects.get(x.case_id) if x.case_id else None,
+                case=case_objects.get(x.case_id) if shown(x.case_id) else None,
             )
             for x in found
         ]
