@@ -54,6 +54,7 @@ def payload_of(event: Any) -> dict[str, Any]:
 class EventIndexProjector(Projector):
     name = "event_index"
     every_event = True
+    revision = 2  # 2: a case's events follow it to the unit a correction moves it to
     tables = (
         (
             "rm_entities",
@@ -158,7 +159,9 @@ class EventIndexProjector(Projector):
         its entity has acted on. An event of no unit (a person's registration, an
         idempotency key) is visible only to tokens not limited to units."""
         aggregate = envelope.aggregate_id.hex
-        own = units_named(envelope.event)
+        own = [] if envelope.type in NOT_PLACING else units_named(envelope.event)
+        if own and envelope.type in MOVING:  # the entity now sits there, and only there
+            tx.execute("DELETE FROM rm_entity_units WHERE aggregate_id=?", (aggregate,))
         if own:
             tx.executemany(
                 "INSERT INTO rm_entity_units (aggregate_id, unit_id) VALUES (?, ?) "
@@ -177,6 +180,14 @@ class EventIndexProjector(Projector):
             "INSERT INTO rm_event_units (unit_id, position) VALUES (?, ?)",
             [(u, envelope.position) for u in dict.fromkeys(units)],
         )
+
+
+# Events that move their entity to the units they name: its later events belong there,
+# no longer to the units it sat in before (which keep what they saw while it was theirs).
+MOVING = frozenset({event_type_of(Case.Corrected)})
+# Events whose unit field does not say where their entity sits: a decision holding a party
+# organisation on the chain's path accountable belongs to the case's unit, like the case.
+NOT_PLACING = frozenset({event_type_of(Case.AccountabilityDetermined)})
 
 
 def units_named(event: Any) -> list[str]:

@@ -193,6 +193,11 @@ class LedgerApplication(Application):
             raise permissions.outside_scope(value) from None
         return [found] if isinstance(found, str) else list(found)
 
+    def nameable(self, stamp: Stamp) -> Callable[[str], bool]:
+        """May a refusal name this unit to the caller? Only one in its token's units."""
+        units = stamp.units
+        return lambda unit_id: units is None or self._inside(unit_id, units)
+
     def _inside(self, unit_id: str, scope: tuple[str, ...]) -> bool:
         try:
             return bool(set(self.lineage(unit_id)) & set(scope))
@@ -430,7 +435,9 @@ def register_case(app: LedgerApplication, cmd: c.RegisterCase, stamp: Stamp) -> 
     business_id(cmd.id, "case id")
     app.unit(cmd.unit_id)
     subject = app.person(cmd.subject_id)
-    post_recorded = placed(cmd.unit_id, subject.posts, cmd.facts_on, cmd.facts_until)
+    post_recorded = placed(
+        cmd.unit_id, subject.posts, cmd.facts_on, cmd.facts_until, app.nameable(stamp)
+    )
     facts = {k: v for k, v in vars(cmd).items() if k not in ("id", "unit_id", "subject_id")}
     case = Case.register(stamp, cmd.id, cmd.unit_id, cmd.subject_id, facts, post_recorded)
     app.new(case.id, "case", cmd.id)
@@ -441,7 +448,8 @@ def register_case(app: LedgerApplication, cmd: c.RegisterCase, stamp: Stamp) -> 
 def correct_case(app: LedgerApplication, cmd: c.CorrectCase, stamp: Stamp) -> Decision:
     case = app.case(cmd.case_id)
     app.unit(cmd.unit_id)
-    placed(cmd.unit_id, app.person(case.subject_id).posts, cmd.facts_on, cmd.facts_until)
+    posts = app.person(case.subject_id).posts
+    placed(cmd.unit_id, posts, cmd.facts_on, cmd.facts_until, app.nameable(stamp))
     case.correct(stamp, cmd.unit_id, cmd.facts_on, cmd.facts_until, cmd.reason)
     return cmd.case_id, [case]
 

@@ -8,9 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from ledger.cli.common import console, group, open_ledger, progress_bar
+from ledger.cli.common import cli_actor, console, group, open_ledger, progress_bar
 
 TAMPERED = 2
+CASE_KIND = "Case"  # rm_entities.kind of a case (its aggregate's topic)
 
 
 def _print_json(obj: dict) -> None:
@@ -140,6 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     try:
         head = ledger.app.head()
+        _log_export_access(ledger, head)
         out = open(args.to, "w", encoding="utf-8") if args.to else sys.stdout  # noqa: SIM115
         try:
             with progress_bar() as bar:
@@ -156,6 +158,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"exported {count} events up to position {head}" + (f" to {args.to}" if args.to else "")
     )
     return 0
+
+
+def _log_export_access(ledger, head: int) -> None:
+    """The export carries every case's raw events (personal case data): the access log
+    records it, naming the cases, before a line is written."""
+    from ledger.integrity.access import AccessLog
+
+    ledger.wait_for(head)
+    with ledger.reads.read() as tx:
+        rows = tx.all("SELECT entity_id FROM rm_entities WHERE kind = ?", (CASE_KIND,))
+    cases = {r["entity_id"] for r in rows}
+    if cases:
+        AccessLog(ledger.app.recorder).append(cli_actor(), "ADMIN", "ledger export", cases)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

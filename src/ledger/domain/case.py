@@ -11,6 +11,7 @@ of the event that took it (`CASE-1/D7`), so it needs no counter and never change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,20 +68,33 @@ def _facts(facts_on: str, facts_until: str | None, registered_on: str) -> tuple[
     return facts_on, facts_until
 
 
-def placed(unit_id: str, subject_posts: list[dict], facts_on: str, facts_until: str | None) -> bool:
+def placed(
+    unit_id: str,
+    subject_posts: list[dict],
+    facts_on: str,
+    facts_until: str | None,
+    may_name: Callable[[str], bool] = lambda unit: True,
+) -> bool:
     """A case sits where the facts occurred: in a unit where the subject held a post during
-    the facts period. BAD_INPUT (naming those units) when they held posts elsewhere only;
-    a subject with no post recorded then is accepted, and False says so."""
+    the facts period. BAD_INPUT (naming those units the caller may see: `may_name`) when
+    they held posts elsewhere only; a subject with no post recorded then is accepted, and
+    False says so."""
     facts_on = day(facts_on, "factsOn")
     facts_until = optional_day(facts_until, "factsUntil")
     ordered(facts_on, facts_until, "the facts period")
     during = posts_during(subject_posts, facts_on, facts_until or facts_on)
     units = sorted({p["unit_id"] for p in during})
     if units and unit_id not in units:
+        named = [u for u in units if may_name(u)]
+        where = (
+            f"where they held posts then: {', '.join(named)}"
+            if named
+            else "and they held posts then only in units outside your token's scope"
+        )
         raise BadInput(
             f"the subject held no post in {unit_id} during the facts "
             f"({facts_on}..{facts_until or facts_on}); a case sits where the facts occurred, "
-            f"where they held posts then: {', '.join(units)}"
+            + where
         )
     return bool(units)
 
