@@ -17,6 +17,7 @@ from datetime import datetime
 import structlog
 
 from ledger.application import LedgerApplication
+from ledger.domain.rules.talks import TalkPolicy
 from ledger.store import commit_channel
 from projections.base import Envelope, Projector
 from projections.db import ReadStore
@@ -29,7 +30,7 @@ TRACKING_DDL = (
 )
 
 
-def default_projectors() -> list[Projector]:
+def default_projectors(talk_policy: TalkPolicy | None = None) -> list[Projector]:
     from projections.cases import CaseProjector
     from projections.duty_reports import DutyReportProjector
     from projections.evaluation import EvaluationProjector
@@ -40,6 +41,8 @@ def default_projectors() -> list[Projector]:
     from projections.power import PowerProjector
     from projections.responsibility import ResponsibilityProjector
     from projections.risk_posts import RiskPostProjector
+    from projections.talk_obligations import TalkObligationProjector
+    from projections.talks import TalkProjector
 
     return [
         EventIndexProjector(),
@@ -52,6 +55,8 @@ def default_projectors() -> list[Projector]:
         RiskPostProjector(),
         PowerProjector(),
         DutyReportProjector(),
+        TalkProjector(),
+        TalkObligationProjector(talk_policy or TalkPolicy()),
     ]
 
 

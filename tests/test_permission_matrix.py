@@ -144,6 +144,8 @@ class World:
         self.admin("orderRectification", self.rectification_input("R-1"))
         self.admin("registerRiskPost", self.risk_post_input("RP-1"))
         self.admin("recordMajorDecision", self.decision_input("MD-1"))
+        self.admin("recordTalk", self.talk_input("TK-1"))
+        self.admin("sendWrittenInquiry", self.inquiry_input("WI-1"))
         return self
 
     # inputs that the entries reuse for their setup
@@ -243,6 +245,29 @@ class World:
         }
 
     @staticmethod
+    def talk_input(talk_id: str) -> dict[str, Any]:
+        return {
+            "id": talk_id,
+            "kind": "HEART_TO_HEART",
+            "talkerId": "P-AFFHEAD",
+            "personId": "P-STAFF",
+            "unitId": "AFF",
+            "heldOn": "2024-05-01",
+            "topic": "谈心谈话",
+            "record": "了解思想动态，提醒廉洁自律。",
+        }
+
+    @staticmethod
+    def inquiry_input(inquiry_id: str) -> dict[str, Any]:
+        return {
+            "id": inquiry_id,
+            "personId": "P-STAFF",
+            "unitId": "AFF",
+            "about": "反映其违规接受宴请",
+            "sentOn": "2024-06-03",
+        }
+
+    @staticmethod
     def cycle_input(cycle_id: str) -> dict[str, Any]:
         return {
             "id": cycle_id,
@@ -339,6 +364,34 @@ def _new_decision_minutes(w: World) -> str:
 def _some_day(w: World) -> str:
     """A different day each call (declarations from the same day restate each other)."""
     return (date(2000, 1, 1) + timedelta(days=next(w.counter))).isoformat()
+
+
+def _new_talk(w: World) -> str:
+    return w.admin("recordTalk", w.talk_input(w.fresh("TK")))["id"]
+
+
+def _new_inquiry(w: World) -> str:
+    return w.admin("sendWrittenInquiry", w.inquiry_input(w.fresh("WI")))["id"]
+
+
+def _rating_input(person: str) -> dict[str, Any]:
+    return {
+        "personId": person,
+        "year": 2024,
+        "rating": "BASICALLY_COMPETENT",
+        "unitId": "AFF",
+        "ratedOn": "2024-12-20",
+    }
+
+
+def _trigger_input() -> dict[str, Any]:
+    return {
+        "personId": "P-STAFF",
+        "kind": "MAJOR_SETBACK",
+        "occurredOn": "2024-05-01",
+        "unitId": "AFF",
+        "note": "竞聘未成功，情绪低落",
+    }
 
 
 def _finalized_cycle(w: World) -> str:
@@ -632,6 +685,54 @@ ENTRIES: dict[str, Entry] = {
             "on": "2024-06-01",
         },
     ),
+    # talks, written inquiries, 六必谈
+    "recordTalk": Entry(RECORDING, lambda w: w.talk_input(w.fresh("TK"))),
+    "correctTalk": Entry(
+        RECORDING,
+        lambda w: {
+            "talkId": _new_talk(w),
+            "kind": "REMINDER",
+            "talkerId": "P-AFFHEAD",
+            "heldOn": "2024-05-02",
+            "topic": "提醒谈话",
+            "record": "更正谈话记录",
+            "reason": "谈话日期录入有误",
+        },
+    ),
+    "retractTalk": Entry(RECORDING, lambda w: {"talkId": _new_talk(w), "reason": "误录"}),
+    "recordPersonalRating": Entry(RECORDING, lambda w: _rating_input(_new_person(w, "STAFF"))),
+    "correctPersonalRating": Entry(
+        RECORDING,
+        lambda w: {
+            "ratingId": w.admin("recordPersonalRating", _rating_input(_new_person(w, "STAFF")))[
+                "id"
+            ],
+            "rating": "COMPETENT",
+            "reason": "考核结果复核更正",
+        },
+    ),
+    "recordTalkTrigger": Entry(RECORDING, lambda w: _trigger_input()),
+    "retractTalkTrigger": Entry(
+        RECORDING,
+        lambda w: {
+            "triggerId": w.admin("recordTalkTrigger", _trigger_input())["id"],
+            "reason": "误录",
+        },
+    ),
+    "sendWrittenInquiry": Entry(RECORDING, lambda w: w.inquiry_input(w.fresh("WI"))),
+    "recordInquiryReply": Entry(
+        RECORDING,
+        lambda w: {"inquiryId": _new_inquiry(w), "on": "2024-06-10", "summary": "本人说明情况"},
+    ),
+    "concludeWrittenInquiry": Entry(
+        RECORDING,
+        lambda w: {
+            "inquiryId": _new_inquiry(w),
+            "outcome": "CLOSED",
+            "on": "2024-06-30",
+            "note": "予以了结",
+        },
+    ),
 }
 
 
@@ -755,6 +856,16 @@ READS_EXPECTED: dict[str, Read] = {
     "majorDecisions": Read('(unitId: "AFF")', EVERYONE, "list"),
     "dutyReports": Read('(unitId: "AFF")', EVERYONE, "list"),
     "missingDutyReports": Read('(year: 2024, unitId: "AFF")', EVERYONE, "list"),
+    "talk": Read('(id: "TK-1")', PERSONAL, "single"),
+    "talks": Read("", PERSONAL, "list"),
+    "talkObligations": Read("", PERSONAL, "list"),
+    "talkFile": Read('(personId: "P-STAFF")', PERSONAL, "single"),
+    "writtenInquiry": Read('(id: "WI-1")', PERSONAL, "single"),
+    "writtenInquiries": Read("", PERSONAL, "list"),
+    "talkObligationSummary": Read('(rootUnitId: "AFF")', EVERYONE, "single"),
+    "fourForms": Read(
+        '(rootUnitId: "AFF", from: "2024-01-01", to: "2024-12-31")', EVERYONE, "single"
+    ),
 }
 
 
@@ -828,6 +939,12 @@ def test_the_permission_table_marks_exactly_these_fields_personal():
         "Query.accountabilityChain",
         "Recusal.reason",
         "DutyReport.summary",
+        "Query.talk",
+        "Query.talks",
+        "Query.talkObligations",
+        "Query.talkFile",
+        "Query.writtenInquiry",
+        "Query.writtenInquiries",
     }
 
 

@@ -35,6 +35,7 @@ from ledger.domain.letter import TaskLetter, letter_uuid
 from ledger.domain.person import Person, leads_after, leads_on, person_uuid
 from ledger.domain.responsibility import ResponsibilityItem, item_uuid
 from ledger.domain.rules.accountability import Link
+from ledger.domain.rules.talks import TalkPolicy
 from ledger.domain.unit import Unit, unit_uuid
 from ledger.domain.values import TEAM_ROLES, business_id
 from ledger.store import EventLogSQL, StoreConfig, parse_store_url
@@ -50,6 +51,9 @@ HANDLERS: dict[type[c.Command], Handler] = {}
 # Aggregates that feature modules add (`ledger.oversight`): the kind a command's id field
 # names (`finding_id` -> "finding") -> (aggregate class, uuid of a business id, what it is).
 ENTITY_KINDS: dict[str, tuple[type[Aggregate], Callable[[str], UUID], str]] = {}
+# Loaders of ids that name a part of an aggregate (`P-1/R2024`: a rating in a personal
+# file), by kind, from the features' handler modules.
+LOADERS: dict[str, Callable[[LedgerApplication, str], Any]] = {}
 
 
 def handles(command: type[C]) -> Callable[[Callable[[LedgerApplication, C, Stamp], Decision]], Any]:
@@ -71,6 +75,10 @@ class ReadSide(Protocol):
 
     def in_charge_items(self, person_id: str) -> list[str]:
         """The IN_CHARGE items whose current holder is this person."""
+        ...
+
+    def owes_talk(self, obligation_id: str) -> bool:
+        """Is this 六必谈 obligation owed (whatever its status)?"""
         ...
 
 
@@ -95,6 +103,7 @@ class LedgerApplication(Application):
         self.read_side = read_side
         self.log_sql = EventLogSQL(self.recorder, self.store)
         self.listeners: list[Callable[[int], None]] = []
+        self.talk_policy = TalkPolicy()  # 六必谈 and 函询 rules; `Ledger` sets them from settings
         # A unit's ancestors never change (units are placed once), so they are cached.
         self._lineage: dict[str, tuple[str, ...]] = {}
 
@@ -256,6 +265,8 @@ class LedgerApplication(Application):
         if kind in ENTITY_KINDS:
             cls, uuid_of, what = ENTITY_KINDS[kind]
             return self.load(cls, uuid_of(business_id(value, f"{what} id")), what, value)
+        if kind in LOADERS:
+            return LOADERS[kind](self, value)
         loaders = {"case": self.case, "item": self.item, "letter": self.letter}
         loaders.update(cycle=self.cycle, unit=self.unit, person=self.person, holder=self.person)
         loaders["decision"] = lambda decision: self.case(case_of_decision(decision))
@@ -613,5 +624,6 @@ HANDLERS.update(
 )
 
 
-# Handlers of the oversight instruments register themselves in the same table.
-from ledger import oversight  # noqa: E402, F401
+# Handlers of the oversight instruments, and of talks, written inquiries and 六必谈, register
+# themselves in the same table (each from its own module).
+from ledger import application_talks, oversight  # noqa: E402, F401

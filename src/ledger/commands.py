@@ -612,3 +612,117 @@ class FileDutyReport(Command):
     person_id: str | None = ref(default=None)
     summary: str | None = spec(default=None)
     document_hash: str | None = spec(default=None, about="SHA-256 of the report, 64 hex digits")
+
+
+# ---------------------------------------------------------------------- talks, 函询, 六必谈
+
+
+@dataclass(frozen=True)
+class RecordTalk(Command):
+    ABOUT = (
+        "A talk held with a person (谈心谈话, 提醒谈话, 约谈, 诫勉谈话), in the unit where they "
+        "held a post that day, with why: a 六必谈 obligation, a case or a written inquiry."
+    )
+    id: str = ref()
+    kind: str = one_of("TalkKind")
+    talker_id: str = ref(about="who held the talk")
+    person_id: str = ref(about="who was talked with")
+    unit_id: str = ref(about="the unit where the person held a post on that day")
+    held_on: str = day()
+    topic: str = spec(about="what it was about, one line")
+    record: str = spec(about="a short record of the talk (谈话记录摘要)")
+    obligation_id: str | None = ref(default=None, about="the 六必谈 obligation it meets")
+    case_id: str | None = ref(default=None, about="the case it follows")
+    inquiry_id: str | None = ref(default=None, about="the written inquiry (函询) it follows")
+
+
+@dataclass(frozen=True)
+class CorrectTalk(Command):
+    ABOUT = "Restate a talk (all of it but the person and the unit), with a reason."
+    talk_id: str = ref()
+    kind: str = one_of("TalkKind")
+    talker_id: str = ref()
+    held_on: str = day()
+    topic: str = spec()
+    record: str = spec()
+    reason: str = spec()
+    obligation_id: str | None = ref(default=None)
+    case_id: str | None = ref(default=None)
+    inquiry_id: str | None = ref(default=None)
+
+
+@dataclass(frozen=True)
+class RetractTalk(Command):
+    ABOUT = "A talk recorded in error: it no longer counts (earlier knownAt answers keep it)."
+    talk_id: str = ref()
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class RecordPersonalRating(Command):
+    ABOUT = (
+        "A person's yearly rating (年度考核): BASICALLY_COMPETENT or below makes a talk due "
+        "(六必谈). Its id is PERSON/RYEAR."
+    )
+    person_id: str = ref()
+    year: int = spec()
+    rating: str = one_of("PersonalRating")
+    unit_id: str = ref(about="the unit where the person was rated (held a post that year)")
+    rated_on: str = day(about="when the rating was decided: the day a talk may become due")
+
+
+@dataclass(frozen=True)
+class CorrectPersonalRating(Command):
+    rating_id: str = ref(about="PERSON/RYEAR")
+    rating: str = one_of("PersonalRating")
+    reason: str = spec()
+    rated_on: str | None = day(default=None, about="restated decision day (default: unchanged)")
+
+
+@dataclass(frozen=True)
+class RecordTalkTrigger(Command):
+    ABOUT = (
+        "A fact that makes a talk due (六必谈) and that no other record shows: a major setback, "
+        "a major change in the family, a major error at work. Its id is PERSON/TVERSION."
+    )
+    person_id: str = ref()
+    kind: str = one_of("TalkTriggerKind")
+    occurred_on: str = day()
+    unit_id: str = ref(about="the unit where the person held a post on that day")
+    note: str = spec()
+
+
+@dataclass(frozen=True)
+class RetractTalkTrigger(Command):
+    trigger_id: str = ref(about="PERSON/TVERSION")
+    reason: str = spec()
+
+
+@dataclass(frozen=True)
+class SendWrittenInquiry(Command):
+    ABOUT = (
+        "函询: a letter asking a person to explain a matter in writing. The reply is due on "
+        "`replyDue`, by default the 15th working day after `sentOn` (weekends and the "
+        "configured holidays skipped)."
+    )
+    id: str = ref()
+    person_id: str = ref()
+    unit_id: str = ref(about="the unit where the person held a post on that day")
+    about: str = spec(about="the matter the person is asked to explain")
+    sent_on: str = day()
+    reply_due: str | None = day(default=None)
+
+
+@dataclass(frozen=True)
+class RecordInquiryReply(Command):
+    inquiry_id: str = ref()
+    on: str = day()
+    summary: str = spec()
+
+
+@dataclass(frozen=True)
+class ConcludeWrittenInquiry(Command):
+    inquiry_id: str = ref()
+    outcome: str = one_of("InquiryOutcome")
+    on: str = day()
+    note: str = spec()

@@ -94,6 +94,17 @@ WRITES: dict[type[c.Command], Write] = {
     c.DetermineAccountability: Write(RECORDING, ("case_id.unit_id",)),
     c.DetermineOrganisationAccountability: Write(RECORDING, ("case_id.unit_id", "unit_id")),
     c.RevokeAccountability: Write(RECORDING, ("decision_id.unit_id",)),
+    # talks, written inquiries (函询), 六必谈
+    c.RecordTalk: Write(RECORDING, ("unit_id",)),
+    c.CorrectTalk: Write(RECORDING, ("talk_id.unit_id",)),
+    c.RetractTalk: Write(RECORDING, ("talk_id.unit_id",)),
+    c.RecordPersonalRating: Write(RECORDING, ("unit_id",)),
+    c.CorrectPersonalRating: Write(RECORDING, ("rating_id.unit_id",)),
+    c.RecordTalkTrigger: Write(RECORDING, ("unit_id",)),
+    c.RetractTalkTrigger: Write(RECORDING, ("trigger_id.unit_id",)),
+    c.SendWrittenInquiry: Write(RECORDING, ("unit_id",)),
+    c.RecordInquiryReply: Write(RECORDING, ("inquiry_id.unit_id",)),
+    c.ConcludeWrittenInquiry: Write(RECORDING, ("inquiry_id.unit_id",)),
 }
 
 # Oversight instruments (part 三(二)): the inspecting side records findings and orders, the
@@ -148,6 +159,13 @@ READS: dict[str, Read] = {
     # oversight: why someone withdrew from a decision (回避), what a leader reported (述责述廉)
     "Recusal.reason": Read(PERSONAL_READERS, hide=True, personal=True),
     "DutyReport.summary": Read(PERSONAL_READERS, hide=True, personal=True),
+    # who talked with whom and what was said, ratings, triggers, 函询: personal data
+    "Query.talk": Read(PERSONAL_READERS, personal=True),
+    "Query.talks": Read(PERSONAL_READERS, personal=True),
+    "Query.talkObligations": Read(PERSONAL_READERS, personal=True),
+    "Query.talkFile": Read(PERSONAL_READERS, personal=True),
+    "Query.writtenInquiry": Read(PERSONAL_READERS, personal=True),
+    "Query.writtenInquiries": Read(PERSONAL_READERS, personal=True),
 }
 
 

@@ -22,7 +22,8 @@ from ledger.store import parse_store_url
 from projections.chain import resolve_chain
 from projections.db import ReadStore
 from projections.responsibility import in_charge_items
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, default_projectors
+from projections.talk_obligations import owes_talk
 
 
 class Ledger:
@@ -31,8 +32,12 @@ class Ledger:
         config = parse_store_url(settings.store)
         self.reads = ReadStore(config)
         self.app = LedgerApplication(config, read_side=self)
+        self.app.talk_policy = settings.talk_policy()
         self.runner = ProjectionRunner(
-            self.app, self.reads, page_size=settings.projection_page_size
+            self.app,
+            self.reads,
+            default_projectors(self.app.talk_policy),
+            page_size=settings.projection_page_size,
         )
 
     @classmethod
@@ -60,6 +65,12 @@ class Ledger:
         self._caught_up()
         with self.reads.read() as tx:
             return in_charge_items(tx, person_id)
+
+    def owes_talk(self, obligation_id: str) -> bool:
+        """Is this 六必谈 obligation owed, as recorded now?"""
+        self._caught_up()
+        with self.reads.read() as tx:
+            return owes_talk(tx, obligation_id)
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""

@@ -6,7 +6,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger.domain.rules.talks import TalkPolicy
 
 DEFAULT_STORE = "sqlite:///./ledger.sqlite3"
 # The most one query may cost (`ledger.api.cost`: about the number of fields its answer can
@@ -87,6 +90,14 @@ class Settings:
     cost_budgets: dict[str, int] = env("LEDGER_COST_BUDGETS", "", cost_budgets)
     # Seconds one request may run: work stops there (and when the client hangs up).
     request_deadline: float = env("LEDGER_REQUEST_DEADLINE", "10", float)
+    # 六必谈: a talk is due this many days after the obligation arises; obligations that
+    # arose before LEDGER_TALKS_SINCE (the day the ledger went live) are not owed.
+    talk_due_days: int = env("LEDGER_TALK_DUE_DAYS", "30", int)
+    talks_since: str | None = env("LEDGER_TALKS_SINCE", "", lambda v: v or None)
+    # 函询 replies are due in working days: holidays skipped and weekend days worked (调休),
+    # comma-separated ISO dates or FROM..TO ranges.
+    holidays: str = env("LEDGER_HOLIDAYS", "")
+    workdays: str = env("LEDGER_WORKDAYS", "")
     log_json: bool | None = field(
         default_factory=lambda: (
             None
@@ -99,3 +110,14 @@ class Settings:
             o for o in os.environ.get("LEDGER_ALLOWED_ORIGINS", "").split(",") if o.strip()
         ]
     )
+
+    def talk_policy(self) -> TalkPolicy:
+        """The rules of talks and written inquiries as configured (ValueError when malformed)."""
+        from ledger.domain.rules.talks import TalkPolicy
+        from ledger.domain.rules.workdays import Calendar
+
+        return TalkPolicy(
+            due_days=self.talk_due_days,
+            since=self.talks_since,
+            calendar=Calendar.parse(self.holidays, self.workdays),
+        )

@@ -94,6 +94,20 @@ LIST_SIZES.update(
         "MajorDecision.recusals": 10,
     }
 )
+# Talks, written inquiries and 六必谈 (ledger.api.talks): pages are sized by `first`; a
+# person's file holds at most 500 of each (the query's cap).
+LIST_SIZES.update(
+    {
+        "TalkFile.ratings": 50,  # one a year
+        "TalkFile.triggers": 50,
+        "TalkFile.obligations": 500,
+        "TalkFile.talks": 500,
+        "TalkFile.inquiries": 500,
+        "TalkObligationSummary.byReason": 6,
+        "FourForms.forms": 4,
+        "FourForms.talksByKind": 4,
+    }
+)
 # What one field costs besides its sub-selection (1 unless named).
 WEIGHTS: dict[str, int] = {
     "Query.verifyLedger": 20_000,  # re-hashes the whole log
@@ -102,10 +116,21 @@ WEIGHTS: dict[str, int] = {
     "Query.accountabilityChain": 20,
     "Case.accountabilityChain": 20,
     "Query.caseStatistics": 50,
+    "Query.fourForms": 50,
+    "Query.talkObligationSummary": 50,
 }
 PAGE_ARGUMENTS = ("first",)
 # Lists of a page object, sized by the `first` of the field that returned the page.
-PAGED = frozenset({"TaskLetterConnection.edges", "LedgerEventPage.events", "AccessLogPage.records"})
+PAGED = frozenset(
+    {
+        "TaskLetterConnection.edges",
+        "LedgerEventPage.events",
+        "AccessLogPage.records",
+        "TalkPage.talks",
+        "TalkObligationPage.obligations",
+        "WrittenInquiryPage.inquiries",
+    }
+)
 
 
 class _Costing:

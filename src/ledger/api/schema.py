@@ -74,6 +74,7 @@ from ledger.api.organisation import (
 from ledger.api.oversight import OversightMutations, OversightQueries
 from ledger.api.reads import guard_reads
 from ledger.api.responsibility import ResponsibilityList, ResponsibilityMutations, items_from
+from ledger.api.talks import TalkMutations, TalkQueries
 from ledger.domain.errors import BadInput, NotFound
 from ledger.integrity.access import AccessLog
 from ledger.permissions import outside_scope
@@ -88,7 +89,7 @@ MAX_PAGE = 500
 
 
 @strawberry.type
-class Query(IntegrityQueries, AccessQueries, OversightQueries):
+class Query(IntegrityQueries, AccessQueries, OversightQueries, TalkQueries):
     """Every query reads the read models only. The view has authenticated the caller before
     any resolver runs; restricted reads are guarded from `ledger.permissions.READS`, and
     unit scope binds every read: lists are filtered, a single object outside the token's
@@ -360,6 +361,7 @@ class Mutation(
     EvaluationMutations,
     CaseMutations,
     OversightMutations,
+    TalkMutations,
 ):
     """One line per mutation, in each feature's module; see `ledger.api.mutations`."""
 

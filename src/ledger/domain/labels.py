@@ -101,6 +101,49 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "OPEN": ("考核中", "open"),
         "FINALIZED": ("已定档", "finalized"),
     },
+    # talks, written inquiries and 六必谈 (the first of the four forms)
+    "TalkKind": {
+        "HEART_TO_HEART": ("谈心谈话", "heart-to-heart talk"),
+        "REMINDER": ("提醒谈话", "reminder talk"),
+        "SUMMONS": ("约谈", "summons (work talk)"),
+        "ADMONITION": ("诫勉谈话", "admonition talk"),
+    },
+    "TalkObligationReason": {
+        "NEW_CADRE": ("新进干部必谈", "new cadre"),
+        "POST_CHANGE": ("岗位调整必谈", "change of post"),
+        "LOW_RATING": ("年度考核基本称职以下必谈", "rated basically competent or below"),
+        "MAJOR_SETBACK": ("遇到重大挫折必谈", "major setback"),
+        "FAMILY_CHANGE": ("家庭出现重大变化必谈", "major change in the family"),
+        "WORK_ERROR": ("工作中出现重大差错必谈", "major error at work"),
+    },
+    "TalkTriggerKind": {
+        "MAJOR_SETBACK": ("遇到重大挫折", "major setback"),
+        "FAMILY_CHANGE": ("家庭出现重大变化", "major change in the family"),
+        "WORK_ERROR": ("工作中出现重大差错", "major error at work"),
+    },
+    "PersonalRating": {
+        "EXCELLENT": ("优秀", "excellent"),
+        "COMPETENT": ("称职", "competent"),
+        "BASICALLY_COMPETENT": ("基本称职", "basically competent"),
+        "INCOMPETENT": ("不称职", "incompetent"),
+    },
+    "TalkObligationStatus": {
+        "OPEN": ("待谈", "open"),
+        "DONE": ("已谈", "done"),
+        "OVERDUE": ("逾期未谈", "overdue"),
+    },
+    "WrittenInquiryStatus": {
+        "SENT": ("已函询，待回复", "sent"),
+        "REPLIED": ("已回复，待处置", "replied"),
+        "CONCLUDED": ("已办结", "concluded"),
+    },
+    "InquiryOutcome": {
+        "CLOSED": ("予以了结", "closed"),
+        "ACCEPTED": ("采信澄清", "explanation accepted"),
+        "REMINDED": ("谈话提醒、批评教育", "reminded"),
+        "ADMONISHED": ("责令检查、诫勉", "admonished"),
+        "TO_VERIFICATION": ("转初步核实", "passed to preliminary verification"),
+    },
     "ScoreRule": {  # the rules of derived score lines (not an enum of the schema)
         "PASSIVE_CASE": ("被动查处扣分", "passive case deduction"),
         "LEADERSHIP_CASE_VETO": ("班子成员违纪违法一票否决", "leadership case veto"),
