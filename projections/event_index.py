@@ -17,7 +17,10 @@ from uuid import UUID
 from ledger.domain.base import event_type_of
 from ledger.domain.case import Case
 from ledger.domain.duty_report import DutyReport
+from ledger.domain.inquiry import WrittenInquiry
 from ledger.domain.major_decision import MajorDecision
+from ledger.domain.personal_file import PersonalFile
+from ledger.domain.talk import Talk
 from projections.base import Envelope, Projector
 from projections.db import Tx, as_row
 
@@ -231,8 +234,9 @@ class EventRow:
 
 EVENT_COLUMNS = "position, entity_id, version, type, recorded_at, actor, payload, hash"
 # A case's raw events are personal case data (the subject, the summary, the decisions); so
-# are a 述责述廉 report's (what a leader reported) and a 三重一大 decision's (why someone withdrew):
-# answers that carry them are written to the access log.
+# are a 述责述廉 report's (what a leader reported), a 三重一大 decision's (why someone withdrew),
+# a talk's, a person's ratings and 六必谈 triggers, a 函询's: answers that carry them are
+# written to the access log.
 CASE_EVENT_TYPES = frozenset(
     event_type_of(cls)
     for cls in (
@@ -244,6 +248,17 @@ CASE_EVENT_TYPES = frozenset(
         DutyReport.Filed,
         MajorDecision.Recorded,
         MajorDecision.Corrected,
+        # who talked with whom and what was said; ratings, triggers; 函询 and their replies
+        Talk.Recorded,
+        Talk.Corrected,
+        Talk.Retracted,
+        PersonalFile.RatingRecorded,
+        PersonalFile.RatingCorrected,
+        PersonalFile.TriggerRecorded,
+        PersonalFile.TriggerRetracted,
+        WrittenInquiry.Sent,
+        WrittenInquiry.Replied,
+        WrittenInquiry.Concluded,
     )
 )
 
