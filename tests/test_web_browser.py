@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from servers import token
@@ -73,7 +74,7 @@ class Page:
 
 @pytest.fixture
 def tab(server, browser) -> Iterator:
-    api, _ = server
+    api = server.api
     opened: list[Page] = []
 
     def open_tab(role: str = "INSPECTOR", units: list[str] | None = None) -> Page:
@@ -86,7 +87,7 @@ def tab(server, browser) -> Iterator:
     assert not [e for p in opened for e in p.errors], [e for p in opened for e in p.errors]
 
 
-PAGES = ["lists", "transmission"]
+PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -108,7 +109,7 @@ def test_sign_in_shows_the_role_and_scope_and_keeps_the_token_out_of_the_address
 
 
 def test_the_knownat_picker_changes_a_list_and_the_comparison_marks_the_correction(tab, server):
-    _, mark = server
+    mark = server.mark
     t = tab("VIEWER")
     t.open("lists", "organ=ZJ-FGW&asOf=2024-05-01")
     row = t.page.locator("tr[data-item='R-IC-TZC-NYJ']")
@@ -157,7 +158,7 @@ def test_a_role_does_not_see_the_pages_it_may_not_read(tab):
 
 
 def test_a_token_the_server_refuses_is_not_kept(server, browser):
-    api, _ = server
+    api = server.api
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{api.url}/web/")
@@ -167,3 +168,81 @@ def test_a_token_the_server_refuses_is_not_kept(server, browser):
     page.wait_for_selector("#login-status .error")
     assert page.evaluate("sessionStorage.length") == 0
     context.close()
+
+
+def test_a_click_on_a_unit_shows_its_score_lines_and_the_veto_explained(tab):
+    t = tab("APPRAISER")
+    t.open("evaluation", "cycle=EV-2024")
+    assert t.page.locator("#score-lines tr[data-rule]").count() == 0
+    t.page.click("tr[data-unit='ZJ-FGW-JJS']")
+    lines = t.page.locator("#score-lines")
+    lines.locator("tr[data-rule='LEADERSHIP_CASE_VETO']").wait_for()
+    text = lines.inner_text()
+    assert "班子成员违纪违法一票否决" in text and "CASE-2024-010" in text
+    assert "宣传教育" in text and "被动查处扣分" in text
+    viewer = tab("VIEWER")
+    viewer.open("evaluation", "cycle=EV-2024&unit=ZJ-FGW-JJS")
+    veto = viewer.page.locator("#score-lines tr[data-rule='LEADERSHIP_CASE_VETO']").inner_text()
+    assert "CASE-2024-010" in veto and "单位主要负责人" not in veto, "a dashboard: rule and case"
+
+
+def test_the_export_buttons_download_the_cycle(tab):
+    t = tab("APPRAISER")
+    t.open("evaluation", "cycle=EV-2024")
+    for button, suffix in (("#export-csv", ".csv"), ("#export-xlsx", ".xlsx")):
+        with t.page.expect_download() as download:
+            t.page.click(button)
+        assert download.value.suggested_filename == f"EV-2024{suffix}"
+        assert Path(download.value.path()).stat().st_size > 100
+
+
+def test_the_case_page_draws_the_chain_level_by_level_with_its_decisions(tab):
+    t = tab("INSPECTOR")
+    t.open("case", "case=CASE-2024-ROT")
+    levels = t.page.locator("#chain .level").evaluate_all("els => els.map(e => e.dataset.unit)")
+    assert levels == ["ZJ-FGW", "ZJ-FGW-XXZX"], "from the organ down to the facts unit"
+    facts_level = t.page.locator("#chain .level[data-unit='ZJ-FGW-XXZX']").inner_text()
+    assert "陈思齐" in facts_level and "诫勉" in facts_level
+    assert t.page.locator("#decisions tbody tr").count() == 2
+    assert "有效" in t.page.inner_text("#decisions")
+    t.page.wait_for_selector("#timeline-chart[data-chart=ready]")
+
+
+def test_an_inclusion_proof_is_checked_in_the_browser_against_an_uploaded_digest(tab, server):
+    keys = server.directory / "keys"
+    server.ledger("keys", "create", "--dir", str(keys))
+    digest = server.directory / "digest.json"
+    server.ledger("digest", "--key-dir", str(keys), "--out", str(digest))
+    public = (keys / "ledger-ed25519.pub").read_text().strip()
+
+    t = tab("INSPECTOR")
+    t.open("audit", "entity=R-IC-TZC-NYJ")
+    assert t.page.locator("#verify-status.ok").count() == 1
+    t.page.locator("tr[data-position]").first.click()
+    t.page.set_input_files("#digest-file", str(digest))
+    t.page.fill("#public-key", public)
+    t.page.click("#prove")
+    verdict = t.page.locator("#proof-verdict")
+    verdict.wait_for()
+    assert "证明成立" in verdict.inner_text(), t.page.inner_text("#proof-result")
+    assert t.page.locator("#proof-result li").count() == 7
+
+    other = keys.parent / "other-keys"
+    server.ledger("keys", "create", "--dir", str(other))
+    t.page.fill("#public-key", (other / "ledger-ed25519.pub").read_text().strip())
+    t.page.click("#prove")
+    t.page.wait_for_function(
+        "() => document.querySelector('#proof-verdict')?.innerText.includes('证明不成立')"
+    )
+
+
+def test_a_new_event_arrives_on_the_live_page_by_the_subscription(tab, server):
+    t = tab("INSPECTOR")
+    t.open("live")
+    t.page.wait_for_selector(".page-live[data-live=connected]")
+    server.api.data(
+        'mutation { registerPerson(input: {id: "P-LIVE-1", name: "实时测试"}) { position } }',
+        token=token("RECORDER", "web-live"),
+    )
+    t.page.wait_for_selector("#live-events tr[data-entity='P-LIVE-1']")
+    assert "PersonRegistered" in t.page.inner_text("#live-events")

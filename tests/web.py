@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,10 +33,29 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
 
 
+@dataclass
+class DemoServer:
+    api: Api
+    store: str
+    directory: Path
+    mark: str  # an instant between the demo and the correction
+
+    def ledger(self, *args: str) -> str:
+        """Run a `ledger` command on the same store (its standard output)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "ledger.cli", *args],
+            env=base_env(self.store),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+
 @contextmanager
-def demo_server(directory: Path) -> Iterator[tuple[Api, str]]:
-    """A server over a freshly loaded demo store, the correction recorded after a pause;
-    yields the server and an instant between the demo and the correction."""
+def demo_server(directory: Path) -> Iterator[DemoServer]:
+    """A server over a freshly loaded demo store, the correction recorded after a pause."""
     store = f"sqlite:///{directory}/web.sqlite3"
     loaded = subprocess.run(
         [sys.executable, "-m", "ledger.cli", "demo", "load"],
@@ -51,7 +71,7 @@ def demo_server(directory: Path) -> Iterator[tuple[Api, str]]:
         mark = datetime.now(UTC)
         time.sleep(0.02)
         api.data(CORRECTION, token=token("ADMIN", "web-recorder"))
-        yield api, mark.isoformat()
+        yield DemoServer(api, store, directory, mark.isoformat())
 
 
 def local_input(iso: str) -> str:
