@@ -87,13 +87,16 @@ def tab(server, browser) -> Iterator:
     assert not [e for p in opened for e in p.errors], [e for p in opened for e in p.errors]
 
 
-PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live"]
+PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live", "report"]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_each_page_loads_on_the_demo_data_without_a_console_error(tab, page):
     t = tab("INSPECTOR")
     t.open(page)
+    t.page.wait_for_function(
+        "() => [...document.querySelectorAll('main .chart')].every(c => c.dataset.chart)"
+    )
     assert t.page.locator("main h1").first.inner_text().strip()
     assert not t.page.locator("main .error").count(), t.page.inner_text("main")
 
@@ -246,3 +249,45 @@ def test_a_new_event_arrives_on_the_live_page_by_the_subscription(tab, server):
     )
     t.page.wait_for_selector("#live-events tr[data-entity='P-LIVE-1']")
     assert "PersonRegistered" in t.page.inner_text("#live-events")
+
+
+STATISTICS = """query($root: ID!) { caseStatistics(rootUnitId: $root, from: "2024-01-01",
+  to: "2024-06-30") { total byUnitKind { key count } } }"""
+
+
+def test_the_report_page_writes_its_text_from_the_api_figures(tab, server):
+    stats = server.api.data(STATISTICS, {"root": "ZJ-FGW"}, token=token("VIEWER"))
+    total = stats["caseStatistics"]["total"]
+    t = tab("VIEWER")
+    t.open("report", "unit=ZJ-FGW&half=2024H1")
+    text = t.page.inner_text("#report")
+    assert "浙江省发展和改革委员会2024年上半年政治生态分析报告" in text
+    assert f"共立案{total}件" in text and "2024-01-01 至 2024-06-30" in text
+    assert "上热下冷" in text, "the letters' signing falls off level by level in the demo"
+    assert "省发展规划研究院因班子成员违纪违法被一票否决" in text
+    assert t.page.locator("#report .chart[data-chart=ready]").count() >= 4
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text as a reader copies it: Noto CJK maps some glyphs to the Kangxi
+    radicals (⽣ for 生), which NFKC folds back."""
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(path)).pages
+    return unicodedata.normalize("NFKC", "".join(page.extract_text() for page in pages))
+
+
+def test_ledger_report_renders_the_report_to_a_pdf_with_chinese_text(server):
+    out = server.directory / "report.pdf"
+    server.ledger(
+        "report", "political-ecology", "--unit", "ZJ-FGW", "--half", "2024H1", "--out", str(out)
+    )
+    assert out.read_bytes().startswith(b"%PDF")
+    text = _pdf_text(out)
+    assert "浙江省发展和改革委员会2024年上半年政治生态分析报告" in text.replace("\n", "")
+    for phrase in ("案件总体情况", "监督执纪", "四种形态", "层层传导", "一票否决", "待接入"):
+        assert phrase in text, phrase
+    assert "共立案5件" in text
+    assert "eyJ" not in text, "no token in the document"

@@ -2,7 +2,7 @@
 
 Every command takes --store (or LEDGER_STORE): sqlite:///PATH or postgresql://USER@HOST:PORT/DB.
 One module per command group: `serve`, `demo`, `projections`, `evaluation`, `schema`,
-`token`, `integrity` (verify, keys, digest, export, import); `common` holds what they share.
+`token`, `integrity` (verify, keys, digest, export, import), `report` (the PDF report); `common` holds what they share.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ledger.cli import demo, evaluation, integrity, projections, schema, serve, token
+from ledger.cli import demo, evaluation, integrity, projections, report, schema, serve, token
 from ledger.cli.common import console
 from ledger.domain.errors import LedgerError
 
-GROUPS = (serve, demo, projections, evaluation, schema, token, integrity)
+GROUPS = (serve, demo, projections, evaluation, report, schema, token, integrity)
 
 
 def build_parser() -> argparse.ArgumentParser:
