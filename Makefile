@@ -7,7 +7,7 @@ STORE ?= sqlite:///./ledger.sqlite3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint schema bench mutation clean
+.PHONY: demo test install lint schema bench mutation screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ mutation: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2 || true
 	$(BIN)/mutmut results --all true | $(BIN)/python tools/mutation_score.py
+
+## make screenshots: docs/screenshots/*.png of each web page on the demo data (needs chromium)
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/commands.py

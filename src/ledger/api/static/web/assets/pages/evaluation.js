@@ -105,7 +105,7 @@ export async function render(root, params, { go }) {
           { title: t("ev.case"), value: (r) => (r.line.case ? h("a", { href: `#/case?case=${encodeURIComponent(r.line.case.id)}` }, r.line.case.id) : "") },
         ],
         scoreLines(result),
-        { rowClass: (r) => ({ deductions: "removed-soft", vetoReasons: "removed", pending: "corrected" })[r.key] || "", rowProps: (r) => ({ dataset: { rule: r.line.rule } }) },
+        { rowClass: (r) => ({ deductions: "removed-soft", vetoReasons: "veto", pending: "corrected" })[r.key] || "", rowProps: (r) => ({ dataset: { rule: r.line.rule } }) },
       ),
     );
   }

@@ -105,7 +105,7 @@ export async function render(root, params, { go }) {
         h("span", { class: "tag green" }, t("change.added")), " ",
         h("span", { class: "tag red" }, t("change.removed")), " ",
         h("span", { class: "tag amber" }, t("change.corrected")),
-        h("span", { class: "muted" }, ` ${instant(compareTo)} → ${knownAt ? instant(knownAt) : "now"}`)),
+        h("span", { class: "muted" }, ` ${instant(compareTo)} → ${knownAt ? instant(knownAt) : t("now")}`)),
     );
   }
   const columns = [
