@@ -14,6 +14,7 @@ export const PAGES = [
   { id: "case", needs: ["Query.accountabilityChain"] },
   { id: "audit", needs: ["Query.history"] },
   { id: "live", needs: ["Subscription.ledgerEvents"] },
+  { id: "rectifications", needs: [] },
   { id: "report", needs: [] },
 ];
 

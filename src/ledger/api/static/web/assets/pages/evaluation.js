@@ -6,12 +6,11 @@ import { L, currentLang, t } from "../i18n.js";
 import { errorBox, field, h, num, select, table } from "../ui.js";
 
 const CYCLES = `query Cycles { evaluationCycles { id year title status } }`;
-const LINE = "rule points reason case { id }";
 const CYCLE = `query Cycle($id: ID!) {
   evaluationCycle(id: $id) {
     id year title status periodFrom periodTo passiveCaseDeduction vetoForms
     results { unit { id name } baseScore total vetoed grade eligibleForAwards rank reviewedAt
-      criteria { ${LINE} } deductions { ${LINE} } bonuses { ${LINE} } vetoReasons { ${LINE} } pending { ${LINE} } }
+      criteria { rule points reason case { id } } deductions { rule points reason case { id } } bonuses { rule points reason case { id } } vetoReasons { rule points reason case { id } } pending { rule points reason case { id } } }
   }
 }`;
 
