@@ -87,7 +87,7 @@ def tab(server, browser) -> Iterator:
     assert not [e for p in opened for e in p.errors], [e for p in opened for e in p.errors]
 
 
-PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live", "report"]
+PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live", "rectifications", "report"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -8,9 +8,17 @@ import { errorBox, field, h, num, select, table } from "../ui.js";
 const CYCLES = `query Cycles { evaluationCycles { id year title status } }`;
 const CYCLE = `query Cycle($id: ID!) {
   evaluationCycle(id: $id) {
-    id year title status periodFrom periodTo passiveCaseDeduction vetoForms
-    results { unit { id name } baseScore total vetoed grade eligibleForAwards rank reviewedAt
-      criteria { rule points reason case { id } } deductions { rule points reason case { id } } bonuses { rule points reason case { id } } vetoReasons { rule points reason case { id } } pending { rule points reason case { id } } }
+    id year title status periodFrom periodTo
+    results { unit { id name } baseScore total vetoed grade eligibleForAwards rank
+      deductions { points } bonuses { points } pending { reason case { id } } }
+  }
+}`;
+const RESULT = `query Result($cycle: ID!, $unit: ID!) {
+  evaluationResult(cycleId: $cycle, unitId: $unit) {
+    unit { id name } total grade
+    criteria { rule points reason case { id } } deductions { rule points reason case { id } }
+    bonuses { rule points reason case { id } } vetoReasons { rule points reason case { id } }
+    pending { rule points reason case { id } }
   }
 }`;
 
@@ -90,9 +98,10 @@ export async function render(root, params, { go }) {
   );
 
   const detail = h("section", { class: "card", id: "score-lines" }, h("h2", {}, t("ev.lines")));
-  function show(result, tr) {
+  async function show(row, tr) {
     root.querySelectorAll("tr.selected").forEach((x) => x.classList.remove("selected"));
     tr?.classList.add("selected");
+    const { evaluationResult: result } = await gql(RESULT, { cycle: id, unit: row.unit.id });
     detail.replaceChildren(
       h("h2", {}, `${result.unit.name} · ${t("ev.total")} ${num(result.total)} · ${L("Grade", result.grade)}`),
       table(
@@ -122,7 +131,7 @@ export async function render(root, params, { go }) {
       { title: t("ev.awards"), value: (r) => (r.eligibleForAwards ? t("yes") : t("no")) },
     ],
     results,
-    { onClick: (r, tr) => show(r, tr), rowProps: (r) => ({ dataset: { unit: r.unit.id } }) },
+    { onClick: (r, tr) => show(r, tr).catch((error) => detail.replaceChildren(errorBox(error))), rowProps: (r) => ({ dataset: { unit: r.unit.id } }) },
   );
   root.append(
     h("div", { class: "grid2" }, h("section", { class: "card" }, ranking), h("section", { class: "card" }, rankingChart(results, "ranking-chart"))),
@@ -144,5 +153,5 @@ export async function render(root, params, { go }) {
     ),
   );
   const chosen = results.find((r) => r.unit.id === unitParam);
-  if (chosen) show(chosen, ranking.querySelector(`tr[data-unit="${CSS.escape(chosen.unit.id)}"]`));
+  if (chosen) await show(chosen, ranking.querySelector(`tr[data-unit="${CSS.escape(chosen.unit.id)}"]`));
 }

@@ -17,8 +17,9 @@ const STATS = `query Stats($root: ID!, $from: Date, $to: Date) {
   }
 }`;
 const TRANSMISSION = `query Tr($root: ID!, $asOf: Date) { responsibilityTransmission(rootUnitId: $root, asOf: $asOf) { depth letters acknowledgedRate completedRate overdueTasks } }`;
-const CYCLES = `query Cy($year: Int, $unit: ID) { evaluationCycles(year: $year, unitId: $unit) {
-  id title status results { unit { id name } total grade vetoed rank eligibleForAwards deductions { points } } } }`;
+const CYCLES = `query Cy($year: Int, $unit: ID) { evaluationCycles(year: $year, unitId: $unit) { id } }`;
+const RESULTS = `query Results($id: ID!) { evaluationCycle(id: $id) {
+  id title status results { unit { id name } total grade vetoed rank eligibleForAwards } } }`;
 const RECTIFICATIONS = `query Re($unit: ID, $asOf: Date) { rectifications(unitId: $unit, asOf: $asOf) {
   id requirement dueOn status completedOn unit { name } finding { source } } }`;
 
@@ -165,7 +166,7 @@ export async function render(root, params, { go }) {
     gql(CYCLES, { year: span.year, unit: unitId }),
   ]);
   const rect = may("Query.rectifications") ? (await gql(RECTIFICATIONS, { unit: unitId, asOf: span.to })).rectifications : null;
-  const cycle = cycles[0] || null;
+  const cycle = cycles.length ? (await gql(RESULTS, { id: cycles[0].id })).evaluationCycle : null;
   const n = { i: 0 };
   const section = (title) => h("h2", {}, `${"一二三四五六七八九十"[n.i++]}、${title}`);
   const report = h("article", { class: "report", id: "report", lang: "zh-CN" },
