@@ -534,3 +534,117 @@ def test_waiting_requests_hold_no_worker_thread(world):
         assert answered == []  # every waiting request is still waiting
         for s in waiting:
             s.close()
+
+
+# ---------------------------------------------------------------------- concurrent writers
+
+
+def test_eight_writers_on_one_cycle_are_all_recorded(world):
+    """8 writers × 10 scores on one cycle at once: each save races the others on the
+    cycle's version, and none of them conflicts in the business sense (the server retries
+    the loser against the new version), so none is refused and all 80 are in the log."""
+    import httpx
+
+    from ledger.domain.evaluation import cycle_uuid
+
+    ledger = world.gql.ledger
+    before = ledger.app.repository.get(cycle_uuid(CYCLE)).version
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    document = "mutation($i: RecordScoreInput!) { recordScore(input: $i) { id position } }"
+    with real_server(world) as port:
+        start = threading.Barrier(8)
+
+        def writer(w: int) -> None:
+            token = world.gql.token("APPRAISER", subject=f"appraiser-{w}")
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+                start.wait()
+                for k in range(10):
+                    unit = UNITS[(w + k) % len(UNITS)]
+                    answer = http.post(
+                        "/graphql",
+                        json={
+                            "query": document,
+                            "variables": {
+                                "i": {
+                                    "cycleId": CYCLE,
+                                    "unitId": unit,
+                                    "criterion": "EDU",
+                                    "points": 50 + w + k / 10,
+                                }
+                            },
+                        },
+                        headers={"Authorization": f"Bearer {token}"},
+                    ).json()
+                    errors = answer.get("errors") or []
+                    with lock:
+                        outcomes.append(errors[0]["extensions"]["code"] if errors else "ok")
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    refused = [o for o in outcomes if o != "ok"]
+    assert len(outcomes) == 80
+    assert refused == [], f"{len(refused)} of 80 refused: {sorted(set(refused))}"
+    assert ledger.app.repository.get(cycle_uuid(CYCLE)).version == before + 80
+
+
+def test_writers_in_two_processes_retry_instead_of_refusing(world):
+    """The same race across two ledgers on one store (as two API processes: no shared
+    lock), 4 writers each: the losers of each race retry, none is refused."""
+    from eventsourcing.persistence import IntegrityError
+
+    from ledger import commands as c
+    from ledger.domain.base import Stamp
+    from ledger.domain.evaluation import cycle_uuid
+    from ledger.service import Ledger
+
+    first = world.gql.ledger
+    second = Ledger.open(first.settings)
+    races = []
+    try:
+        for ledger in (first, second):
+            save = ledger.app.save
+
+            def counting_save(*objs, _save=save, **kw):  # type: ignore[no-untyped-def]
+                try:
+                    return _save(*objs, **kw)
+                except IntegrityError:
+                    races.append(1)
+                    raise
+
+            ledger.app.save = counting_save  # type: ignore[method-assign]
+        before = first.app.repository.get(cycle_uuid(CYCLE)).version
+        refused: list[str] = []
+        start = threading.Barrier(8)
+
+        def writer(w: int) -> None:
+            ledger = (first, second)[w % 2]
+            stamp = Stamp(f"appraiser-{w}", None, "APPRAISER", None)
+            start.wait()
+            for k in range(10):
+                command = c.RecordScore(
+                    cycle_id=CYCLE,
+                    unit_id=UNITS[(w + k) % len(UNITS)],
+                    criterion="EDU",
+                    points=40 + w + k / 10,
+                )
+                try:
+                    ledger.app.execute(command, stamp, wait=False)
+                except Exception as e:  # noqa: BLE001 - any refusal counts
+                    refused.append(type(e).__name__)
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert refused == []
+        assert first.app.repository.get(cycle_uuid(CYCLE)).version == before + 80
+        assert races, "no save lost a race: the test did not exercise the retry"
+    finally:
+        del first.app.save
+        second.close()
+        first.wait_for(first.app.head())

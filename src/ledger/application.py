@@ -14,6 +14,10 @@ alone is one `Act` row at the end of this module.
 from __future__ import annotations
 
 import dataclasses
+import random
+import threading
+import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -43,7 +47,11 @@ from ledger.store import EventLogSQL, StoreConfig, parse_store_url
 log = structlog.get_logger("ledger.command")
 A = TypeVar("A", bound=Aggregate)
 C = TypeVar("C", bound=c.Command)
-MAX_ATTEMPTS = 5
+# A command that keeps losing races is refused (CONFLICT) after this many seconds of them;
+# before attempt n ≥ 2 it pauses at random in [0, min(cap, base·2ⁿ)] seconds (the first
+# retry goes at once: the winner has just committed, so the way is usually clear).
+RETRY_WINDOW, RETRY_BASE, RETRY_CAP = 3.0, 0.001, 0.05
+TURNS = 64  # striped locks per application: commands on one aggregate take turns
 
 Decision = tuple[str, Sequence[Aggregate]]
 Handler = Callable[["LedgerApplication", Any, Stamp], Decision]
@@ -106,23 +114,49 @@ class LedgerApplication(Application):
         self.talk_policy = TalkPolicy()  # 六必谈 and 函询 rules; `Ledger` sets them from settings
         # A unit's ancestors never change (units are placed once), so they are cached.
         self._lineage: dict[str, tuple[str, ...]] = {}
+        self._turns = [threading.Lock() for _ in range(TURNS)]
 
     # ------------------------------------------------------------------ execute
 
     def execute(self, command: c.Command, stamp: Stamp, *, wait: bool = True) -> CommandResult:
-        """Run one command: idempotency, authorisation, decide, one atomic save (retried
-        when another writer got there first), then wait for the read models (unless a bulk
-        loader says it catches up itself: `wait=False`)."""
+        """Run one command: idempotency, authorisation, decide, one atomic save, then wait
+        for the read models (unless a bulk loader says it catches up itself: `wait=False`).
+
+        A save that loses the race for an aggregate's version to another writer is not
+        refused: the handler runs again on the aggregate as it now is, so the command is
+        decided on what changed, as if it had arrived a moment later (a decision that the
+        change forbids is refused then, with its own code). Commands on one aggregate take
+        turns within this process (a striped lock, so they do not race at all); across
+        processes the loser retries (after a short random pause from the second retry on) for
+        up to RETRY_WINDOW seconds.
+        """
         handler = HANDLERS[type(command)]
         name, fingerprint = command.mutation(), command.fingerprint()
         self.authorise(command, stamp)
-        for _ in range(MAX_ATTEMPTS):
+        with self._turns[_stripe(command, handler)]:
+            result = self._decide_and_save(command, stamp, handler, name, fingerprint)
+        if result.replayed:
+            log.info("command.replayed", command=name, actor=stamp.actor, id=result.id)
+        else:
+            for listener in self.listeners:
+                listener(result.position)
+        if wait:
+            self.read_side.wait_for(result.position)
+        return result
+
+    def _decide_and_save(
+        self, command: c.Command, stamp: Stamp, handler: Handler, name: str, fingerprint: str
+    ) -> CommandResult:
+        give_up = time.monotonic() + RETRY_WINDOW
+        attempt = 0
+        while attempt == 0 or time.monotonic() < give_up:
+            attempt += 1
+            if attempt > 2:
+                # Another process keeps getting there first: wait a little, at random.
+                time.sleep(random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**attempt)))
             if stamp.idempotency_key:
                 replay = self._replay(name, stamp, fingerprint)
                 if replay:
-                    log.info("command.replayed", command=name, actor=stamp.actor, id=replay.id)
-                    if wait:
-                        self.read_side.wait_for(replay.position)
                     return replay
             result_id, aggregates = handler(self, command, stamp)
             aggregates = list(aggregates)
@@ -140,11 +174,8 @@ class LedgerApplication(Application):
                 id=result_id,
                 position=position,
                 events=[event_type(r.domain_event) for r in recordings],
+                attempts=attempt,
             )
-            for listener in self.listeners:
-                listener(position)
-            if wait:
-                self.read_side.wait_for(position)
             return CommandResult(result_id, position)
         raise Conflict(f"{name}: too many concurrent changes to the same entity; retry")
 
@@ -292,6 +323,18 @@ class LedgerApplication(Application):
             above = self.lineage(unit.parent_id) if unit.parent_id else ()
             self._lineage[unit_id] = (unit_id, *above)
         return self._lineage[unit_id]
+
+
+def _stripe(command: c.Command, handler: Handler) -> int:
+    """Which of the application's locks the command takes: by the id of the aggregate it
+    acts on (the target of an `Act`, else the id it creates or the first id it names)."""
+    field = handler.target if isinstance(handler, Act) else None
+    if field is None:
+        names = [f.name for f in dataclasses.fields(command)]
+        field = next((n for n in names if n == "id" or n.endswith("_id")), None)
+    value = getattr(command, field, None) if field else None
+    key = f"{field}:{value}".encode()
+    return zlib.crc32(key) % TURNS
 
 
 # ---------------------------------------------------------------------- organisation
