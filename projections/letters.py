@@ -1,4 +1,12 @@
-"""Task letters and their tasks, as they stand now (letters carry no record-time questions).
+"""Task letters and their tasks, in record time.
+
+Every row of a letter or a task is one version of it, current from `recorded_from` until
+`recorded_to` (positions, half-open; OPEN_POSITION while current). An event at position q
+that changes a letter (signed for, withdrawn, its status) or a task (progress reported or
+corrected, completed) closes the version it supersedes and inserts the new one; nothing is
+ever updated otherwise. So "which letters had unit U signed by 30 June, as the ledger knew
+it on 1 July" reads the versions current at the position known then: an indexed lookup,
+never a replay, and a correction of progress leaves every earlier answer as it was.
 
 `seq` is the position of the letter's issue event: paging on it is stable while new
 letters arrive, since they always sort after every existing one.
@@ -11,13 +19,16 @@ from dataclasses import dataclass
 from ledger.domain.letter import TaskLetter
 from ledger.domain.rules.letters import letter_status, task_status
 from projections.base import Envelope, Projector, on
-from projections.db import Tx, as_row
+from projections.bitemporal import NOW, recorded_at
+from projections.db import OPEN_POSITION, Tx, as_row
 
 LETTER_COLUMNS = (
     "letter_id, seq, number, title, issuer_id, recipient_id, issued_on, "
     "acknowledged_by, acknowledged_on, withdrawn_on, status"
 )
 TASK_COLUMNS = "letter_id, task_id, title, area, deadline, percent, progress_since, completed_on"
+LETTER_FIELDS = tuple(c.strip() for c in LETTER_COLUMNS.split(","))
+TASK_FIELDS = tuple(c.strip() for c in TASK_COLUMNS.split(","))
 
 
 class LetterProjector(Projector):
@@ -25,14 +36,17 @@ class LetterProjector(Projector):
     tables = (
         (
             "rm_letters",
-            "CREATE TABLE IF NOT EXISTS rm_letters (letter_id TEXT PRIMARY KEY, "
+            "CREATE TABLE IF NOT EXISTS rm_letters (letter_id TEXT NOT NULL, "
             "aggregate_id TEXT NOT NULL, seq BIGINT NOT NULL, number TEXT NOT NULL, "
             "title TEXT NOT NULL, issuer_id TEXT NOT NULL, recipient_id TEXT NOT NULL, "
             "issued_on TEXT NOT NULL, acknowledged_by TEXT, acknowledged_on TEXT, "
-            "withdrawn_on TEXT, status TEXT NOT NULL)",
+            "withdrawn_on TEXT, status TEXT NOT NULL, recorded_from BIGINT NOT NULL, "
+            "recorded_to BIGINT NOT NULL, PRIMARY KEY (letter_id, recorded_from))",
             (
-                "CREATE UNIQUE INDEX IF NOT EXISTS rm_letters_seq ON rm_letters (seq)",
-                "CREATE INDEX IF NOT EXISTS rm_letters_aggregate ON rm_letters (aggregate_id)",
+                "CREATE INDEX IF NOT EXISTS rm_letters_current ON rm_letters (letter_id, recorded_to)",
+                "CREATE INDEX IF NOT EXISTS rm_letters_seq ON rm_letters (seq, recorded_to)",
+                "CREATE INDEX IF NOT EXISTS rm_letters_aggregate "
+                "ON rm_letters (aggregate_id, recorded_to)",
                 "CREATE INDEX IF NOT EXISTS rm_letters_recipient ON rm_letters (recipient_id, seq)",
                 "CREATE INDEX IF NOT EXISTS rm_letters_issuer ON rm_letters (issuer_id, seq)",
                 "CREATE INDEX IF NOT EXISTS rm_letters_status ON rm_letters (status, seq)",
@@ -43,32 +57,40 @@ class LetterProjector(Projector):
             "CREATE TABLE IF NOT EXISTS rm_tasks (letter_id TEXT NOT NULL, task_id TEXT NOT NULL, "
             "title TEXT NOT NULL, area TEXT NOT NULL, deadline TEXT NOT NULL, "
             "percent INTEGER NOT NULL, progress_since TEXT, completed_on TEXT, "
-            "PRIMARY KEY (letter_id, task_id))",
-            (),
+            "recorded_from BIGINT NOT NULL, recorded_to BIGINT NOT NULL, "
+            "PRIMARY KEY (letter_id, task_id, recorded_from))",
+            ("CREATE INDEX IF NOT EXISTS rm_tasks_current ON rm_tasks (letter_id, recorded_to)",),
         ),
     )
 
     @on(TaskLetter.Issued)
     def _issued(self, tx: Tx, envelope: Envelope) -> None:
         e = envelope.event
+        q = envelope.position
         tx.execute(
             "INSERT INTO rm_letters (letter_id, aggregate_id, seq, number, title, issuer_id, "
-            "recipient_id, issued_on, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ISSUED')",
+            "recipient_id, issued_on, status, recorded_from, recorded_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ISSUED', ?, ?)",
             (
                 e.letter_id,
                 envelope.aggregate_id.hex,
-                envelope.position,
+                q,
                 e.number,
                 e.title,
                 e.issuer_id,
                 e.recipient_id,
                 e.issued_on,
+                q,
+                OPEN_POSITION,
             ),
         )
         tx.executemany(
-            "INSERT INTO rm_tasks (letter_id, task_id, title, area, deadline, percent) "
-            "VALUES (?, ?, ?, ?, ?, 0)",
-            [(e.letter_id, t["task_id"], t["title"], t["area"], t["deadline"]) for t in e.tasks],
+            "INSERT INTO rm_tasks (letter_id, task_id, title, area, deadline, percent, "
+            "recorded_from, recorded_to) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            [
+                (e.letter_id, t["task_id"], t["title"], t["area"], t["deadline"], q, OPEN_POSITION)
+                for t in e.tasks
+            ],
         )
 
     @on(
@@ -79,48 +101,64 @@ class LetterProjector(Projector):
         TaskLetter.Withdrawn,
     )
     def _changed(self, tx: Tx, envelope: Envelope) -> None:
-        e = envelope.event
-        letter_id = tx.scalar(
-            "SELECT letter_id FROM rm_letters WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
-        )
-        if isinstance(e, TaskLetter.Acknowledged):
-            tx.execute(
-                "UPDATE rm_letters SET acknowledged_by=?, acknowledged_on=? WHERE letter_id=?",
-                (e.person_id, e.on, letter_id),
-            )
-        elif isinstance(e, TaskLetter.ProgressReported):
-            tx.execute(
-                "UPDATE rm_tasks SET percent=?, progress_since=COALESCE(progress_since, ?) "
-                "WHERE letter_id=? AND task_id=?",
-                (e.percent, e.on if e.percent > 0 else None, letter_id, e.task_id),
-            )
-        elif isinstance(e, TaskLetter.ProgressCorrected):
-            tx.execute(
-                "UPDATE rm_tasks SET percent=?, progress_since=CASE WHEN ? = 0 THEN NULL "
-                "ELSE progress_since END WHERE letter_id=? AND task_id=?",
-                (e.percent, e.percent, letter_id, e.task_id),
-            )
-        elif isinstance(e, TaskLetter.TaskCompleted):
-            tx.execute(
-                "UPDATE rm_tasks SET percent=100, completed_on=?, "
-                "progress_since=COALESCE(progress_since, ?) WHERE letter_id=? AND task_id=?",
-                (e.on, e.on, letter_id, e.task_id),
-            )
-        else:
-            tx.execute("UPDATE rm_letters SET withdrawn_on=? WHERE letter_id=?", (e.on, letter_id))
-        self._status(tx, letter_id)
-
-    def _status(self, tx: Tx, letter_id: str) -> None:
+        e, q = envelope.event, envelope.position
         letter = tx.one(
-            "SELECT acknowledged_by, withdrawn_on FROM rm_letters WHERE letter_id=?", (letter_id,)
+            f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE aggregate_id=? AND recorded_to=?",
+            (envelope.aggregate_id.hex, OPEN_POSITION),
         )
+        letter_id = letter["letter_id"]
+        changes: dict[str, object] = {}
+        if isinstance(e, TaskLetter.Acknowledged):
+            changes.update(acknowledged_by=e.person_id, acknowledged_on=e.on)
+        elif isinstance(e, TaskLetter.Withdrawn):
+            changes.update(withdrawn_on=e.on)
+        else:
+            task = tx.one(
+                f"SELECT {TASK_COLUMNS} FROM rm_tasks WHERE letter_id=? AND task_id=? "
+                "AND recorded_to=?",
+                (letter_id, e.task_id, OPEN_POSITION),
+            )
+            restated = {name: task[name] for name in TASK_FIELDS}
+            if isinstance(e, TaskLetter.ProgressReported):
+                restated["percent"] = e.percent
+                if restated["progress_since"] is None and e.percent > 0:
+                    restated["progress_since"] = e.on
+            elif isinstance(e, TaskLetter.ProgressCorrected):
+                restated["percent"] = e.percent
+                if e.percent == 0:
+                    restated["progress_since"] = None
+            else:  # completed
+                restated.update(percent=100, completed_on=e.on)
+                restated["progress_since"] = restated["progress_since"] or e.on
+            _restate(tx, "rm_tasks", TASK_FIELDS, restated, ("letter_id", "task_id"), q)
         open_tasks = tx.scalar(
-            "SELECT COUNT(*) FROM rm_tasks WHERE letter_id=? AND completed_on IS NULL", (letter_id,)
+            "SELECT COUNT(*) FROM rm_tasks WHERE letter_id=? AND recorded_to=? "
+            "AND completed_on IS NULL",
+            (letter_id, OPEN_POSITION),
         )
-        status = letter_status(
-            bool(letter["withdrawn_on"]), open_tasks, bool(letter["acknowledged_by"])
+        stated = {**{name: letter[name] for name in LETTER_FIELDS}, **changes}
+        stated["status"] = letter_status(
+            bool(stated["withdrawn_on"]), open_tasks, bool(stated["acknowledged_by"])
         )
-        tx.execute("UPDATE rm_letters SET status=? WHERE letter_id=?", (status, letter_id))
+        if any(stated[name] != letter[name] for name in LETTER_FIELDS):
+            stated["aggregate_id"] = envelope.aggregate_id.hex
+            _restate(tx, "rm_letters", (*LETTER_FIELDS, "aggregate_id"), stated, ("letter_id",), q)
+
+
+def _restate(
+    tx: Tx, table: str, fields: tuple[str, ...], row: dict, key: tuple[str, ...], q: int
+) -> None:
+    """Close the current version of a row (by `key`) at q and insert `row` from q."""
+    where = " AND ".join(f"{k}=?" for k in key)
+    tx.execute(
+        f"UPDATE {table} SET recorded_to=? WHERE {where} AND recorded_to=?",
+        (q, *(row[k] for k in key), OPEN_POSITION),
+    )
+    tx.execute(
+        f"INSERT INTO {table} ({', '.join(fields)}, recorded_from, recorded_to) "
+        f"VALUES ({', '.join('?' * (len(fields) + 2))})",
+        (*(row[f] for f in fields), q, OPEN_POSITION),
+    )
 
 
 # ---------------------------------------------------------------------- queries
@@ -164,23 +202,34 @@ def _task(r) -> TaskRow:
     return as_row(TaskRow, r)
 
 
-def letters_by_id(tx: Tx, ids: list[str]) -> dict[str, LetterRow]:
+def _p(position: int | None) -> int:
+    return NOW if position is None else position
+
+
+def letters_by_id(tx: Tx, ids: list[str], position: int | None = None) -> dict[str, LetterRow]:
+    """The letters as recorded at `position` (None: now)."""
     if not ids:
         return {}
+    p = _p(position)
     rows = tx.all(
-        f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE letter_id IN ({', '.join('?' * len(ids))})",
-        ids,
+        f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE letter_id IN ({', '.join('?' * len(ids))}) "
+        f"AND {recorded_at()}",
+        (*ids, p, p),
     )
     return {r["letter_id"]: _letter(r) for r in rows}
 
 
-def tasks_by_letter(tx: Tx, letter_ids: list[str]) -> dict[str, list[TaskRow]]:
+def tasks_by_letter(
+    tx: Tx, letter_ids: list[str], position: int | None = None
+) -> dict[str, list[TaskRow]]:
+    """The letters' tasks as recorded at `position` (None: now)."""
     out: dict[str, list[TaskRow]] = {i: [] for i in letter_ids}
+    p = _p(position)
     if letter_ids:
         for r in tx.all(
             f"SELECT {TASK_COLUMNS} FROM rm_tasks WHERE letter_id IN "
-            f"({', '.join('?' * len(letter_ids))}) ORDER BY deadline, task_id",
-            letter_ids,
+            f"({', '.join('?' * len(letter_ids))}) AND {recorded_at()} ORDER BY deadline, task_id",
+            (*letter_ids, p, p),
         ):
             out[r["letter_id"]].append(_task(r))
     return out
@@ -195,10 +244,13 @@ def letters_page(
     first: int,
     after_seq: int,
     scope: tuple[str, tuple] = ("", ()),
+    position: int | None = None,
 ) -> tuple[list[LetterRow], bool, int]:
     """One page after a cursor, whether more follow, and the total under the same filters
-    (`scope`: a condition restricting the recipients to a token's units)."""
-    where, params = [], []
+    (`scope`: a condition restricting the recipients to a token's units), as recorded at
+    `position` (None: now)."""
+    p = _p(position)
+    where, params = [recorded_at()], [p, p]
     for column, value in (
         ("recipient_id", recipient_id),
         ("issuer_id", issuer_id),
@@ -207,7 +259,7 @@ def letters_page(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    filters = (" AND ".join(where) or "1=1") + scope[0]
+    filters = " AND ".join(where) + scope[0]
     params.extend(scope[1])
     rows = tx.all(
         f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE {filters} AND seq > ? ORDER BY seq LIMIT ?",
@@ -226,17 +278,19 @@ class LevelRow:
     overdue_tasks: int
 
 
-def transmission(tx: Tx, root_id: str, as_of: str) -> list[LevelRow]:
+def transmission(tx: Tx, root_id: str, as_of: str, position: int | None = None) -> list[LevelRow]:
     """层层传导: per depth below the root, letters in force on `as_of`, the share signed for,
-    the share of their tasks done, and the tasks overdue."""
+    the share of their tasks done, and the tasks overdue, as recorded at `position`."""
+    p = _p(position)
     rows = tx.all(
-        f"SELECT {', '.join('l.' + c.strip() for c in LETTER_COLUMNS.split(','))}, t.distance "
+        f"SELECT {', '.join('l.' + c for c in LETTER_FIELDS)}, t.distance "
         "FROM rm_letters l JOIN rm_unit_tree t ON t.unit_id = l.recipient_id AND t.ancestor_id = ? "
-        "WHERE l.issued_on <= ? AND (l.withdrawn_on IS NULL OR l.withdrawn_on > ?)",
-        (root_id, as_of, as_of),
+        "WHERE l.issued_on <= ? AND (l.withdrawn_on IS NULL OR l.withdrawn_on > ?) "
+        f"AND {recorded_at('l')}",
+        (root_id, as_of, as_of, p, p),
     )
     letters = [(_letter(r), r["distance"]) for r in rows]
-    tasks = tasks_by_letter(tx, [letter.letter_id for letter, _ in letters])
+    tasks = tasks_by_letter(tx, [letter.letter_id for letter, _ in letters], position)
     levels: dict[int, dict] = {}
     for letter, depth in letters:
         level = levels.setdefault(

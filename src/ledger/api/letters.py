@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -14,7 +14,7 @@ from ledger.api.inputs import graphql_enum
 from ledger.api.mutations import mutation
 from ledger.api.organisation import Person, Unit, load_person, load_unit
 from ledger.api.responsibility import ResponsibilityArea
-from ledger.domain.errors import BadInput
+from ledger.domain.errors import BadInput, NotFound
 from projections import letters as rows
 
 TaskLetterStatus = graphql_enum("TaskLetterStatus")
@@ -36,12 +36,30 @@ class Task:
     percent: int
     completed_on: date | None
     row: strawberry.Private[rows.TaskRow]
+    position: strawberry.Private[int | None]
 
     @strawberry.field(
-        description="OVERDUE when the deadline passed by `asOf` and the task is not done"
+        description="OVERDUE when the deadline passed by `asOf` and the task is not done; as "
+        "the ledger knew it at `knownAt` (default: as its letter was asked)"
     )
-    def status(self, as_of: date | None = None) -> TaskStatus:
-        return TaskStatus(self.row.status(as_of_text(as_of)))
+    def status(
+        self, info: Info, as_of: date | None = None, known_at: datetime | None = None
+    ) -> TaskStatus:
+        row = self.row
+        if known_at is not None:
+            position = info.context.position(known_at)
+            found = info.context.batch(
+                "tasks",
+                (position,),
+                [],
+                row.letter_id,
+                lambda tx, ids: rows.tasks_by_letter(tx, ids, position),
+            )
+            then = next((t for t in found or [] if t.task_id == row.task_id), None)
+            if then is None:
+                raise NotFound(f"task {row.task_id} of {row.letter_id} was not recorded by knownAt")
+            row = then
+        return TaskStatus(row.status(as_of_text(as_of)))
 
 
 @strawberry.type(
@@ -56,6 +74,7 @@ class TaskLetter:
     acknowledged_on: date | None
     row: strawberry.Private[rows.LetterRow]
     peers: strawberry.Private[tuple[rows.LetterRow, ...]]
+    position: strawberry.Private[int | None]
 
     @strawberry.field
     def issuer(self, info: Info) -> Unit:
@@ -77,13 +96,14 @@ class TaskLetter:
 
     @strawberry.field
     def tasks(self, info: Info, as_of: date | None = None) -> list[Task]:
+        position = self.position
         found = (
             info.context.batch(
                 "tasks",
-                (),
+                (position,),
                 [p.letter_id for p in self.peers],
                 self.row.letter_id,
-                lambda tx, ids: rows.tasks_by_letter(tx, ids),
+                lambda tx, ids: rows.tasks_by_letter(tx, ids, position),
             )
             or []
         )
@@ -96,12 +116,14 @@ class TaskLetter:
                 percent=t.percent,
                 completed_on=_day(t.completed_on),
                 row=t,
+                position=position,
             )
             for t in found
         ]
 
 
-def letters_from(found: list[rows.LetterRow]) -> list[TaskLetter]:
+def letters_from(found: list[rows.LetterRow], position: int | None = None) -> list[TaskLetter]:
+    """Letters as recorded at `position` (None: now); their tasks are read at the same one."""
     peers = tuple(found)
     return [
         TaskLetter(
@@ -113,6 +135,7 @@ def letters_from(found: list[rows.LetterRow]) -> list[TaskLetter]:
             acknowledged_on=_day(r.acknowledged_on),
             row=r,
             peers=peers,
+            position=position,
         )
         for r in found
     ]

@@ -142,14 +142,20 @@ class Query(IntegrityQueries, AccessQueries, OversightQueries, TalkQueries):
             items=items_from(rows),
         )
 
-    @strawberry.field
-    def task_letter(self, info: Info, id: strawberry.ID) -> TaskLetter | None:
-        row = info.context.read(lambda tx: letter_rows.letters_by_id(tx, [str(id)])).get(str(id))
+    @strawberry.field(description="a letter as the ledger knew it at knownAt (default: now)")
+    def task_letter(
+        self, info: Info, id: strawberry.ID, known_at: datetime | None = None
+    ) -> TaskLetter | None:
+        position = info.context.position(known_at)
+        row = info.context.read(lambda tx: letter_rows.letters_by_id(tx, [str(id)], position)).get(
+            str(id)
+        )
         info.context.check_scope(row.recipient_id if row else None, f"task letter {id}")
-        return letters_from([row])[0] if row else None
+        return letters_from([row], position)[0] if row else None
 
     @strawberry.field(
-        description="letters in issue order, as a keyset connection stable under inserts"
+        description="letters in issue order, as a keyset connection stable under inserts; as "
+        "the ledger knew them at knownAt (default: now)"
     )
     def task_letters(
         self,
@@ -159,11 +165,13 @@ class Query(IntegrityQueries, AccessQueries, OversightQueries, TalkQueries):
         status: TaskLetterStatus | None = None,
         first: int | None = 50,
         after: str | None = None,
+        known_at: datetime | None = None,
     ) -> TaskLetterConnection:
         first = 50 if first is None else first
         if not 1 <= first <= MAX_PAGE:
             raise BadInput(f"first must lie between 1 and {MAX_PAGE}")
         after_seq = decode_cursor(after)
+        position = info.context.position(known_at)
         found, more, total = info.context.read(
             lambda tx: letter_rows.letters_page(
                 tx,
@@ -173,11 +181,12 @@ class Query(IntegrityQueries, AccessQueries, OversightQueries, TalkQueries):
                 first=first,
                 after_seq=after_seq,
                 scope=info.context.scope_sql("recipient_id"),
+                position=position,
             )
         )
         edges = [
             TaskLetterEdge(cursor=encode_cursor(r.seq), node=n)
-            for r, n in zip(found, letters_from(found), strict=True)
+            for r, n in zip(found, letters_from(found, position), strict=True)
         ]
         return TaskLetterConnection(
             edges=edges,
@@ -185,15 +194,24 @@ class Query(IntegrityQueries, AccessQueries, OversightQueries, TalkQueries):
             page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else after),
         )
 
-    @strawberry.field(description="层层传导: per depth below the root, how letters fare on asOf")
+    @strawberry.field(
+        description="层层传导: per depth below the root, how letters fare on asOf, as the "
+        "ledger knew them at knownAt (default: now)"
+    )
     def responsibility_transmission(
-        self, info: Info, root_unit_id: strawberry.ID, as_of: date | None = None
+        self,
+        info: Info,
+        root_unit_id: strawberry.ID,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
     ) -> list[TransmissionLevel]:
         info.context.check_scope(str(root_unit_id), f"unit {root_unit_id}")
         if load_unit(info, str(root_unit_id), []) is None:
             raise NotFound(f"no unit {root_unit_id!r}")
-        day = as_of_text(as_of)
-        levels = info.context.read(lambda tx: letter_rows.transmission(tx, str(root_unit_id), day))
+        day, position = as_of_text(as_of), info.context.position(known_at)
+        levels = info.context.read(
+            lambda tx: letter_rows.transmission(tx, str(root_unit_id), day, position)
+        )
         return [
             TransmissionLevel(
                 depth=v.depth,
