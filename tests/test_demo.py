@@ -134,3 +134,35 @@ def test_the_demo_chain_names_the_affiliated_units_own_secretaries_and_its_decis
         "link": {"kind": "IN_CHARGE", "unit": {"id": "ZJ-FGW-XXZX"}},
     }
     assert organisation["unit"] == {"id": "ZJ-FGW-XXZX"} and not organisation["stale"]
+
+
+def test_the_demo_year_of_talks_inquiries_and_six_must_talks(gql):
+    """2024 in ZJ-FGW: 六必谈 met, overdue and open at the year's end; 函询 answered, late and
+    unanswered; the first form counted from talks and inquiries (counts for every role)."""
+    demo.load(gql.ledger)
+    summary = gql.data(
+        '{ talkObligationSummary(rootUnitId: "ZJ-FGW", asOf: "2024-12-31") '
+        "{ open done overdue byReason { reason open done overdue } } }",
+        role="VIEWER",
+    )["talkObligationSummary"]
+    assert (summary["open"], summary["overdue"]) == (1, 3)
+    assert summary["done"] > 40
+    reasons = {r["reason"]: r for r in summary["byReason"]}
+    assert reasons["POST_CHANGE"]["done"] == 1 and reasons["POST_CHANGE"]["overdue"] == 1
+    assert reasons["LOW_RATING"]["done"] == 1 and reasons["LOW_RATING"]["overdue"] == 1
+    forms = gql.data(
+        '{ fourForms(rootUnitId: "ZJ-FGW", from: "2024-01-01", to: "2024-12-31") '
+        "{ total forms { form talks inquiries cases } talksByKind { kind count } } }",
+        role="VIEWER",
+    )["fourForms"]
+    first = forms["forms"][0]
+    assert first["form"] == "FIRST" and first["inquiries"] == 2 and first["talks"] >= 7
+    assert {"kind": "SUMMONS", "count": 1} in forms["talksByKind"]
+    overdue = gql.data(
+        '{ writtenInquiries(asOf: "2024-12-31", replyOverdue: true) { inquiries { id status } } }'
+    )["writtenInquiries"]["inquiries"]
+    assert overdue == [
+        {"id": "WI-2024-02", "status": "CONCLUDED"},  # replied late, then concluded
+        {"id": "WI-2024-03", "status": "CONCLUDED"},  # never replied: passed to verification
+        {"id": "WI-2024-04", "status": "SENT"},  # still waiting
+    ]

@@ -8,8 +8,17 @@ The world: organ ORG with a department DEP and an affiliated unit AFF. K (纪委
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from conftest import TEST_SECRET, GraphQLClient, fresh_store
 from scenario import ASSUME_POST, CORRECT_POST, LEAVE_POST, REGISTER_PERSON, REGISTER_UNIT
+from starlette.testclient import TestClient
+
+from ledger.api.app import create_app
+from ledger.service import Ledger
+from ledger.settings import Settings
 
 RECORD_TALK = """mutation($id: ID!, $p: ID!, $u: ID!, $on: Date!, $kind: TalkKind = HEART_TO_HEART,
                    $ob: ID, $case: ID, $inq: ID, $talker: ID! = "K") {
@@ -346,31 +355,67 @@ def test_an_inquiry_with_a_stated_due_day_and_its_refusals(world):
     assert world.head() == head
 
 
-def test_holidays_and_make_up_days_are_configurable(monkeypatch, tmp_path):
-    """LEDGER_HOLIDAYS / LEDGER_WORKDAYS reach the reply's due day (a server of its own)."""
-    from conftest import TEST_SECRET, GraphQLClient, fresh_store
-    from starlette.testclient import TestClient
-
-    from ledger.api.app import create_app
-    from ledger.service import Ledger
-    from ledger.settings import Settings
-
-    monkeypatch.setenv("LEDGER_HOLIDAYS", "2024-10-01..2024-10-07")
-    monkeypatch.setenv("LEDGER_WORKDAYS", "2024-09-29,2024-10-12")
+@contextmanager
+def configured(monkeypatch, tmp_path, **env: str) -> Iterator[GraphQLClient]:
+    """A server of its own, on SQLite, started with these LEDGER_* settings."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     with fresh_store("sqlite", tmp_path) as url:
         settings = Settings()
         settings.store, settings.jwt_secret = url, TEST_SECRET
         ledger = Ledger.open(settings)
         try:
             with TestClient(create_app(ledger)) as http:
-                gql = GraphQLClient(http, settings, ledger)
-                gql.data(REGISTER_UNIT, {"id": "ORG", "name": "ORG", "kind": "ORGAN"})
-                gql.data(REGISTER_PERSON, {"id": "A", "name": "A"})
-                gql.data(SEND, {"id": "WI-1", "p": "A", "u": "ORG", "on": "2024-09-27"})
-                found = gql.data('{ writtenInquiry(id: "WI-1") { replyDue } }')
-                assert found["writtenInquiry"]["replyDue"] == "2024-10-23"
+                yield GraphQLClient(http, settings, ledger)
         finally:
             ledger.close()
+
+
+def test_holidays_and_make_up_days_are_configurable(monkeypatch, tmp_path):
+    """LEDGER_HOLIDAYS / LEDGER_WORKDAYS reach the reply's due day."""
+    calendar = {
+        "LEDGER_HOLIDAYS": "2024-10-01..2024-10-07",
+        "LEDGER_WORKDAYS": "2024-09-29,2024-10-12",
+    }
+    with configured(monkeypatch, tmp_path, **calendar) as gql:
+        gql.data(REGISTER_UNIT, {"id": "ORG", "name": "ORG", "kind": "ORGAN"})
+        gql.data(REGISTER_PERSON, {"id": "A", "name": "A"})
+        gql.data(SEND, {"id": "WI-1", "p": "A", "u": "ORG", "on": "2024-09-27"})
+        found = gql.data('{ writtenInquiry(id: "WI-1") { replyDue } }')
+        assert found["writtenInquiry"]["replyDue"] == "2024-10-23"
+
+
+def test_the_go_live_day_and_the_due_days_are_configurable(monkeypatch, tmp_path, record_clock):
+    """LEDGER_TALKS_SINCE: posts taken up before the ledger went live owe no talk, and a
+    correction that moves a post before it takes its obligation away; LEDGER_TALK_DUE_DAYS."""
+    config = {"LEDGER_TALKS_SINCE": "2024-01-01", "LEDGER_TALK_DUE_DAYS": "10"}
+    with configured(monkeypatch, tmp_path, **config) as gql:
+        gql.data(REGISTER_UNIT, {"id": "ORG", "name": "ORG", "kind": "ORGAN"})
+        gql.data(
+            REGISTER_UNIT, {"id": "DEP", "name": "DEP", "kind": "DEPARTMENT", "parentId": "ORG"}
+        )
+        for pid, start in (("OLD", "2020-01-01"), ("NEW", "2024-03-01")):
+            gql.data(REGISTER_PERSON, {"id": pid, "name": pid})
+            gql.data(ASSUME_POST, {"p": pid, "u": "DEP", "role": "STAFF", "from": start})
+        assert of(gql, "OLD", "2024-12-31") == []
+        assert [o["dueOn"] for o in obligations(gql, p="NEW", asOf="2024-12-31")] == ["2024-03-11"]
+        before = record_clock.between()
+        gql.data(
+            CORRECT_POST,
+            {
+                "p": "NEW",
+                "u": "DEP",
+                "role": "STAFF",
+                "orig": "2024-03-01",
+                "from": "2023-12-01",
+                "to": None,
+                "reason": "入职日期更正",
+            },
+        )
+        assert of(gql, "NEW", "2024-12-31") == []
+        assert of(gql, "NEW", "2024-12-31", known_at=before) == [
+            ("NEW_CADRE", "2024-03-01", "OVERDUE")
+        ]
 
 
 # ---------------------------------------------------------------------- the four forms
@@ -521,3 +566,15 @@ def test_lists_page_with_a_cursor(world):
     assert seen == ["T0", "T1", "T2", "T3", "T4"]
     assert world.error_code("{ talks(first: 501) { talks { id } } }") == "BAD_INPUT"
     assert world.error_code('{ talks(after: "bogus") { talks { id } } }') == "BAD_INPUT"
+
+
+def test_a_talks_raw_events_are_personal_data_in_the_access_log(world):
+    world.data(RECORD_TALK, {"id": "T1", "p": "A", "u": "DEP", "on": "2024-04-01"})
+    world.data(CORRECT_TALK, {"id": "T1", "on": "2024-04-02"})
+    inspector = world.token("INSPECTOR", "inspector-raw")
+    history = world.data('{ history(entityId: "T1") { type } }', token=inspector)["history"]
+    assert [e["type"] for e in history] == ["TalkRecorded", "TalkCorrected"]
+    records = world.data(ACCESS, {"entity": "T1"})["accessLog"]["records"]
+    assert [r["actor"] for r in records] == ["inspector-raw"]
+    viewer = world.token("VIEWER")
+    assert world.error_code('{ history(entityId: "T1") { type } }', token=viewer) == "FORBIDDEN"

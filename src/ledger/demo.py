@@ -7,6 +7,10 @@ evaluation. The two other organs carry the source text's 2017 statistic with ZJ-
 报批 cases against 处级 cadres across the provincial organs, 20 of them (80%) in affiliated
 units, 14 (56%) under the eight provisions.
 
+A year of the first form's work comes with it (`ledger.demo_talks`): talks (one 约谈 of the
+organ's 纪委书记 by the 纪工委), 六必谈 owed for new cadres, changes of post, low ratings and
+triggers (some met, some overdue, one open at the end of 2024), and four 函询.
+
 Every command carries an idempotency key derived from its step, so loading the demo twice
 appends nothing the second time.
 """
@@ -17,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ledger import commands as c
+from ledger.demo_talks import talk_steps
 from ledger.domain.base import Stamp
 
 if TYPE_CHECKING:
@@ -398,6 +403,7 @@ def steps() -> Iterator[tuple[str, c.Command]]:
     yield from case_steps()
     yield from letter_steps()
     yield from evaluation_steps()
+    yield from talk_steps()
 
 
 def case_steps() -> Iterator[tuple[str, c.Command]]:
