@@ -19,6 +19,7 @@ from ledger.domain.rules.evaluation import (
     RectificationAtEnd,
     Score,
     SubjectPost,
+    TalkAtEnd,
     UnitResult,
     derive,
     rank,
@@ -28,6 +29,7 @@ from projections.bitemporal import NOW, recorded_at
 from projections.cases import CaseRow, cases_by_id
 from projections.db import Tx, as_row
 from projections.findings import rectifications_in
+from projections.talk_obligations import overdue_in
 
 
 class EvaluationProjector(Projector):
@@ -163,6 +165,14 @@ class EvaluationProjector(Projector):
         tx.execute(
             "INSERT INTO rm_cycle_rules (cycle_id, rule, points, recorded_from) "
             "VALUES (?, 'OVERDUE_RECTIFICATION', ?, ?)",
+            (self._cycle_id(tx, envelope), envelope.event.points, envelope.position),
+        )
+
+    @on(EvaluationCycle.OverdueTalkRuleChosen)
+    def _talk_rule(self, tx: Tx, envelope: Envelope) -> None:
+        tx.execute(
+            "INSERT INTO rm_cycle_rules (cycle_id, rule, points, recorded_from) "
+            "VALUES (?, 'OVERDUE_TALK', ?, ?)",
             (self._cycle_id(tx, envelope), envelope.event.points, envelope.position),
         )
 
@@ -335,25 +345,45 @@ def _derive_at(
         )
     ]
     points = overdue_rule(tx, c.cycle_id, p)
+    talk_points = overdue_rule(tx, c.cycle_id, p, "OVERDUE_TALK")
     return derive(
         unit_ids,
-        replace(rules, overdue_rectification_deduction=points),
+        replace(rules, overdue_rectification_deduction=points, overdue_talk_deduction=talk_points),
         scores,
         adjustments,
         subtree_cases,
         leadership_cases,
         _rectifications(tx, c, unit_ids, p) if points > 0 else [],
+        _talks(tx, c, unit_ids, p) if talk_points > 0 else [],
     )
 
 
-def overdue_rule(tx: Tx, cycle_id: str, position: int) -> float:
-    """Points per overdue rectification, as chosen by `position` (0: not chosen)."""
+def overdue_rule(
+    tx: Tx, cycle_id: str, position: int, rule: str = "OVERDUE_RECTIFICATION"
+) -> float:
+    """Points per overdue rectification (or 六必谈 obligation: rule OVERDUE_TALK), as chosen
+    by `position` (0: not chosen)."""
     points = tx.scalar(
-        "SELECT points FROM rm_cycle_rules WHERE cycle_id=? AND rule='OVERDUE_RECTIFICATION' "
+        "SELECT points FROM rm_cycle_rules WHERE cycle_id=? AND rule=? "
         "AND recorded_from <= ? ORDER BY recorded_from DESC LIMIT 1",
-        (cycle_id, position),
+        (cycle_id, rule, position),
     )
     return float(points or 0.0)
+
+
+def _talks(tx: Tx, c: CycleRow, unit_ids: list[str], p: int) -> list[tuple[str, TalkAtEnd]]:
+    """The 六必谈 obligations overdue on the period's last day in the evaluated units'
+    subtrees, as recorded at `p` (`projections.talk_obligations`)."""
+    day = c.period_to
+    return [
+        (
+            unit_id,
+            TalkAtEnd(
+                o.obligation_id, name, o.reason, o.arose_on, o.due_on, o.obligation().status(day)
+            ),
+        )
+        for unit_id, o, name in overdue_in(tx, unit_ids, day, p)
+    ]
 
 
 def _rectifications(

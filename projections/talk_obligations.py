@@ -343,6 +343,27 @@ def count_obligations(tx: Tx, selection: ObligationFilter) -> dict[tuple[str, st
     return out
 
 
+def overdue_in(
+    tx: Tx, unit_ids: list[str], day: str, position: int
+) -> list[tuple[str, ObligationRow, str]]:
+    """(evaluated unit, obligation, the person's name) for every obligation OVERDUE on `day`
+    in the subtrees of `unit_ids`, as recorded at `position` (the evaluation's rule)."""
+    if not unit_ids:
+        return []
+    marks = ", ".join("?" * len(unit_ids))
+    rows = tx.all(
+        "SELECT t.ancestor_id AS evaluated, pe.name AS person_name, o.obligation_id, "
+        "o.person_id, o.unit_id, o.reason, o.valid_from AS arose_on, o.due_on, o.met_on, "
+        "o.met_by, o.source FROM rm_talk_obligations o "
+        f"JOIN rm_unit_tree t ON t.unit_id = o.unit_id AND t.ancestor_id IN ({marks}) "
+        "JOIN rm_persons pe ON pe.person_id = o.person_id "
+        "WHERE o.recorded_from <= ? AND o.recorded_to > ? AND o.valid_from <= ? "
+        f"AND {STATUS_SQL['OVERDUE']} ORDER BY o.due_on, o.obligation_id",
+        (*unit_ids, position, position, day, day, day),
+    )
+    return [(r["evaluated"], _row(r), r["person_name"]) for r in rows]
+
+
 def owes_talk(tx: Tx, obligation_id: str) -> bool:
     """Is this obligation owed, as recorded now?"""
     return (

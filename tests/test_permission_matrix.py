@@ -462,6 +462,9 @@ ENTRIES: dict[str, Entry] = {
     "chooseOverdueRectificationRule": Entry(
         APPRAISING, lambda w: {"cycleId": _scoring_cycle(w), "points": 1.0}
     ),
+    "chooseOverdueTalkRule": Entry(
+        APPRAISING, lambda w: {"cycleId": _scoring_cycle(w), "points": 0.5}
+    ),
     # oversight: risk posts, power controls, 述责述廉
     "registerRiskPost": Entry(RECORDING, lambda w: w.risk_post_input(w.fresh("RP"))),
     "reviseRiskPost": Entry(

@@ -578,3 +578,61 @@ def test_a_talks_raw_events_are_personal_data_in_the_access_log(world):
     assert [r["actor"] for r in records] == ["inspector-raw"]
     viewer = world.token("VIEWER")
     assert world.error_code('{ history(entityId: "T1") { type } }', token=viewer) == "FORBIDDEN"
+
+
+# ---------------------------------------------------------------------- the evaluation's rule
+
+
+CHOOSE_TALK_RULE = """mutation($c: ID!, $pts: Float!) {
+  chooseOverdueTalkRule(input: {cycleId: $c, points: $pts}) { id position }
+}"""
+TALK_LINES = """query($c: ID!, $u: ID!, $knownAt: DateTime) {
+  evaluationResult(cycleId: $c, unitId: $u, knownAt: $knownAt) {
+    total deductions { rule points reason }
+  }
+}"""
+
+
+def talk_lines(gql, unit: str, known_at: str | None = None, role: str = "ADMIN") -> list:
+    found = gql.data(TALK_LINES, {"c": "EV-2024", "u": unit, "knownAt": known_at}, role=role)
+    return [
+        (x["points"], x["reason"])
+        for x in found["evaluationResult"]["deductions"]
+        if x["rule"] == "OVERDUE_TALK"
+    ]
+
+
+def test_a_cycle_may_deduct_points_per_talk_overdue_at_the_periods_end(world, record_clock):
+    from scenario import FINALIZE, OPEN_CYCLE
+
+    world.data(OPEN_CYCLE, {"id": "EV-2024", "units": ["DEP", "AFF"]}, role="APPRAISER")
+    assert talk_lines(world, "AFF") == [], "off by default"
+    before = record_clock.between()
+    world.data(CHOOSE_TALK_RULE, {"c": "EV-2024", "pts": 1.5}, role="APPRAISER")
+    assert talk_lines(world, "AFF") == [
+        (
+            -1.5,
+            "六必谈逾期：姓名B（岗位调整必谈，2024-07-01起应谈，应于2024-07-31前谈话，截至2024-12-31未谈）",
+        )
+    ]
+    assert talk_lines(world, "AFF", known_at=before) == [], "the rule was not chosen yet then"
+    # DEP: A (a new cadre of 2024) and B (a new cadre of 2020, in DEP then)
+    assert [p for p, _ in talk_lines(world, "DEP")] == [-1.5, -1.5]
+    world.data(RECORD_TALK, {"id": "T-LATE", "p": "A", "u": "DEP", "on": "2025-01-05"})
+    assert len(talk_lines(world, "DEP")) == 2, "a talk after the period does not help"
+    world.data(RECORD_TALK, {"id": "T-END", "p": "A", "u": "DEP", "on": "2024-12-31"})
+    [left] = talk_lines(world, "DEP")
+    assert "姓名B" in left[1], "A's was met on the period's last day"
+    viewer = talk_lines(world, "AFF", role="VIEWER")
+    assert viewer == [(-1.5, "六必谈逾期未谈扣分")], "the person and the reason are personal"
+    records = world.data(ACCESS, {"entity": "B/POST_CHANGE/2024-07-01"})["accessLog"]["records"]
+    assert records and records[-1]["actor"] == "admin-tester"
+    world.data(FINALIZE, {"c": "EV-2024"}, role="APPRAISER")
+    head = world.head()
+    refused = world.error_code(CHOOSE_TALK_RULE, {"c": "EV-2024", "pts": 3}, role="APPRAISER")
+    assert refused == "CONFLICT" and world.head() == head
+    frozen = talk_lines(world, "AFF")
+    world.data(RECORD_TALK, {"id": "T-B", "p": "B", "u": "AFF", "on": "2024-12-01"})
+    assert talk_lines(world, "AFF") == frozen, "a finalized cycle does not move"
+    cycle = world.data('{ evaluationCycle(id: "EV-2024") { overdueTalkDeduction } }')
+    assert cycle["evaluationCycle"]["overdueTalkDeduction"] == 1.5

@@ -1,4 +1,5 @@
-"""Handlers of talks, written inquiries (函询) and 六必谈 ratings and triggers.
+"""Handlers of talks, written inquiries (函询), 六必谈 ratings and triggers, and the cycle's
+overdue-talk rule.
 
 Registered in `ledger.application`'s handler table like every other command; kept in their
 own module. Each checks that the ids it names exist (NOT_FOUND) before the aggregates
@@ -23,6 +24,7 @@ from ledger.application import (
 )
 from ledger.domain.base import Stamp
 from ledger.domain.errors import BadInput, NotFound
+from ledger.domain.evaluation import EvaluationCycle
 from ledger.domain.inquiry import WrittenInquiry, inquiry_uuid
 from ledger.domain.personal_file import (
     RATING_MARK,
@@ -219,5 +221,6 @@ HANDLERS.update(
         c.RetractTalk: Act("talk_id", Talk.retract),
         c.RecordInquiryReply: Act("inquiry_id", WrittenInquiry.reply),
         c.ConcludeWrittenInquiry: Act("inquiry_id", WrittenInquiry.conclude),
+        c.ChooseOverdueTalkRule: Act("cycle_id", EvaluationCycle.choose_overdue_talk_rule),
     }
 )

@@ -726,3 +726,13 @@ class ConcludeWrittenInquiry(Command):
     outcome: str = one_of("InquiryOutcome")
     on: str = day()
     note: str = spec()
+
+
+@dataclass(frozen=True)
+class ChooseOverdueTalkRule(Command):
+    ABOUT = (
+        "An evaluation rule of the cycle: deduct `points` for each 六必谈 obligation overdue at "
+        "the period's end in an evaluated unit's subtree (0: none). Refused once finalized."
+    )
+    cycle_id: str = ref()
+    points: float = spec()

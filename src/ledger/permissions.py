@@ -105,6 +105,7 @@ WRITES: dict[type[c.Command], Write] = {
     c.SendWrittenInquiry: Write(RECORDING, ("unit_id",)),
     c.RecordInquiryReply: Write(RECORDING, ("inquiry_id.unit_id",)),
     c.ConcludeWrittenInquiry: Write(RECORDING, ("inquiry_id.unit_id",)),
+    c.ChooseOverdueTalkRule: Write(APPRAISING, ("cycle_id.unit_ids",)),
 }
 
 # Oversight instruments (part 三(二)): the inspecting side records findings and orders, the

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
 from ledger.domain.errors import BadInput
+from ledger.domain.rules.evaluation import CycleRules, TalkAtEnd, overdue_talk_deduction
+from ledger.domain.rules.evaluation import derive as derive_results
 from ledger.domain.rules.four_forms import counted_inquiry, counted_talk, four_forms
 from ledger.domain.rules.inquiries import inquiry_status, reply_overdue
 from ledger.domain.rules.talks import (
@@ -286,3 +289,47 @@ def test_what_counts_once_in_the_first_form():
     assert not counted_talk(None, None, True), "retracted"
     assert counted_inquiry("CLOSED") and counted_inquiry("REMINDED")
     assert not counted_inquiry("TO_VERIFICATION") and not counted_inquiry(None)
+
+
+# ---------------------------------------------------------------------- the evaluation's rule
+
+
+RULES = CycleRules(
+    "2024-01-01", "2024-12-31", {}, 2.0, (), {"EXCELLENT": 90, "GOOD": 80, "PASS": 60}
+)
+
+
+def at_end(first_post: str, talks=(), points: float = 1.5) -> list:
+    """The OVERDUE_TALK lines of a unit whose one cadre started on `first_post`."""
+    [o] = derive([post("U1", "STAFF", first_post)], talks=talks)
+    end = TalkAtEnd(o.obligation_id, "张三", o.reason, o.arose_on, o.due_on, o.status("2024-12-31"))
+    rules = replace(RULES, overdue_talk_deduction=points)
+    [result] = derive_results(["U1"], rules, [], [], [], [], talks=[("U1", end)])
+    return [(x.rule, x.points, x.obligation_id) for x in result.deductions]
+
+
+@pytest.mark.parametrize(
+    ("first_post", "talks", "lines"),
+    [
+        ("2024-12-01", (), 0),  # due on the period's last day: not yet late
+        ("2024-11-30", (), 1),  # due the day before: overdue at the end
+        ("2024-11-30", [HeldTalk("T1", "2024-12-31")], 0),  # met on the last day
+        ("2024-11-30", [HeldTalk("T1", "2025-01-01")], 1),  # met after the period
+    ],
+)
+def test_an_obligation_overdue_on_the_periods_last_day_costs_points(first_post, talks, lines):
+    found = at_end(first_post, talks)
+    assert len(found) == lines
+    if lines:
+        assert found == [("OVERDUE_TALK", -1.5, f"P/NEW_CADRE/{first_post}")]
+
+
+def test_the_overdue_talk_rule_is_off_unless_chosen():
+    assert at_end("2024-01-01", points=0.0) == []
+    [o] = derive([post("U1", "STAFF", "2024-01-01")])
+    end = TalkAtEnd(o.obligation_id, "张三", o.reason, o.arose_on, o.due_on, "OVERDUE")
+    line = overdue_talk_deduction(end, replace(RULES, overdue_talk_deduction=1.0))
+    assert line is not None
+    assert line.reason == (
+        "六必谈逾期：张三（新进干部必谈，2024-01-01起应谈，应于2024-01-31前谈话，截至2024-12-31未谈）"
+    )

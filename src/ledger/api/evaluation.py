@@ -87,6 +87,16 @@ class EvaluationCycle:
         position = self.row.effective(info.context.position(known_at))
         return info.context.read(lambda tx: ev.overdue_rule(tx, self.row.cycle_id, position))
 
+    @strawberry.field(
+        description="points off per 六必谈 obligation overdue at the period's end (逾期未谈), as "
+        "chosen by `chooseOverdueTalkRule` by `knownAt`; 0: no such rule"
+    )
+    def overdue_talk_deduction(self, info: Info, known_at: datetime | None = None) -> float:
+        position = self.row.effective(info.context.position(known_at))
+        return info.context.read(
+            lambda tx: ev.overdue_rule(tx, self.row.cycle_id, position, "OVERDUE_TALK")
+        )
+
     @strawberry.field
     def results(self, info: Info, known_at: datetime | None = None) -> list[EvaluationResult]:
         return results_for(info, self.row.cycle_id, known_at)
@@ -148,6 +158,11 @@ def results_for(info: Info, cycle_id: str, known_at: datetime | None) -> list[Ev
         """A line about a case (one a rule derived, or one written by hand naming it) speaks
         of its subject or its facts: personal case data, in the access log. Others read the
         rule and the case, without who or what; the case only when it is in their scope."""
+        if x.obligation_id is not None:  # 六必谈逾期: names the person and why a talk was due
+            if personal:
+                ctx.access(x.obligation_id)
+                return x.reason
+            return label("ScoreRule", x.rule)
         if x.case_id is None:
             return x.reason
         if not shown(x.case_id):
@@ -203,3 +218,4 @@ class EvaluationMutations:
     finalize_evaluation_cycle = mutation(commands.FinalizeEvaluationCycle)
     review_evaluation_result = mutation(commands.ReviewEvaluationResult)
     choose_overdue_rectification_rule = mutation(commands.ChooseOverdueRectificationRule)
+    choose_overdue_talk_rule = mutation(commands.ChooseOverdueTalkRule)

@@ -102,6 +102,13 @@ class EvaluationCycle(Aggregate):
         TOPIC = "ledger:OverdueRectificationRuleChosen"
         points: float
 
+    class OverdueTalkRuleChosen(Aggregate.Event, Stamped):
+        """An optional rule chosen after opening: points off per 六必谈 obligation overdue at
+        the period's end (0: none). Its own event, so the opening stays as it was."""
+
+        TOPIC = "ledger:OverdueTalkRuleChosen"
+        points: float
+
     class Finalized(Aggregate.Event, Stamped):
         TOPIC = "ledger:EvaluationCycleFinalized"
 
@@ -281,6 +288,12 @@ class EvaluationCycle(Aggregate):
             raise Conflict(f"evaluation cycle {self.cycle_id} is finalized; its rules are frozen")
         points = _points(points, "points", high=100.0)
         self.trigger_event(self.OverdueRectificationRuleChosen, **stamp.fields(), points=points)
+
+    def choose_overdue_talk_rule(self, stamp: Stamp, points: float) -> None:
+        if self.finalized:
+            raise Conflict(f"evaluation cycle {self.cycle_id} is finalized; its rules are frozen")
+        points = _points(points, "points", high=100.0)
+        self.trigger_event(self.OverdueTalkRuleChosen, **stamp.fields(), points=points)
 
     def finalize(self, stamp: Stamp) -> None:
         if self.finalized:

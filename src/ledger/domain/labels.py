@@ -152,6 +152,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "MANUAL_BONUS": ("加分", "bonus"),
         "MANUAL_VETO": ("一票否决", "manual veto"),
         "OVERDUE_RECTIFICATION": ("整改逾期扣分", "overdue rectification deduction"),
+        "OVERDUE_TALK": ("六必谈逾期未谈扣分", "overdue 六必谈 talk deduction"),
     },
     "TaskLetterStatus": {
         "ISSUED": ("已函告", "issued"),

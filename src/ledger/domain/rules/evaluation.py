@@ -14,6 +14,10 @@ side found for a cycle as of one position, `derive` explains every point:
 - OVERDUE_RECTIFICATION (optional, chosen on the cycle after it opened): each rectification
   order in the unit's subtree that stands OVERDUE at the period's end (整改逾期) deducts
   `overdue_rectification_deduction` points, one line per order;
+- OVERDUE_TALK (optional, chosen on the cycle after it opened): each 六必谈 obligation of a
+  person in the unit's subtree that stands OVERDUE on the period's last day (due before it,
+  no talk by then) deducts `overdue_talk_deduction` points, one line per obligation (its
+  reason names the person: personal data);
 then grades (a vetoed unit FAILs whatever its total) and ranks (vetoed units after every
 other; equal totals share a rank).
 """
@@ -32,6 +36,7 @@ RULE_PENDING_VETO = "PENDING_CASE_VETO"
 # Lines these rules write from a case name its subject or its facts (personal case data).
 CASE_RULES = (RULE_PASSIVE, RULE_LEADERSHIP_VETO, RULE_PENDING_VETO)
 RULE_OVERDUE_RECTIFICATION = "OVERDUE_RECTIFICATION"
+RULE_OVERDUE_TALK = "OVERDUE_TALK"
 RULE_MANUAL = {"DEDUCTION": "MANUAL_DEDUCTION", "BONUS": "MANUAL_BONUS", "VETO": "MANUAL_VETO"}
 DEFAULT_VETO_FORMS = ("SECOND", "THIRD", "FOURTH")
 GRADES = ("EXCELLENT", "GOOD", "PASS")
@@ -47,6 +52,7 @@ class CycleRules:
     grade_bands: dict[str, float]
     veto_forms: tuple[str, ...] = DEFAULT_VETO_FORMS
     overdue_rectification_deduction: float = 0.0  # chosen by its own event; 0: no such rule
+    overdue_talk_deduction: float = 0.0  # chosen by its own event; 0: no such rule
 
     @classmethod
     def from_stored(cls, period_from: str, period_to: str, rules: dict) -> CycleRules:
@@ -118,11 +124,24 @@ class RectificationAtEnd:
 
 
 @dataclass(frozen=True)
+class TalkAtEnd:
+    """A 六必谈 obligation that had arisen by the period's end, and where it stood then."""
+
+    obligation_id: str
+    person_name: str
+    reason: str  # TalkObligationReason
+    arose_on: str
+    due_on: str
+    status: str  # OPEN | DONE | OVERDUE on the period's last day
+
+
+@dataclass(frozen=True)
 class Line:
     rule: str
     points: float
     reason: str
     case_id: str | None = None
+    obligation_id: str | None = None  # the 六必谈 obligation an OVERDUE_TALK line names
 
 
 @dataclass
@@ -234,6 +253,20 @@ def overdue_rectification_deduction(r: RectificationAtEnd, rules: CycleRules) ->
     )
 
 
+def overdue_talk_deduction(o: TalkAtEnd, rules: CycleRules) -> Line | None:
+    """六必谈逾期: an obligation still OVERDUE on the period's last day costs points (when the
+    cycle chose the rule)."""
+    if rules.overdue_talk_deduction <= 0 or o.status != "OVERDUE":
+        return None
+    return Line(
+        RULE_OVERDUE_TALK,
+        -rules.overdue_talk_deduction,
+        f"六必谈逾期：{o.person_name}（{label('TalkObligationReason', o.reason)}，{o.arose_on}起"
+        f"应谈，应于{o.due_on}前谈话，截至{rules.period_to}未谈）",
+        obligation_id=o.obligation_id,
+    )
+
+
 def _led_during_facts(case: CaseFacts, post: SubjectPost, rules: CycleRules) -> bool:
     facts_end = case.facts_until or case.facts_on
     return post.role in rules.veto_roles and overlaps(
@@ -259,6 +292,7 @@ def derive(
     subtree_cases: Iterable[tuple[str, CaseFacts]],
     leadership_cases: Iterable[tuple[CaseFacts, SubjectPost]],
     rectifications: Iterable[tuple[str, RectificationAtEnd]] = (),
+    talks: Iterable[tuple[str, TalkAtEnd]] = (),
 ) -> list[UnitResult]:
     """Every unit's explained result, ranked.
 
@@ -266,6 +300,7 @@ def derive(
     `leadership_cases`: (case, a post its subject held in an evaluated unit). Both may hold
     more than the rules keep: the rules decide, not the query that found them.
     `rectifications`: (evaluated unit, order in its subtree, as it stood at the period's end).
+    `talks`: (evaluated unit, 六必谈 obligation in its subtree, as it stood at the period's end).
     """
     by_unit = {u: UnitResult(u) for u in unit_ids}
     for (unit_id, criterion), points in sorted(latest_scores(scores).items()):
@@ -282,6 +317,10 @@ def derive(
             by_unit[unit_id].deductions.append(line)
     for unit_id, rectification in rectifications:
         line = overdue_rectification_deduction(rectification, rules)
+        if line and unit_id in by_unit:
+            by_unit[unit_id].deductions.append(line)
+    for unit_id, obligation in talks:
+        line = overdue_talk_deduction(obligation, rules)
         if line and unit_id in by_unit:
             by_unit[unit_id].deductions.append(line)
     seen: set[tuple[str, str, str]] = set()
