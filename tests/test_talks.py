@@ -517,6 +517,26 @@ def test_personal_talk_data_by_role_and_unit_and_the_access_log(world):
     refused = {"id": "T-X", "p": "A", "u": "DEP", "on": "2024-04-02"}
     assert world.error_code(RECORD_TALK, refused, token=aff) == "FORBIDDEN"
     assert world.error_code(RETRACT_TALK, {"id": "T-DEP"}, token=aff) == "FORBIDDEN"
+    from scenario import REGISTER_CASE
+
+    world.data(
+        REGISTER_CASE,
+        {
+            "id": "K-DEP",
+            "unit": "DEP",
+            "subject": "A",
+            "cat": "INTEGRITY",
+            "disc": "PASSIVE",
+            "facts": "2024-04-01",
+            "until": None,
+            "reg": "2024-05-01",
+        },
+    )
+    head = world.head()
+    naming = {"id": "T-Y", "p": "B", "u": "AFF", "on": "2024-08-02", "case": "K-DEP"}
+    assert world.error_code(RECORD_TALK, naming, token=aff) == "FORBIDDEN", "a case outside"
+    unknown = {**naming, "case": "NO-SUCH-CASE"}
+    assert world.error_code(RECORD_TALK, unknown, token=aff) == "FORBIDDEN", "as if unknown"
     assert world.head() == head
     records = world.data(ACCESS, {"entity": "T-AFF"})["accessLog"]["records"]
     assert [r["actor"] for r in records] == ["recorder-aff"]

@@ -95,8 +95,8 @@ WRITES: dict[type[c.Command], Write] = {
     c.DetermineOrganisationAccountability: Write(RECORDING, ("case_id.unit_id", "unit_id")),
     c.RevokeAccountability: Write(RECORDING, ("decision_id.unit_id",)),
     # talks, written inquiries (函询), 六必谈
-    c.RecordTalk: Write(RECORDING, ("unit_id",)),
-    c.CorrectTalk: Write(RECORDING, ("talk_id.unit_id",)),
+    c.RecordTalk: Write(RECORDING, ("unit_id", "case_id.unit_id", "inquiry_id.unit_id")),
+    c.CorrectTalk: Write(RECORDING, ("talk_id.unit_id", "case_id.unit_id", "inquiry_id.unit_id")),
     c.RetractTalk: Write(RECORDING, ("talk_id.unit_id",)),
     c.RecordPersonalRating: Write(RECORDING, ("unit_id",)),
     c.CorrectPersonalRating: Write(RECORDING, ("rating_id.unit_id",)),
