@@ -87,7 +87,18 @@ def tab(server, browser) -> Iterator:
     assert not [e for p in opened for e in p.errors], [e for p in opened for e in p.errors]
 
 
-PAGES = ["lists", "transmission", "evaluation", "case", "audit", "live", "rectifications", "report"]
+PAGES = [
+    "lists",
+    "transmission",
+    "evaluation",
+    "case",
+    "audit",
+    "live",
+    "talks",
+    "rectifications",
+    "risk",
+    "report",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -287,7 +298,30 @@ def test_ledger_report_renders_the_report_to_a_pdf_with_chinese_text(server):
     assert out.read_bytes().startswith(b"%PDF")
     text = _pdf_text(out)
     assert "浙江省发展和改革委员会2024年上半年政治生态分析报告" in text.replace("\n", "")
-    for phrase in ("案件总体情况", "监督执纪", "四种形态", "层层传导", "一票否决", "待接入"):
+    for phrase in (
+        "案件总体情况",
+        "监督执纪",
+        "四种形态",
+        "层层传导",
+        "一票否决",
+        "六必谈",
+        "轮岗",
+    ):
         assert phrase in text, phrase
     assert "共立案5件" in text
     assert "eyJ" not in text, "no token in the document"
+
+
+def test_talks_due_show_counts_to_a_dashboard_and_names_to_an_inspector(tab):
+    viewer = tab("VIEWER")
+    viewer.open("talks", "unit=ZJ-FGW&asOf=2024-06-30")
+    summary = viewer.page.inner_text("#talk-summary")
+    assert "新进干部必谈" in summary
+    assert viewer.page.locator("tr[data-obligation]").count() == 0, "who and why: personal"
+    assert viewer.page.locator("main .notice").count() == 1
+    inspector = tab("INSPECTOR")
+    inspector.open("talks", "unit=ZJ-FGW&asOf=2024-06-30&status=OVERDUE")
+    rows = inspector.page.locator("tr[data-obligation]")
+    assert rows.count() > 0
+    statuses = rows.evaluate_all("els => [...new Set(els.map(e => e.dataset.status))]")
+    assert statuses == ["OVERDUE"]

@@ -14,7 +14,9 @@ export const PAGES = [
   { id: "case", needs: ["Query.accountabilityChain"] },
   { id: "audit", needs: ["Query.history"] },
   { id: "live", needs: ["Subscription.ledgerEvents"] },
+  { id: "talks", needs: [] },
   { id: "rectifications", needs: [] },
+  { id: "risk", needs: [] },
   { id: "report", needs: [] },
 ];
 

@@ -1,6 +1,7 @@
 // 政治生态分析报告: the half-yearly political-ecology report a 机关纪委 writes for a unit
-// and its subtree — cases by category, discovery, unit kind and the four forms, against the
-// half before; transmission of responsibility; the year's evaluation; rectifications — with
+// and its subtree — cases by category, discovery and unit kind against the half before; the
+// four forms (talks and 函询 in the first); transmission of responsibility; the year's
+// evaluation; rectifications; 六必谈 talks due; risk posts due for rotation — with
 // charts, and the text around them built from the same figures. Printable (A4); `ledger
 // report political-ecology` renders this page to PDF with chromium.
 import { gql, may } from "../api.js";
@@ -20,6 +21,15 @@ const TRANSMISSION = `query Tr($root: ID!, $asOf: Date) { responsibilityTransmis
 const CYCLES = `query Cy($year: Int, $unit: ID) { evaluationCycles(year: $year, unitId: $unit) { id } }`;
 const RESULTS = `query Results($id: ID!) { evaluationCycle(id: $id) {
   id title status results { unit { id name } total grade vetoed rank eligibleForAwards } } }`;
+const FOUR_FORMS = `query FourForms($root: ID!, $from: Date!, $to: Date!) {
+  fourForms(rootUnitId: $root, from: $from, to: $to) { total forms { form count share talks inquiries cases } talksByKind { kind count } }
+}`;
+const TALKS = `query Talks($root: ID!, $asOf: Date) {
+  talkObligationSummary(rootUnitId: $root, asOf: $asOf) { open done overdue byReason { reason open done overdue } }
+}`;
+const ROTATION = `query Rotation($unit: ID, $asOf: Date) {
+  rotationDue(unitId: $unit, asOf: $asOf, level: null) { since dueOn years person { name } riskPost { position role level maxYears unit { name } } }
+}`;
 const RECTIFICATIONS = `query Re($unit: ID, $asOf: Date) { rectifications(unitId: $unit, asOf: $asOf) {
   id requirement dueOn status completedOn unit { name } finding { source } } }`;
 
@@ -102,13 +112,25 @@ function caseText(unit, span, stats, prev) {
   return out;
 }
 
-function formText(stats) {
-  const forms = ["FIRST", "SECOND", "THIRD", "FOURTH"].map((f) => `${L("DisciplineForm", f).replace(/（.*/, "")}${count(stats.byForm, f)}件`);
+function fourFormsText(ff, stats) {
+  const by = Object.fromEntries(ff.forms.map((f) => [f.form, f]));
+  const first = by.FIRST || { count: 0, talks: 0, inquiries: 0, cases: 0 };
   const open = count(stats.byForm, "UNCONCLUDED");
-  const light = count(stats.byForm, "FIRST") + count(stats.byForm, "SECOND");
-  const concluded = stats.total - open;
-  return P(`运用监督执纪“四种形态”处理：${forms.join("，")}${open ? `，尚未结案${open}件` : ""}。`,
-    concluded ? `第一、二种形态占已结案件的${pct(light / concluded)}，` + (light / concluded >= 0.7 ? "体现了抓早抓小、防微杜渐。" : "“红脸出汗”的常态化运用还需加强。") : "");
+  const light = (by.FIRST?.count || 0) + (by.SECOND?.count || 0);
+  return P(
+    `运用监督执纪“四种形态”共${ff.total}人次：第一种形态${first.count}人次（谈话${first.talks}次、函询了结${first.inquiries}件、结案${first.cases}件），`,
+    ["SECOND", "THIRD", "FOURTH"].map((f) => `${L("DisciplineForm", f).replace(/（.*/, "")}${by[f]?.count || 0}人次`).join("，"),
+    open ? `；另有${open}件案件尚未结案。` : "。",
+    ff.total ? `第一、二种形态占${pct(light / ff.total)}，` + (light / ff.total >= 0.7 ? "体现了抓早抓小、防微杜渐。" : "“红脸出汗”的常态化运用还需加强。") : "",
+  );
+}
+
+function talksText(s) {
+  const total = s.open + s.done + s.overdue;
+  if (!total) return P("本期无“六必谈”应谈事项。");
+  const reasons = s.byReason.filter((r) => r.open + r.done + r.overdue).map((r) => `${L("TalkObligationReason", r.reason)}${r.open + r.done + r.overdue}人`);
+  return P(`按照“六必谈”制度，截至期末应谈${total}人（${reasons.join("、")}），已谈${s.done}人，待谈${s.open}人，逾期未谈${s.overdue}人。`,
+    s.overdue ? "谈心谈话制度落实不到位，需限期补谈。" : "谈心谈话按期落实。");
 }
 
 function transmissionText(levels) {
@@ -130,7 +152,7 @@ function evaluationText(cycle) {
     vetoed.length ? `${vetoed.map((r) => r.unit.name).join("、")}因班子成员违纪违法被一票否决，当年不得评奖评先。` : "无一票否决单位。");
 }
 
-function suggestions(stats, levels, cycle, rect) {
+function suggestions(stats, levels, cycle, rect, talks, rotation) {
   const out = [];
   if (share(stats.byUnitKind, "AFFILIATED_UNIT") >= 0.5) out.push("把直属单位作为监督重点，压实直属单位党组织主体责任和纪检组织监督责任。");
   if (share(stats.byCategory, "EIGHT_PROVISIONS") >= 0.3) out.push("紧盯违反中央八项规定精神问题，重要节点开展明察暗访，防止“四风”反弹回潮。");
@@ -139,7 +161,8 @@ function suggestions(stats, levels, cycle, rect) {
   if (below.length > 1 && below[below.length - 1].acknowledgedRate < below[0].acknowledgedRate) out.push("推动函告书逐级签字背书、逐项销号，解决“上热下冷”问题。");
   if (cycle && cycle.results.some((r) => r.vetoed)) out.push("对被一票否决单位开展专题约谈，落实“一案双查”，倒查领导责任。");
   if (rect && rect.some((r) => r.status === "OVERDUE")) out.push("对逾期未完成的整改事项挂牌督办，明确整改责任人和完成时限。");
-  out.push("落实“六必谈”制度，每半年定期分析政治生态，及时发现苗头性倾向性问题。");
+  if (rotation?.length) out.push("对超期任职的廉政风险岗位人员制定轮岗计划，按期交流。");
+  out.push(talks?.overdue ? `对逾期未谈的${talks.overdue}人限期补谈，落实“六必谈”制度。` : "坚持“六必谈”制度，每半年定期分析政治生态，及时发现苗头性倾向性问题。");
   return h("ol", {}, out.map((x) => h("li", {}, x)));
 }
 
@@ -165,7 +188,12 @@ export async function render(root, params, { go }) {
     gql(TRANSMISSION, { root: unitId, asOf: span.to }),
     gql(CYCLES, { year: span.year, unit: unitId }),
   ]);
-  const rect = may("Query.rectifications") ? (await gql(RECTIFICATIONS, { unit: unitId, asOf: span.to })).rectifications : null;
+  const [rect, { fourForms: ff }, { talkObligationSummary: talks }, { rotationDue }] = await Promise.all([
+    may("Query.rectifications") ? gql(RECTIFICATIONS, { unit: unitId, asOf: span.to }).then((d) => d.rectifications) : null,
+    gql(FOUR_FORMS, { root: unitId, from: span.from, to: span.to }),
+    gql(TALKS, { root: unitId, asOf: span.to }),
+    gql(ROTATION, { unit: unitId, asOf: span.to }),
+  ]);
   const cycle = cycles.length ? (await gql(RESULTS, { id: cycles[0].id })).evaluationCycle : null;
   const n = { i: 0 };
   const section = (title) => h("h2", {}, `${"一二三四五六七八九十"[n.i++]}、${title}`);
@@ -187,8 +215,17 @@ export async function render(root, params, { go }) {
       { empty: "本期无立案" },
     ),
     section("监督执纪“四种形态”运用"),
-    formText(stats),
-    bars(stats.byForm, "DisciplineForm", "chart-forms"),
+    fourFormsText(ff, stats),
+    chart({
+      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 150, right: 40, top: 28, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: ff.forms.map((f) => L("DisciplineForm", f.form).replace(/（.*/, "")) },
+      series: [
+        { name: "谈话", type: "bar", stack: "n", data: ff.forms.map((f) => f.talks) },
+        { name: "函询", type: "bar", stack: "n", data: ff.forms.map((f) => f.inquiries) },
+        { name: "案件", type: "bar", stack: "n", data: ff.forms.map((f) => f.cases), label: { show: true, position: "right", formatter: (p) => ff.forms[p.dataIndex].count } },
+      ],
+    }, { id: "chart-forms" }),
     section("主体责任层层传导"),
     transmissionText(levels),
     chart({
@@ -226,9 +263,20 @@ export async function render(root, params, { go }) {
           ], rect)]
         : P("本期无整改事项。"),
     section("谈心谈话与“六必谈”"),
-    h("p", { class: "pending", id: "pending-talks" }, "【待接入】谈话、函询与“六必谈”（issue 15）的查询尚未合入主干；合入后在此统计应谈、已谈、逾期未谈人数。"),
+    talksText(talks),
+    section("廉政风险岗位定期轮岗"),
+    rotationDue.length
+      ? [P(`截至${span.to}，在廉政风险岗位任职超过轮岗年限、应轮岗未轮岗${rotationDue.length}人，需按期交流轮岗。`),
+        table([
+          { title: "人员", value: (d) => d.person.name },
+          { title: "岗位", value: (d) => `${d.riskPost.unit.name} ${d.riskPost.position || L("PostRole", d.riskPost.role)}` },
+          { title: "风险等级", value: (d) => L("RiskLevel", d.riskPost.level) },
+          { title: "连续任职起", value: (d) => d.since },
+          { title: "应轮岗日期", value: (d) => d.dueOn },
+        ], rotationDue)]
+      : P("廉政风险岗位人员均在轮岗年限内。"),
     section("存在的问题与下一步工作建议"),
-    suggestions(stats, levels, cycle, rect),
+    suggestions(stats, levels, cycle, rect, talks, rotationDue),
     h("p", { class: "subtitle" }, `${unit.name}机关纪委 · ${t("report.generated")} ${new Date().toISOString().slice(0, 10)}`),
   );
   root.append(report);
