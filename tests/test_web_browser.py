@@ -325,3 +325,19 @@ def test_talks_due_show_counts_to_a_dashboard_and_names_to_an_inspector(tab):
     assert rows.count() > 0
     statuses = rows.evaluate_all("els => [...new Set(els.map(e => e.dataset.status))]")
     assert statuses == ["OVERDUE"]
+
+
+def test_overdue_rectifications_and_rotations_due_stand_out(tab):
+    t = tab("INSPECTOR")
+    t.open("rectifications", "unit=ZJ-FGW&asOf=2024-10-01")
+    rows = t.page.locator("tr[data-rectification]")
+    assert rows.evaluate_all(
+        "els => els.map(e => [e.dataset.rectification, e.dataset.status])"
+    ) == [
+        ["RO-2024-01", "OVERDUE"],
+        ["RO-2024-02", "OPEN"],
+    ], "overdue first"
+    t.open("risk", "unit=ZJ-FGW&asOf=2024-10-01")
+    due = t.page.inner_text("#rotation-due")
+    assert "吴志强" in due and "2024-05-01" in due
+    assert "人事处" not in due, "the other post's head is within the limit"

@@ -27,6 +27,9 @@ SHOTS = [
     ("case", "INSPECTOR", "case?case=CASE-2024-ROT", 900),
     ("audit", "INSPECTOR", "audit?entity=R-IC-TZC-NYJ", 900),
     ("live", "INSPECTOR", "live", 520),
+    ("talks", "INSPECTOR", "talks?unit=ZJ-FGW&asOf=2024-06-30", 700),
+    ("rectifications", "INSPECTOR", "rectifications?unit=ZJ-FGW&asOf=2024-10-01", 520),
+    ("risk", "INSPECTOR", "risk?unit=ZJ-FGW&asOf=2024-10-01", 620),
     ("report", "VIEWER", "report?unit=ZJ-FGW&half=2024H1", 1400),
 ]
 
