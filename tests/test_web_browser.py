@@ -341,3 +341,21 @@ def test_overdue_rectifications_and_rotations_due_stand_out(tab):
     due = t.page.inner_text("#rotation-due")
     assert "吴志强" in due and "2024-05-01" in due
     assert "人事处" not in due, "the other post's head is within the limit"
+
+
+def test_the_transmission_page_answers_as_known_at_a_record_time(tab, server):
+    """A letter signed after the mark: as known at the mark it is still unsigned."""
+    server.api.data(
+        'mutation { acknowledgeTaskLetter(input: {letterId: "LTR-2024-07", personId: "P-0014",'
+        ' on: "2024-03-01"}) { position } }',
+        token=token("ADMIN", "web-recorder"),
+    )
+    t = tab("VIEWER")
+    t.open("transmission", "root=ZJ-FGW&asOf=2024-10-01")
+    assert "未签字" not in t.page.inner_text("tr[data-letter='LTR-2024-07']")
+    t.page.fill("#known-at", local_input(server.mark))
+    t.page.dispatch_event("#known-at", "change")
+    t.page.wait_for_function(
+        "() => document.querySelector(\"tr[data-letter='LTR-2024-07']\")?.innerText"
+        ".includes('未签字')"
+    )

@@ -3,14 +3,14 @@
 import { gql } from "../api.js";
 import { chart } from "../charts.js";
 import { L, t } from "../i18n.js";
-import { field, h, pct, select, table, today } from "../ui.js";
+import { field, h, isoToLocal, localToIso, pct, select, table, today } from "../ui.js";
 
 const ROOTS = `query Roots { units(kind: ORGAN) { id name } }`;
-const LEVELS = `query Transmission($root: ID!, $asOf: Date) {
-  responsibilityTransmission(rootUnitId: $root, asOf: $asOf) { depth letters acknowledgedRate completedRate overdueTasks }
+const LEVELS = `query Transmission($root: ID!, $asOf: Date, $knownAt: DateTime) {
+  responsibilityTransmission(rootUnitId: $root, asOf: $asOf, knownAt: $knownAt) { depth letters acknowledgedRate completedRate overdueTasks }
 }`;
-const LETTERS = `query Letters($after: String, $asOf: Date) {
-  taskLetters(first: 200, after: $after) {
+const LETTERS = `query Letters($after: String, $asOf: Date, $knownAt: DateTime) {
+  taskLetters(first: 200, after: $after, knownAt: $knownAt) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id number title issuedOn status acknowledgedOn
       issuer { id } recipient { id name depth organ { id } } acknowledgedBy { name }
@@ -18,11 +18,11 @@ const LETTERS = `query Letters($after: String, $asOf: Date) {
   }
 }`;
 
-async function allLetters(asOf) {
+async function allLetters(asOf, knownAt) {
   const out = [];
   let after = null;
   for (let page = 0; page < 20; page++) {
-    const { taskLetters } = await gql(LETTERS, { after, asOf });
+    const { taskLetters } = await gql(LETTERS, { after, asOf, knownAt });
     out.push(...taskLetters.edges.map((e) => e.node));
     if (!taskLetters.pageInfo.hasNextPage) break;
     after = taskLetters.pageInfo.endCursor;
@@ -64,7 +64,8 @@ export async function render(root, params, { go }) {
   const unit = params.get("root") || roots.find((o) => o.id === "ZJ-FGW")?.id || roots[0]?.id;
   const asOf = params.get("asOf") || today();
   const problems = params.get("problems") === "1";
-  const state = { root: unit, asOf, problems: problems ? "1" : null };
+  const knownAt = params.get("knownAt") || null;
+  const state = { root: unit, asOf, knownAt, problems: problems ? "1" : null };
   const set = (patch) => go({ ...state, ...patch });
   const asOfInput = h("input", { type: "date", id: "as-of", value: asOf, onchange: (e) => set({ asOf: e.target.value }) });
   const only = h("input", { type: "checkbox", id: "only-problems", checked: problems, onchange: (e) => set({ problems: e.target.checked ? "1" : null }) });
@@ -73,11 +74,12 @@ export async function render(root, params, { go }) {
     h("div", { class: "controls card" },
       field(t("tr.root"), select(roots.map((o) => [o.id, o.name]), unit, (v) => set({ root: v }), { id: "root" })),
       field(t("asOf"), asOfInput),
+      field(t("knownAt"), h("input", { type: "datetime-local", step: "0.001", id: "known-at", value: isoToLocal(knownAt), onchange: (e) => set({ knownAt: localToIso(e.target.value) }) })),
       h("label", { class: "inline" }, only, t("tr.onlyProblems")),
     ),
   );
   if (!unit) return;
-  const [{ responsibilityTransmission: levels }, letters] = await Promise.all([gql(LEVELS, { root: unit, asOf }), allLetters(asOf)]);
+  const [{ responsibilityTransmission: levels }, letters] = await Promise.all([gql(LEVELS, { root: unit, asOf, knownAt }), allLetters(asOf, knownAt)]);
   root.append(
     h("div", { class: "grid2" },
       h("section", { class: "card" }, transmissionChart(levels, "transmission-chart")),
