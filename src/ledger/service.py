@@ -18,7 +18,7 @@ from ledger.domain.base import Stamp
 from ledger.domain.errors import Conflict
 from ledger.domain.rules.accountability import Link
 from ledger.settings import Settings
-from ledger.store import parse_store_url
+from ledger.store import check_store, parse_store_url
 from projections.chain import resolve_chain
 from projections.db import ReadStore
 from projections.responsibility import in_charge_items
@@ -27,9 +27,16 @@ from projections.talk_obligations import owes_talk
 
 
 class Ledger:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, create: bool = True, make_dirs: bool = True):
+        """Open the store of `settings`. Without `create`, a store that holds no ledger is
+        refused (`Unavailable`); `make_dirs` creates a SQLite file's missing directory (the
+        CLI never does: a mistyped path must not become a new ledger). `self.created` says
+        whether this opening made a new ledger."""
         self.settings = settings
         config = parse_store_url(settings.store)
+        if make_dirs and config.sqlite_path is not None:
+            config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        self.created = not check_store(config, create=create)
         self.reads = ReadStore(config)
         self.app = LedgerApplication(config, read_side=self)
         self.app.talk_policy = settings.talk_policy()
@@ -41,8 +48,10 @@ class Ledger:
         )
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Ledger:
-        return cls(settings or Settings())
+    def open(
+        cls, settings: Settings | None = None, *, create: bool = True, make_dirs: bool = True
+    ) -> Ledger:
+        return cls(settings or Settings(), create=create, make_dirs=make_dirs)
 
     def execute(self, command: Command, stamp: Stamp) -> CommandResult:
         return self.app.execute(command, stamp)

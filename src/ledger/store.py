@@ -16,7 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
-from ledger.domain.errors import BadInput
+from ledger.domain.errors import BadInput, Unavailable
+
+# Seconds a PostgreSQL connection attempt may take before the store is reported unreachable.
+CONNECT_TIMEOUT = 5
+# The tables that make a store a ledger (eventsourcing's log and our hash chain).
+EVENTS_TABLE = {"sqlite": "stored_events", "postgres": "ledger_events"}
+CHAIN_TABLE = "ledger_chain"
 
 # Advisory-lock class under which every process creates its tables on PostgreSQL (with the
 # schema's hash as the second key): processes starting together would otherwise race.
@@ -78,8 +84,96 @@ class StoreConfig:
             "POSTGRES_POOL_SIZE": "8",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "10",
+            # A refused or unreachable server is reported within seconds, with its cause
+            # (checked first by `check_store`); the pool waits as long for a free connection.
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
             "APPLICATION_RECORDER_TOPIC": "ledger.integrity.recorder:ChainedPostgresRecorder",
         }
+
+
+def describe(config: StoreConfig) -> str:
+    """The store in words for an operator (no password)."""
+    if config.dialect == "sqlite":
+        return f"the SQLite store {config.sqlite_path}"
+    return (
+        f"PostgreSQL at {config.host}:{config.port}, database {config.dbname!r}, "
+        f"schema {config.schema!r}, user {config.user!r}"
+    )
+
+
+def connect_postgres(config: StoreConfig, **kwargs: Any) -> Any:
+    """A direct connection, or `Unavailable` within CONNECT_TIMEOUT seconds naming host, port,
+    database, user and the driver's reason (the pool would wait 30 s and say only that it
+    "couldn't get a connection")."""
+    import psycopg
+
+    try:
+        return psycopg.connect(config.conninfo, connect_timeout=CONNECT_TIMEOUT, **kwargs)
+    except psycopg.Error as e:
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise Unavailable(
+            f"cannot connect to PostgreSQL at {config.host}:{config.port}, database "
+            f"{config.dbname!r}, user {config.user!r}: {reason}"
+        ) from None
+
+
+def holds_ledger(config: StoreConfig) -> bool:
+    """Does the store hold a ledger (its event and chain tables)? Creates nothing: a SQLite
+    file that does not exist stays absent. `Unavailable` when the store cannot be reached
+    or is not a database at all."""
+    names = (EVENTS_TABLE[config.dialect], CHAIN_TABLE)
+    if config.dialect == "sqlite":
+        path = config.sqlite_path
+        assert path is not None
+        if not path.parent.is_dir():
+            raise Unavailable(
+                f"the directory {path.parent} of the SQLite store {path} does not exist: "
+                "check --store / LEDGER_STORE (a mistyped path is not a new ledger), or "
+                "create the directory"
+            )
+        if not path.exists():
+            return False
+        if path.is_dir():
+            raise Unavailable(f"{path} is a directory, not a SQLite store")
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            try:
+                rows = conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name IN (?, ?)", names
+                ).fetchall()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as e:
+            raise Unavailable(f"{path} cannot be read as a SQLite store: {e}") from None
+        return len(rows) == len(names)
+    with connect_postgres(config, autocommit=True) as conn:
+        schema = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (config.schema,)
+        ).fetchone()
+        if schema is None:
+            raise Unavailable(
+                f"the schema {config.schema!r} does not exist in {describe(config)}: check "
+                "?schema= in --store / LEDGER_STORE, or create it (CREATE SCHEMA)"
+            )
+        found = conn.execute(
+            "SELECT count(to_regclass(format('%%I.%%I', %s::text, t))) FROM unnest(%s::text[]) t",
+            (config.schema, list(names)),
+        ).fetchone()[0]
+    return found == len(names)
+
+
+def check_store(config: StoreConfig, *, create: bool) -> bool:
+    """Refuse a store that is not a ledger unless this command creates one; True when the
+    store already held a ledger. Every CLI command but the creating ones passes
+    `create=False`, so a mistyped path or database is an error, never a new empty ledger."""
+    if holds_ledger(config):
+        return True
+    if not create:
+        raise Unavailable(
+            f"no ledger in {describe(config)}: check --store / LEDGER_STORE, or create one "
+            "with `ledger init` (or `ledger serve --init`)"
+        )
+    return False
 
 
 def commit_channel(schema: str) -> str:

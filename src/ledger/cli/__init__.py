@@ -1,20 +1,32 @@
 """`ledger`: serve the API, load the demo, run and inspect projections, issue tokens, verify.
 
 Every command takes --store (or LEDGER_STORE): sqlite:///PATH or postgresql://USER@HOST:PORT/DB.
-One module per command group: `serve`, `demo`, `projections`, `evaluation`, `schema`,
-`token`, `integrity` (verify, keys, digest, export, import), `report` (the PDF report); `common` holds what they share.
+One module per command group: `init`, `serve`, `demo`, `projections`, `evaluation`,
+`schema`, `token`, `integrity` (verify, keys, digest, export, import), `report` (the PDF
+report); `common` holds what they share.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from ledger.cli import demo, evaluation, integrity, projections, report, schema, serve, token
+from ledger.cli import (
+    demo,
+    evaluation,
+    init,
+    integrity,
+    projections,
+    report,
+    schema,
+    serve,
+    token,
+)
 from ledger.cli.common import console
 from ledger.domain.errors import LedgerError
 
-GROUPS = (serve, demo, projections, evaluation, report, schema, token, integrity)
+GROUPS = (init, serve, demo, projections, evaluation, report, schema, token, integrity)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,12 +53,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Refusals and store faults end with one line `CODE: message` and exit
+    status 1, never a traceback; a reader that closes the pipe (`ledger export | head`)
+    ends the command quietly."""
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
     except LedgerError as e:
-        console.print(f"[red]{e.code}: {e.message}")
+        return refused(e)
+    except BrokenPipeError:
+        _silence_stdout()
         return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        from ledger.faults import unavailable
+
+        found = unavailable(e)
+        if found is None:
+            raise
+        return refused(found)
+
+
+def refused(e: LedgerError) -> int:
+    console.print(
+        f"{e.code}: {e.message}", style="red", markup=False, highlight=False, soft_wrap=True
+    )
+    return 1
+
+
+def _silence_stdout() -> None:
+    """The reader went away: point stdout at /dev/null so that flushing it at exit does not
+    raise a second BrokenPipeError (the Python documentation's recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -30,10 +30,23 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def open_ledger(args: argparse.Namespace):
+def open_ledger(args: argparse.Namespace, *, create: bool = False):
+    """The ledger named by --store. Only the commands that create a ledger (`init`, `demo
+    load`, `import`, `serve --init`) pass `create`; every other refuses a store without
+    one, and none creates a missing directory: a mistyped path is an error, not a new
+    empty ledger."""
     from ledger.service import Ledger
 
-    return Ledger.open(settings_from(args))
+    ledger = Ledger.open(settings_from(args), create=create, make_dirs=False)
+    if ledger.created:
+        console.print(f"created a new ledger in {describe_store(ledger)}")
+    return ledger
+
+
+def describe_store(ledger) -> str:
+    from ledger.store import describe
+
+    return describe(ledger.app.store)
 
 
 def group(sub, name: str, help: str):  # noqa: A002

@@ -14,7 +14,7 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
     from ledger.logs import configure_logging
 
     configure_logging(settings_from(args), level=logging.WARNING)  # the bar, not 181 lines
-    ledger = open_ledger(args)
+    ledger = open_ledger(args, create=True)
     try:
         with progress_bar() as bar:
             task = bar.add_task("loading the demo organisation", total=demo.step_count())

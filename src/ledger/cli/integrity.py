@@ -12,6 +12,7 @@ from ledger.cli.common import cli_actor, console, group, open_ledger, progress_b
 
 TAMPERED = 2
 CASE_KIND = "Case"  # rm_entities.kind of a case (its aggregate's topic)
+EMPTY = 3  # `verify` found no events: nothing was proven (unless --allow-empty)
 
 
 def _print_json(obj: dict) -> None:
@@ -50,6 +51,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "problem": result.problem,
     }
     report["accessLog"] = access
+    empty = report["ok"] and result.checked_events == 0 and not args.allow_empty
+    if empty:
+        report["ok"] = False
+        report["problem"] = "the log is empty: nothing was verified"
     if check is not None:
         report["digest"] = check.as_json()
     _print_json(report)
@@ -69,6 +74,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"[green]the log extends the digest of position {check.digest_position} "
             f"(consistency proof of {len(check.consistency_proof)} hashes verified)"
         )
+    if empty:
+        console.print(
+            "[yellow]the log is empty: nothing was verified (is this the right --store? "
+            "pass --allow-empty to accept an empty ledger)"
+        )
+        return EMPTY
     return 0 if report["ok"] else TAMPERED
 
 
@@ -180,7 +191,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise BadInput(f"no file {path}")
-    ledger = open_ledger(args)
+    ledger = open_ledger(args, create=True)
     try:
         recorder = ledger.app.recorder
         ensure_empty(recorder)
@@ -216,6 +227,11 @@ def register(sub, add) -> None:
         cmd_verify,
     )
     p.add_argument("--digest", help="a digest saved by `ledger digest --out`")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 on an empty log (otherwise exit 3: an empty log proves nothing)",
+    )
     p.add_argument("--public-key", help="the trusted public key (default: KEY_DIR's, if any)")
     p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
 

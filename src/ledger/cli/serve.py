@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ledger.cli.common import console, settings_from
+from ledger.cli.common import console, open_ledger, settings_from
 
 # A subscribe message is a small document: the same bound as an HTTP request body.
 MAX_WEBSOCKET_MESSAGE = 256 * 1024
@@ -21,6 +21,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_projector:
         settings.embedded_projector = False
     configure_logging(settings)
+    # Refuse a store without a ledger (a mistyped path or database) unless --init; with it,
+    # create the ledger here, once, before any worker starts.
+    args.store = settings.store
+    open_ledger(args, create=args.init).close()
     if args.workers > 1:
         import os
         import tempfile
@@ -61,6 +65,12 @@ def register(sub, add) -> None:
     p.add_argument("--host", help="bind address (default 127.0.0.1, or $LEDGER_HOST)")
     p.add_argument("--port", type=int, help="port (default 8000, or $LEDGER_PORT)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument(
+        "--init",
+        action="store_true",
+        help="create a new ledger when the store holds none (otherwise refused, as a "
+        "mistyped store would be)",
+    )
     p.add_argument(
         "--no-projector",
         action="store_true",

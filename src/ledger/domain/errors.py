@@ -29,3 +29,10 @@ class Forbidden(LedgerError):
 
 class Unauthenticated(LedgerError):
     code = "UNAUTHENTICATED"
+
+
+class Unavailable(LedgerError):
+    """The store cannot serve right now (full, unreachable, missing); the message names the
+    cause. Nothing is known to be appended unless the message says otherwise."""
+
+    code = "UNAVAILABLE"
