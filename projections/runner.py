@@ -9,13 +9,19 @@ double-apply: the second continues from where the first left each projector.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 
+from ledger import faults
 from ledger.application import LedgerApplication
 from ledger.domain.rules.talks import TalkPolicy
 from ledger.store import commit_channel
@@ -28,6 +34,26 @@ TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS rm_tracking (projector TEXT PRIMARY KEY, "
     "position BIGINT NOT NULL, version TEXT NOT NULL)"
 )
+# One row per following runner (process): when it last completed a round or a page, where it
+# had got to, and its last error. /readyz and the projector's health check read it, so a
+# stopped or failing projector shows. Not a read model: rebuilds leave it alone.
+HEARTBEAT_DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_heartbeat (runner TEXT PRIMARY KEY, host TEXT NOT NULL, "
+    "pid BIGINT NOT NULL, started_at DOUBLE PRECISION NOT NULL, "
+    "beat_at DOUBLE PRECISION NOT NULL, position BIGINT NOT NULL, error TEXT)"
+)
+HEARTBEAT_KEEP = 86400.0  # rows of runners silent for longer are deleted
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    runner: str
+    host: str
+    pid: int
+    started_at: float
+    beat_at: float  # 0: never completed a round
+    position: int
+    error: str | None
 
 
 def default_projectors(talk_policy: TalkPolicy | None = None) -> list[Projector]:
@@ -68,8 +94,13 @@ class ProjectionRunner:
         projectors: Sequence[Projector] | None = None,
         *,
         page_size: int = 1000,
+        heartbeat_interval: float = 2.0,
     ):
         self.app = app
+        self.heartbeat_interval = heartbeat_interval
+        self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._started_at = time.time()
+        self._last_beat = 0.0
         self.store = store
         self.projectors = list(projectors) if projectors is not None else default_projectors()
         self.page_size = page_size
@@ -91,6 +122,7 @@ class ProjectionRunner:
         with self.store.write() as tx:
             tx.lock_schema_changes()
             tx.execute(TRACKING_DDL)
+            tx.execute(HEARTBEAT_DDL)
             known = {
                 r["projector"]: r["version"]
                 for r in tx.all("SELECT projector, version FROM rm_tracking")
@@ -118,6 +150,57 @@ class ProjectionRunner:
             rows = tx.all("SELECT projector, position FROM rm_tracking")
         known = {r["projector"]: r["position"] for r in rows}
         return {p.name: known.get(p.name, 0) for p in self.projectors}
+
+    # ------------------------------------------------------------------ liveness
+
+    def beat(self, *, error: BaseException | None = None) -> None:
+        """Record that this runner is alive and where it got to (after a round or a page
+        that succeeded), or its last error (the time of its last success unchanged)."""
+        now = time.time()
+        host, pid = socket.gethostname(), os.getpid()
+        with self.store.write() as tx:
+            if error is None:
+                tx.execute(
+                    "INSERT INTO rm_heartbeat (runner, host, pid, started_at, beat_at, position, "
+                    "error) VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (runner) DO UPDATE SET "
+                    "beat_at = excluded.beat_at, position = excluded.position, error = NULL",
+                    (self.runner_id, host, pid, self._started_at, now, self._reached),
+                )
+                tx.execute("DELETE FROM rm_heartbeat WHERE beat_at < ?", (now - HEARTBEAT_KEEP,))
+            else:
+                text = f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
+                tx.execute(
+                    "INSERT INTO rm_heartbeat (runner, host, pid, started_at, beat_at, position, "
+                    "error) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (runner) DO UPDATE SET "
+                    "error = excluded.error",
+                    (self.runner_id, host, pid, self._started_at, self._reached, text),
+                )
+        if error is None:
+            self._last_beat = now
+            faults.note_write()
+
+    def _beat_if_due(self, _position: int | None = None) -> None:
+        if time.time() - self._last_beat >= self.heartbeat_interval:
+            self.beat()
+
+    def heartbeats(self) -> list[Heartbeat]:
+        with self.store.read() as tx:
+            rows = tx.all(
+                "SELECT runner, host, pid, started_at, beat_at, position, error FROM rm_heartbeat "
+                "ORDER BY beat_at DESC"
+            )
+        return [
+            Heartbeat(
+                r["runner"],
+                r["host"],
+                int(r["pid"]),
+                float(r["started_at"]),
+                float(r["beat_at"]),
+                int(r["position"]),
+                r["error"],
+            )
+            for r in rows
+        ]
 
     def reset(self) -> None:
         """Drop every read model and start from position zero."""
@@ -183,6 +266,7 @@ class ProjectionRunner:
                 break
             envelopes = self._decode(notifications)
             positions = self._apply_page(envelopes, positions)
+            faults.note_write()
             start = envelopes[-1].position
             with self._progress:
                 self._reached = max(self._reached, min(positions.values(), default=0))
@@ -258,10 +342,14 @@ class ProjectionRunner:
         while not self._stop.is_set():
             self.idle.clear()
             try:
-                self.catch_up(stop=self._stop)
-            except Exception:  # keep following; the next round retries from tracking
+                self.catch_up(stop=self._stop, on_page=self._beat_if_due)
+                self._beat_if_due()
+            except Exception as e:  # keep following; the next round retries from tracking
                 log.exception("projection.error")
-                time.sleep(min(1.0, poll_interval * 10))
+                faults.note_failure(e)
+                with contextlib.suppress(Exception):  # the store may refuse even that
+                    self.beat(error=e)
+                self._stop.wait(min(1.0, poll_interval * 10))
             self.idle.set()
             self._wake.wait(poll_interval)
             self._wake.clear()

@@ -66,9 +66,14 @@ def test_readyz_is_not_ready_while_projections_lag_beyond_the_threshold(lagging)
     assert body["ready"] is False
     assert body["head"] == 8 and body["maxLag"] == 8 and body["maxLagAllowed"] == 5
     assert set(body["projections"].values()) == {0}
+    reasons = " | ".join(body["reasons"])
+    assert "8 events behind the log (LEDGER_READY_MAX_LAG=5)" in reasons
+    assert "have applied no event while the log holds 8" in reasons
+    assert "no projector has ever run on this store" in reasons
 
     ledger.runner.catch_up(until=3)  # 5 behind: exactly at the threshold is still ready
-    assert http.get("/readyz").status_code == 200
+    ledger.runner.beat()  # ... while a projector is alive (events wait)
+    assert http.get("/readyz").status_code == 200, http.get("/readyz").text
     ledger.runner.catch_up()
     caught_up = http.get("/readyz").json()
     assert caught_up["ready"] is True and caught_up["maxLag"] == 0

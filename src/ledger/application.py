@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from ledger import commands as c
-from ledger import permissions
+from ledger import faults, permissions
 from ledger.domain.base import Stamp, event_type
 from ledger.domain.case import Case, case_of_decision, case_uuid, decision_id, placed
 from ledger.domain.errors import BadInput, Conflict, Forbidden, NotFound
@@ -97,6 +97,9 @@ class CommandResult:
     id: str
     position: int
     replayed: bool = False
+    # False when the read models had not applied `position` when the wait ran out (the
+    # write is stored; reads may not show it yet).
+    projected: bool = True
 
 
 class LedgerApplication(Application):
@@ -140,8 +143,14 @@ class LedgerApplication(Application):
         else:
             for listener in self.listeners:
                 listener(result.position)
-        if wait:
-            self.read_side.wait_for(result.position)
+        if wait and not self.read_side.wait_for(result.position):
+            log.warning(
+                "command.not_projected",
+                command=name,
+                position=result.position,
+                note="the read models did not apply it in time",
+            )
+            return dataclasses.replace(result, projected=False)
         return result
 
     def _decide_and_save(
@@ -166,6 +175,10 @@ class LedgerApplication(Application):
                 recordings = self.save(*aggregates)
             except IntegrityError:
                 continue  # someone else appended first: reload and decide again
+            except Exception as e:
+                faults.note_failure(e)
+                raise
+            faults.note_write()
             position = max(r.notification.id for r in recordings)
             log.info(
                 "command",

@@ -45,6 +45,7 @@ class Ledger:
             self.reads,
             default_projectors(self.app.talk_policy),
             page_size=settings.projection_page_size,
+            heartbeat_interval=settings.heartbeat_interval,
         )
 
     @classmethod

@@ -98,6 +98,10 @@ class Settings:
     # comma-separated ISO dates or FROM..TO ranges.
     holidays: str = env("LEDGER_HOLIDAYS", "")
     workdays: str = env("LEDGER_WORKDAYS", "")
+    # Projectors record a heartbeat this often (seconds) while they follow the log; /readyz
+    # answers 503 when events wait and no projector has beaten for projector_stale_after.
+    heartbeat_interval: float = env("LEDGER_HEARTBEAT_INTERVAL", "2", float)
+    projector_stale_after: float = env("LEDGER_PROJECTOR_STALE_AFTER", "15", float)
     log_json: bool | None = field(
         default_factory=lambda: (
             None

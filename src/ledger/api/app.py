@@ -1,8 +1,9 @@
 """The ASGI application: /graphql (queries, mutations, GraphiQL, websockets), operations.
 
 /healthz   the process answers (liveness: no database call)
-/readyz    the store answers and every projection is within LEDGER_READY_MAX_LAG events
-           of the log head (503 otherwise, with the numbers)
+/readyz    the store answers, every projection is within LEDGER_READY_MAX_LAG events of
+           the log head, a projector is alive while events wait, storage is not full
+           (503 otherwise, with the reasons and the numbers: see `ledger.health`)
 /web/      the read-only web front (see `ledger.api.web`); / redirects there
 /metrics   Prometheus text: operations and latencies, events appended, projection
            positions and lag (see `ledger.metrics`)
@@ -34,6 +35,8 @@ from ledger.api.schema import schema
 from ledger.api.view import LedgerGraphQL
 from ledger.api.web import web_routes
 from ledger.logs import limited
+from ledger.faults import unavailable
+from ledger.health import readiness
 from ledger.service import Ledger
 from ledger.settings import Settings
 
@@ -188,28 +191,16 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
         return JSONResponse({"ok": True})
 
     async def readyz(request: Request) -> JSONResponse:
-        def lag() -> tuple[int, dict[str, int]]:
-            return ledger.app.head(), ledger.runner.positions()
-
         try:
-            head, positions = await anyio.to_thread.run_sync(lag)
+            body = await anyio.to_thread.run_sync(readiness, ledger)
         except Exception as e:  # the store does not answer: not ready, and say why
+            found = unavailable(e)
+            reason = found.message if found else f"{type(e).__name__}: {e}"
             return JSONResponse(
-                {"ready": False, "error": f"store unavailable: {type(e).__name__}"},
+                {"ready": False, "reasons": [f"store unavailable: {reason}"]},
                 status_code=503,
             )
-        worst = max((head - p for p in positions.values()), default=0)
-        ready = worst <= ledger.settings.ready_max_lag
-        return JSONResponse(
-            {
-                "ready": ready,
-                "head": head,
-                "projections": positions,
-                "maxLag": worst,
-                "maxLagAllowed": ledger.settings.ready_max_lag,
-            },
-            status_code=200 if ready else 503,
-        )
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
         expected = ledger.settings.metrics_token

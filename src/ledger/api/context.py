@@ -72,6 +72,9 @@ class Context:
         self.deadline: float | None = None
         self.stop_reason: str | None = None
         self.work = 0
+        # The highest position a mutation of this request wrote that the read models had
+        # not applied when its wait ran out (the answer says so: readYourWrites TIMED_OUT).
+        self.unprojected: int | None = None
 
     @property
     def caller(self) -> Caller:
@@ -213,6 +216,9 @@ class Context:
         return tuple(out)
 
     # ------------------------------------------------------------------ writes
+
+    def not_projected(self, position: int) -> None:
+        self.unprojected = max(position, self.unprojected or 0)
 
     def execute(self, command: Command, idempotency_key: str | None) -> CommandResult:
         """Run a command as the caller (the application authorises it and waits for the

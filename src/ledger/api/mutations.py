@@ -28,6 +28,8 @@ def mutation(command: type[Command]) -> Any:
 
     def resolve(self: Any, info: Info, input: Any) -> MutationResult:
         result = info.context.execute(command_from(command, input), input.idempotency_key)
+        if not result.projected:
+            info.context.not_projected(result.position)
         return MutationResult(id=strawberry.ID(result.id), position=result.position)
 
     resolve.__annotations__ = {"info": Info, "input": input_type(command), "return": MutationResult}

@@ -97,6 +97,21 @@ def record_access(
     return result
 
 
+def read_your_writes(context: Context) -> dict[str, Any]:
+    """A mutation's write is stored but the read models had not applied it when the wait
+    (LEDGER_READ_YOUR_WRITES_TIMEOUT) ran out: the answer says so instead of a silent
+    success, with the position to send back as X-Ledger-Min-Position."""
+    try:
+        applied = min(context.ledger.runner.positions().values(), default=0)
+    except Exception:
+        applied = None
+    return {
+        "readYourWrites": "TIMED_OUT",
+        "position": context.unprojected,
+        "projectedPosition": applied,
+    }
+
+
 def operation_of(query: str | None) -> str:
     """What the access log calls an operation the client did not name in the request: the
     document's operation name, else the root fields it asks for ("case,cases")."""
@@ -379,6 +394,9 @@ class LedgerGraphQL(GraphQL):
             result = await anyio.to_thread.run_sync(
                 record_access, context, request_data.operation_name, request_data.query, result
             )
+        if context.unprojected is not None:
+            flagged = await anyio.to_thread.run_sync(read_your_writes, context)
+            result.extensions = {**(result.extensions or {}), **flagged}
         result.errors = ensure_coded(result.errors)
         metrics.observe_operation(
             request_data.query,
