@@ -11,11 +11,18 @@ import dataclasses
 import functools
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
+import structlog
+
+from ledger import faults
 from ledger.store import DDL_LOCK, StoreConfig, use_wal
+
+log = structlog.get_logger("ledger.reads")
 
 OPEN_DATE = "9999-12-31"
 OPEN_POSITION = 2**62
@@ -82,14 +89,14 @@ class Tx:
 class ReadStore:
     """Connections to the read models; thread-safe (one SQLite connection per thread)."""
 
-    def __init__(self, config: StoreConfig, *, pool_size: int = 10):
+    def __init__(self, config: StoreConfig, *, pool_size: int = 10, path: Path | None = None):
         self.config = config
         self.dialect = config.dialect
         self._local = threading.local()
         self._pool = None
         if self.dialect == "sqlite":
             assert config.read_model_path is not None
-            self.path = config.read_model_path
+            self.path = path or config.read_model_path
             self.path.parent.mkdir(parents=True, exist_ok=True)
             use_wal(self.path)
         else:
@@ -135,10 +142,13 @@ class ReadStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(conn, "sqlite")
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also when COMMIT itself failed (a full disk): the transaction may still be
+                # open, and the connection must not carry it into the next one.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
         else:
             # Pipeline mode: statements go out without waiting for each reply (one round
             # trip per read that needs a result), which is most of a projector's time.
@@ -154,7 +164,8 @@ class ReadStore:
             try:
                 yield Tx(conn, "sqlite")
             finally:
-                conn.execute("COMMIT")
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
         else:
             with self._pool.connection() as conn:
                 conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -163,6 +174,136 @@ class ReadStore:
                 finally:
                     conn.execute("ROLLBACK")
 
+    def run(self, fn: Callable[[Tx], R]) -> R:
+        """`fn` in a read transaction, retried once on a fresh connection when the first
+        one turned out to be broken (a PostgreSQL backend killed or restarted, a network
+        cut): a read has no effect, so its outcome is known and a retry is safe."""
+        try:
+            with self.read() as tx:
+                return fn(tx)
+        except Exception as e:
+            if self._pool is None or not faults.connection_lost(e):
+                raise
+            log.warning("read.retried", reason=" ".join(str(e).split())[:200])
+            self._pool.check()  # replace every broken idle connection, not only this one
+        with self.read() as tx:
+            return fn(tx)
+
+    # ------------------------------------------------------------------ rebuilding beside
+
+    def shadow(self) -> ReadStore:
+        """An empty place beside the live read models where a rebuild builds its tables
+        (SQLite: a sibling file; PostgreSQL: a sibling schema), left over ones dropped."""
+        if self.dialect == "sqlite":
+            path = self.path.with_name(f"{self.path.stem}.rebuild{self.path.suffix}")
+            _remove_sqlite(path)
+            return ReadStore(self.config, path=path)
+        schema = f"{self.config.schema}__rebuild"[:63]
+        with self._pool.connection() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        return ReadStore(dataclasses.replace(self.config, schema=schema), pool_size=2)
+
+    def discard(self, shadow: ReadStore) -> None:
+        """Drop what is left of a shadow (after a swap, or a rebuild that failed)."""
+        shadow.close()
+        if shadow.dialect == "sqlite":
+            _remove_sqlite(shadow.path)
+            return
+        with self._pool.connection() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{shadow.config.schema}" CASCADE')
+
+    def swap_in(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+        """Replace the live `tables` by the shadow's in ONE transaction: a reader sees the old
+        read models or the new ones, never a missing or half-filled table. Refused (False,
+        nothing changed) while a live projector is ahead of the shadow: catch it up, retry.
+
+        PostgreSQL: the live tables are locked (a short lock timeout, retried, so readers
+        only queue briefly and never deadlock), dropped, and the shadow's moved into the live
+        schema. SQLite: under the write lock, each table is dropped and re-created from the
+        shadow's definition and rows (readers keep their snapshot until they finish).
+        """
+        if self.dialect == "sqlite":
+            return self._swap_sqlite(shadow, tables)
+        return self._swap_postgres(shadow, tables)
+
+    def _swap_sqlite(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+        conn = self._sqlite()
+        conn.execute("ATTACH DATABASE ? AS rebuild", (str(shadow.path),))
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if _behind(
+                    conn.execute("SELECT projector, position FROM main.rm_tracking"),
+                    conn.execute("SELECT projector, position FROM rebuild.rm_tracking"),
+                ):
+                    conn.execute("ROLLBACK")
+                    return False
+                marks = ", ".join("?" * len(tables))
+                objects = conn.execute(
+                    "SELECT type, name, tbl_name, sql FROM rebuild.sqlite_master WHERE sql IS "
+                    f"NOT NULL AND tbl_name IN ({marks}) ORDER BY type = 'index', name",
+                    tuple(tables),
+                ).fetchall()
+                for table in tables:
+                    conn.execute(f'DROP TABLE IF EXISTS main."{table}"')
+                for kind, _name, table, sql in objects:
+                    conn.execute(sql)  # the definition as the main database's (SQLite's form)
+                    if kind == "table":
+                        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM rebuild."{table}"')
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.execute("DETACH DATABASE rebuild")
+        return True
+
+    def _swap_postgres(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+        import psycopg
+        from psycopg import sql
+
+        live, new = self.config.schema, shadow.config.schema
+        for attempt in range(1200):
+            try:
+                with self._pool.connection() as conn, conn.transaction():
+                    conn.execute("SET LOCAL lock_timeout = '300ms'")
+                    existing = [
+                        r["tablename"]
+                        for r in conn.execute(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = %s "
+                            "AND tablename = ANY(%s)",
+                            (live, list(tables)),
+                        )
+                    ]
+                    if existing:
+                        conn.execute(
+                            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                                sql.SQL(", ").join(sql.Identifier(live, t) for t in existing)
+                            )
+                        )
+                    query = "SELECT projector, position FROM {}.rm_tracking"
+                    if "rm_tracking" in existing and _behind(
+                        conn.execute(sql.SQL(query).format(sql.Identifier(live))),
+                        conn.execute(sql.SQL(query).format(sql.Identifier(new))),
+                    ):
+                        return False
+                    for table in existing:
+                        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(live, table)))
+                    for table in tables:
+                        conn.execute(
+                            sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                                sql.Identifier(new, table), sql.Identifier(live)
+                            )
+                        )
+                return True
+            except psycopg.errors.LockNotAvailable:
+                time.sleep(0.05 + 0.001 * min(attempt, 200))
+        raise RuntimeError(
+            "the read models stayed busy: the rebuilt tables could not be swapped in"
+        )
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
@@ -170,3 +311,19 @@ class ReadStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _behind(live_rows: Any, shadow_rows: Any) -> bool:
+    """Is some live projector further along than the shadow's (whose tables would then take
+    the read models back in time)? Rows of (projector, position); "~" rows are markers."""
+    shadow = {r["projector"]: r["position"] for r in shadow_rows}
+    return any(
+        not r["projector"].startswith("~")
+        and shadow.get(r["projector"], r["position"]) < r["position"]
+        for r in live_rows
+    )

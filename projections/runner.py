@@ -42,6 +42,9 @@ HEARTBEAT_DDL = (
     "pid BIGINT NOT NULL, started_at DOUBLE PRECISION NOT NULL, "
     "beat_at DOUBLE PRECISION NOT NULL, position BIGINT NOT NULL, error TEXT)"
 )
+# A tracking row that is no projector: the generation of the read models, changed by every
+# rebuild, so that runners of other processes drop their caches when the tables are swapped.
+GENERATION = "~generation"
 HEARTBEAT_KEEP = 86400.0  # rows of runners silent for longer are deleted
 
 
@@ -110,6 +113,7 @@ class ProjectionRunner:
         self._thread: threading.Thread | None = None
         self._listener: threading.Thread | None = None
         self._reached = 0  # lowest position every projector has applied, as seen by this process
+        self._generation: int | None = None  # of the read models this runner last wrote
         # Observable states of the follower: between rounds, and LISTENing for commits.
         self.idle = threading.Event()
         self.listening = threading.Event()
@@ -146,8 +150,7 @@ class ProjectionRunner:
                 )
 
     def positions(self) -> dict[str, int]:
-        with self.store.read() as tx:
-            rows = tx.all("SELECT projector, position FROM rm_tracking")
+        rows = self.store.run(lambda tx: tx.all("SELECT projector, position FROM rm_tracking"))
         known = {r["projector"]: r["position"] for r in rows}
         return {p.name: known.get(p.name, 0) for p in self.projectors}
 
@@ -177,18 +180,18 @@ class ProjectionRunner:
                 )
         if error is None:
             self._last_beat = now
-            faults.note_write()
 
     def _beat_if_due(self, _position: int | None = None) -> None:
         if time.time() - self._last_beat >= self.heartbeat_interval:
             self.beat()
 
     def heartbeats(self) -> list[Heartbeat]:
-        with self.store.read() as tx:
-            rows = tx.all(
+        rows = self.store.run(
+            lambda tx: tx.all(
                 "SELECT runner, host, pid, started_at, beat_at, position, error FROM rm_heartbeat "
                 "ORDER BY beat_at DESC"
             )
+        )
         return [
             Heartbeat(
                 r["runner"],
@@ -202,8 +205,39 @@ class ProjectionRunner:
             for r in rows
         ]
 
+    def rebuild(self, on_page: Callable[[int], None] | None = None) -> int:
+        """Rebuild every read model from the log beside the live ones, then swap them in at
+        once (`ReadStore.swap_in`): servers keep answering from the old tables meanwhile and
+        never see a missing or partial one. Returns the position the read models are at."""
+        shadow_store = self.store.shadow()
+        try:
+            shadow = ProjectionRunner(
+                self.app,
+                shadow_store,
+                [type(p)() for p in self.projectors],
+                page_size=self.page_size,
+            )
+            tables = [name for p in shadow.projectors for name, _ddl, _ix in p.tables]
+            while True:
+                shadow.catch_up(on_page=on_page)
+                with shadow_store.write() as tx:  # live runners see it and drop their caches
+                    tx.execute(
+                        "INSERT INTO rm_tracking (projector, position, version) VALUES (?, ?, '') "
+                        "ON CONFLICT (projector) DO UPDATE SET position = excluded.position",
+                        (GENERATION, time.time_ns() // 1000),
+                    )
+                if self.store.swap_in(shadow_store, [*tables, "rm_tracking"]):
+                    break
+                log.info("projection.rebuild_behind", note="a live projector moved on: catching up")
+        finally:
+            self.store.discard(shadow_store)
+        for projector in self.projectors:
+            projector.reset_caches()
+        return min(self.positions().values(), default=0)
+
     def reset(self) -> None:
-        """Drop every read model and start from position zero."""
+        """Drop every read model and start from position zero (in place: for a store nobody
+        serves from yet, as after an import; `rebuild` is for a ledger in use)."""
         with self.store.write() as tx:
             for p in self.projectors:
                 p.drop(tx)
@@ -266,7 +300,6 @@ class ProjectionRunner:
                 break
             envelopes = self._decode(notifications)
             positions = self._apply_page(envelopes, positions)
-            faults.note_write()
             start = envelopes[-1].position
             with self._progress:
                 self._reached = max(self._reached, min(positions.values(), default=0))
@@ -305,6 +338,12 @@ class ProjectionRunner:
                     + (" FOR UPDATE" if tx.dialect == "postgres" else "")
                 )
             }
+            generation = current.get(GENERATION)
+            if generation != self._generation:
+                if self._generation is not None:  # rebuilt and swapped in meanwhile
+                    for projector in self.projectors:
+                        projector.reset_caches()
+                self._generation = generation
             for projector in behind:
                 position = current.get(projector.name, 0)
                 if position != positions[projector.name]:

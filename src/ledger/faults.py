@@ -4,8 +4,8 @@ pool wrap the driver's) into an `Unavailable` refusal whose message says what ha
 that clients get `UNAVAILABLE` with a cause instead of `INTERNAL`, and the CLI prints one
 line instead of a traceback.
 
-The process also remembers the last storage failure until a write succeeds again
-(`storage_problem`): `/readyz` reports it, so a full disk shows before the next write.
+The process also remembers its last storage failure until a command succeeds again, or for
+STORAGE_HOLD seconds (`storage_problem`): `/readyz` reports it, so a full disk shows.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ import errno
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from ledger.domain.errors import Unavailable
+
+R = TypeVar("R")
 
 # SQLite result codes (primary): SQLITE_BUSY 5, SQLITE_LOCKED 6, SQLITE_IOERR 10,
 # SQLITE_CORRUPT 11, SQLITE_FULL 13, SQLITE_CANTOPEN 14.
@@ -50,19 +54,23 @@ def unavailable(exc: BaseException) -> Unavailable | None:
     return None
 
 
+def _full(text: str) -> Unavailable:
+    return Unavailable(
+        f"{STORAGE_FULL}: the store could not write ({text}), so the write was not "
+        "stored: free space on the store's disk and retry"
+    )
+
+
 def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
     text = _text(e)
     lower = text.lower()
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Unavailable(f"{STORAGE_FULL}: {text}; free space on the store's disk and retry")
+        return _full(text)
     if isinstance(e, sqlite3.Error):
         code = getattr(e, "sqlite_errorcode", None)
         primary = code & 0xFF if isinstance(code, int) else None
         if primary == _SQLITE_FULL or "database or disk is full" in lower:
-            return Unavailable(
-                f"{STORAGE_FULL}: SQLite could not write ({text}); free space on the store's "
-                "disk and retry"
-            )
+            return _full(text)
         if primary == _SQLITE_IOERR or "disk i/o error" in lower:
             return Unavailable(f"the store's disk failed a write or read ({text}); retry later")
         if primary in _SQLITE_BUSY or "database is locked" in lower:
@@ -74,7 +82,7 @@ def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
     if module.startswith("psycopg"):
         sqlstate = getattr(e, "sqlstate", None) or ""
         if sqlstate == "53100" or "no space left on device" in lower:
-            return Unavailable(f"{STORAGE_FULL}: PostgreSQL could not write ({text}); free space")
+            return _full(text)
         if sqlstate.startswith(("08", "57P")) or type(e).__name__ in (
             "OperationalError",
             "InterfaceError",
@@ -90,7 +98,7 @@ def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
         "ConnectionUnavailableError",
     ):
         if "database or disk is full" in lower or "no space left" in lower:
-            return Unavailable(f"{STORAGE_FULL}: the store could not write ({text}); free space")
+            return _full(text)
         if "database is locked" in lower:
             return Unavailable(f"the store is busy ({text}); retry shortly")
         return Unavailable(f"the store does not answer ({text}); retry shortly")
@@ -133,15 +141,29 @@ def connection_lost(exc: BaseException) -> bool:
     return False
 
 
+def read_retried(fn: Callable[[], R]) -> R:
+    """Run a read; once more if its connection broke (the pool hands out another). Only for
+    reads: a write whose connection broke may or may not have committed."""
+    try:
+        return fn()
+    except Exception as e:
+        if not connection_lost(e):
+            raise
+    return fn()
+
+
 # ---------------------------------------------------------------------- the process's memory
 
+# How long a storage failure keeps /readyz at 503 when no command succeeds meanwhile: long
+# enough to show, short enough that traffic a balancer held back comes back to try again.
+STORAGE_HOLD = 30.0
 
 _lock = threading.Lock()
 _storage: tuple[float, str] | None = None
 
 
 def note_failure(exc: BaseException) -> None:
-    """Remember a storage failure (a full disk) until a write succeeds again."""
+    """Remember a storage failure (a full disk)."""
     global _storage
     found = unavailable(exc)
     if found is not None and found.message.startswith(STORAGE_FULL):
@@ -150,7 +172,8 @@ def note_failure(exc: BaseException) -> None:
 
 
 def note_write() -> None:
-    """A write reached the store: whatever filled it has been dealt with."""
+    """A command's events were stored: whatever filled the disk has been dealt with. (Only
+    commands count: a heartbeat or a small page may still fit where an append does not.)"""
     global _storage
     if _storage is not None:
         with _lock:
@@ -158,9 +181,10 @@ def note_write() -> None:
 
 
 def storage_problem() -> str | None:
-    """The last storage failure of this process, while no write has succeeded since."""
+    """The last storage failure of this process, for STORAGE_HOLD seconds or until a
+    command succeeds."""
     current = _storage
-    if current is None:
+    if current is None or time.time() - current[0] > STORAGE_HOLD:
         return None
     since, message = current
-    return f"{message} (since {time.strftime('%H:%M:%S', time.localtime(since))})"
+    return f"{message} (last at {time.strftime('%H:%M:%S', time.localtime(since))})"

@@ -66,15 +66,13 @@ class Ledger:
     def chain_links(self, case_id: str) -> list[Link]:
         """A case's chain as recorded now (after catching up with the log)."""
         self._caught_up()
-        with self.reads.read() as tx:
-            chain = resolve_chain(tx, case_id, None)
+        chain = self.reads.run(lambda tx: resolve_chain(tx, case_id, None))
         return chain.links if chain else []
 
     def in_charge_items(self, person_id: str) -> list[str]:
         """The IN_CHARGE items whose current holder is this person, as recorded now."""
         self._caught_up()
-        with self.reads.read() as tx:
-            return in_charge_items(tx, person_id)
+        return self.reads.run(lambda tx: in_charge_items(tx, person_id))
 
     def owes_talk(self, obligation_id: str) -> bool:
         """Is this 六必谈 obligation owed, as recorded now?"""

@@ -243,6 +243,11 @@ class EventLogSQL:
         return self.recorder.max_notification_id() or 0
 
     def position_of(self, originator_id: UUID, version: int) -> int | None:
+        from ledger.faults import read_retried
+
+        return read_retried(lambda: self._position_of(originator_id, version))
+
+    def _position_of(self, originator_id: UUID, version: int) -> int | None:
         if self.config.dialect == "sqlite":
             sql = f"SELECT rowid AS p FROM {self.table} WHERE originator_id=? AND originator_version=?"
             with self.recorder.datastore.transaction(commit=False) as c:

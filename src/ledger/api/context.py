@@ -165,8 +165,7 @@ class Context:
     def read(self, fn: Callable[[Tx], Any]) -> Any:
         self.check()
         self.statements += 1
-        with self.ledger.reads.read() as tx:
-            return fn(tx)
+        return self.ledger.reads.run(fn)
 
     def position(self, known_at: datetime | None) -> int | None:
         """Record time -> the last position recorded by then (None: as recorded now)."""

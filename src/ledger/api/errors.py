@@ -1,8 +1,9 @@
 """Every error reaches the client with `extensions.code`, and never with a stack trace.
 
 Domain refusals keep their message and code; malformed requests (syntax, validation,
-bad scalar values) become BAD_INPUT; anything else becomes INTERNAL with an error id that
-the server's log line carries too.
+bad scalar values) become BAD_INPUT; store faults (a full disk, a lost connection: see
+`ledger.faults`) become UNAVAILABLE naming the cause; anything else becomes INTERNAL with
+an error id that the server's log line carries too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from ledger.domain.errors import LedgerError
+from ledger.faults import unavailable
 from ledger.logs import limited
 
 log = structlog.get_logger("ledger.api")
@@ -27,8 +29,13 @@ def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
+    fault = unavailable(original) if original is not None else None
     if isinstance(original, LedgerError):
         message, code, extra = original.message, original.code, {}
+    elif fault is not None:
+        # A store fault (full disk, lost connection, busy file): named, not INTERNAL.
+        log.warning("store_unavailable", path=error.path, reason=fault.message)
+        message, code, extra = fault.message, fault.code, {}
     elif isinstance(original, UnicodeError):
         # Text that no database can store (a lone surrogate in an id or a filter).
         message, code, extra = "the request holds text that is not valid Unicode", "BAD_INPUT", {}

@@ -60,12 +60,12 @@ class EventFeed:
     # ------------------------------------------------------------------ reads (worker thread)
 
     def _head(self) -> int:
-        with self.ledger.reads.read() as tx:
-            return tx.scalar("SELECT MAX(position) FROM rm_events") or 0
+        return (
+            self.ledger.reads.run(lambda tx: tx.scalar("SELECT MAX(position) FROM rm_events")) or 0
+        )
 
     def page(self, after: int) -> list[EventRow]:
-        with self.ledger.reads.read() as tx:
-            return event_index.events_page(tx, after, PAGE)
+        return self.ledger.reads.run(lambda tx: event_index.events_page(tx, after, PAGE))
 
     # ------------------------------------------------------------------ subscribers
 

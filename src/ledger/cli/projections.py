@@ -91,18 +91,21 @@ def cmd_projections_alive(args: argparse.Namespace) -> int:
 
 
 def cmd_projections_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild beside the live read models and swap them in at once: a server running on the
+    same store keeps answering (from the old tables, then from the new), never from a
+    missing or half-built one."""
     ledger = open_ledger(args)
     try:
         head = ledger.app.head()
-        ledger.runner.reset()
         with progress_bar() as bar:
             task = bar.add_task("rebuilding read models", total=head or 1)
-            ledger.runner.catch_up(until=head, on_page=lambda p: bar.update(task, completed=p))
+            reached = ledger.runner.rebuild(
+                on_page=lambda p: bar.update(task, completed=min(p, head or 1))
+            )
             bar.update(task, completed=head or 1)
-        ledger.runner.catch_up()
         console.print(
-            f"rebuilt {len(ledger.runner.projectors)} projections to position "
-            f"{min(ledger.runner.positions().values())}"
+            f"rebuilt {len(ledger.runner.projectors)} projections to position {reached} "
+            "and swapped them in"
         )
     finally:
         ledger.close()

@@ -24,6 +24,7 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from ledger.domain.errors import Conflict
+from ledger.faults import read_retried
 from ledger.integrity.access import (
     ACCESS_DDL,
     ACCESS_ENTITIES_DDL,
@@ -107,12 +108,18 @@ class _ChainQueries:
         raise NotImplementedError
 
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[dict]:
-        with self.chain_tx() as tx:
-            return tx.fetch(template, params)
+        def read() -> list[dict]:
+            with self.chain_tx() as tx:
+                return tx.fetch(template, params)
+
+        return read_retried(read)
 
     def fetch_tuples(self, template: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self.chain_tx() as tx:
-            return tx.fetch_tuples(template, params)
+        def read() -> list[tuple]:
+            with self.chain_tx() as tx:
+                return tx.fetch_tuples(template, params)
+
+        return read_retried(read)
 
     def select_chain(self, start: int, stop: int) -> list[dict]:
         return self.fetch(
