@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-STORE ?= sqlite:///./ledger.sqlite3
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# make demo PORT=8080 (or LEDGER_PORT=8080 make demo); STORE= / LEDGER_STORE= likewise.
+STORE ?= $(or $(LEDGER_STORE),sqlite:///./ledger.sqlite3)
+HOST ?= $(or $(LEDGER_HOST),127.0.0.1)
+PORT ?= $(or $(LEDGER_PORT),8000)
 
 .PHONY: demo test install lint schema bench mutation screenshots clean
 
@@ -20,7 +21,7 @@ install: $(STAMP)
 ## make demo: install, load the demo organisation, print tokens, serve GraphQL on :8000
 demo: $(STAMP)
 	$(BIN)/ledger demo load --store "$(STORE)"
-	$(BIN)/ledger demo tokens --host $(HOST) --port $(PORT)
+	$(BIN)/ledger demo tokens --store "$(STORE)" --host $(HOST) --port $(PORT)
 	$(BIN)/ledger serve --store "$(STORE)" --host $(HOST) --port $(PORT)
 
 ## make test: install, lint, check the exported schema, run the tests

@@ -26,7 +26,9 @@ query ($position: Int!, $treeSize: Int) {
 }"""
 
 
-def verify_offline(digest: Path, public: Path, proof: Path) -> subprocess.CompletedProcess:
+def verify_offline(
+    digest: Path, public: Path, proof: Path, *extra: str
+) -> subprocess.CompletedProcess:
     """The standalone checker, run as an inspector would: a script on its own, elsewhere."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(
@@ -40,6 +42,7 @@ def verify_offline(digest: Path, public: Path, proof: Path) -> subprocess.Comple
             str(public),
             "--proof",
             str(proof),
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -120,6 +123,8 @@ def test_a_digest_saved_before_a_thousand_events_still_verifies_and_proves_an_ol
     offline = verify_offline(digest_file, public, proof_file)
     assert offline.returncode == 0, offline.stderr
     assert "OK: the event at position 5" in offline.stdout
+    assert "checked: the event's stored bytes (storedState)" in offline.stdout
+    assert "checked: the digest's signature" in offline.stdout
 
     # what the offline check refuses
     body = answer["data"]["inclusionProof"]
@@ -147,6 +152,33 @@ def test_a_digest_saved_before_a_thousand_events_still_verifies_and_proves_an_ol
     proof_file.write_text(json.dumps(answer))
     failed = verify_offline(digest_file, other / "ledger-ed25519.pub", proof_file)
     assert failed.returncode == 1 and "another public key" in failed.stderr
+
+    # Without the stored bytes, the payload is said to be unchecked (and may be required).
+    proof_file.write_text(json.dumps({k: v for k, v in body.items() if k != "storedState"}))
+    partial = verify_offline(digest_file, public, proof_file)
+    assert partial.returncode == 0, partial.stderr
+    assert "NOT checked: the event's payload" in partial.stdout
+    assert "OK (payload NOT checked): the event at position 5" in partial.stdout
+    required = verify_offline(digest_file, public, proof_file, "--require-payload")
+    assert required.returncode == 1 and "payload was not checked" in required.stderr
+
+    # What is not a proof is refused in one line, never with a traceback.
+    refused = gql.post(PROOF_QUERY, {"position": 5, "treeSize": 10**6}, role="INSPECTOR")
+    assert refused.get("errors")
+    for document, says in [
+        (refused, "the server's error response, not a proof: BAD_INPUT"),
+        (gql.post(PROOF_QUERY, {"position": 5}, role="VIEWER"), "error response, not a proof"),
+        ({"data": {"inclusionProof": None}}, "holds no inclusionProof"),
+        ([1, 2, 3], "holds a JSON list"),
+        ({**body, "leaf": {"position": 5}}, "a field is missing: 'payloadHash'"),
+    ]:
+        proof_file.write_text(json.dumps(document))
+        failed = verify_offline(digest_file, public, proof_file)
+        assert failed.returncode == 1 and says in failed.stderr, (document, failed.stderr)
+        assert "Traceback" not in failed.stderr
+    proof_file.write_text("{not json")
+    failed = verify_offline(digest_file, public, proof_file)
+    assert failed.returncode == 1 and "is not JSON" in failed.stderr
 
 
 def test_proofs_from_the_query_agree_with_the_tree_head_and_consistency_query(ledger, gql):

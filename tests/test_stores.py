@@ -95,6 +95,21 @@ def test_init_creates_a_ledger_once_and_verify_refuses_an_empty_log(tmp_path):
     verified = ledger("verify", store=store, cwd=tmp_path)
     assert verified.returncode == 0 and '"ok": true' in verified.stdout
 
+    # `ledger export | head`: the reader closes the pipe; the export stops without a word.
+    env = {**os.environ, "LEDGER_STORE": store, "LEDGER_JWT_SECRET": TEST_SECRET}
+    piped = subprocess.run(
+        f"{sys.executable} -m ledger.cli export 2>export.err | head -n 2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert len(piped.stdout.splitlines()) == 2 and piped.stdout.startswith('{"position": 1')
+    errors = (tmp_path / "export.err").read_text()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
+
 
 def test_demo_load_creates_a_ledger_and_says_so(tmp_path):
     done = ledger("demo", "load", store="sqlite:///./demo.sqlite3", cwd=tmp_path)

@@ -9,10 +9,13 @@ public key    the ledger's published Ed25519 key: base64 of its 32 bytes, or PEM
 proof.json    the answer to the `inclusionProof(position, treeSize)` GraphQL query (the
               whole response, or just its inclusionProof object)
 
-Checks: the digest's signature with the trusted key; the leaf hash rebuilt from the
-event's canonical fields (and the payload hash from its stored bytes, when included);
-the RFC 9162 inclusion of that leaf in the digest's Merkle root. Only the standard
-library, plus `cryptography` for the Ed25519 signature. Exit 0 when all hold, 1 if not.
+Checks, and says which it made: the digest's signature with the trusted key; the leaf hash
+rebuilt from the event's canonical fields; the payload hash from the event's stored bytes
+(only when the proof carries `storedState`: otherwise the payload is reported NOT checked,
+and --require-payload makes that a failure); the RFC 9162 inclusion of that leaf in the
+digest's Merkle root. Only the standard library, plus `cryptography` for the Ed25519
+signature. Exit 0 when all checks made hold, 1 if one fails or the input is not a proof (an
+error response from the server, a missing field, unreadable JSON).
 """
 
 from __future__ import annotations
@@ -71,11 +74,16 @@ def raw(key) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def check(digest: dict, public_key_text: str, proof: dict) -> list[str]:
-    """Every problem found; none means the event is proven to be in the signed log."""
+class Refused(Exception):
+    """The input is not something to check (a file, or a proof, that is not one)."""
+
+
+def check(digest: dict, public_key_text: str, proof: dict) -> tuple[list[str], list[str]]:
+    """(problems, checks made): no problem means every check made holds."""
     from cryptography.exceptions import InvalidSignature
 
-    problems = []
+    problems: list[str] = []
+    checked: list[str] = []
     trusted = load_public_key(public_key_text)
     named = base64.b64decode(digest.get("publicKey", ""))
     if named != raw(trusted):
@@ -84,6 +92,7 @@ def check(digest: dict, public_key_text: str, proof: dict) -> list[str]:
         trusted.verify(base64.b64decode(digest["signature"]), canonical_digest(digest))
     except (InvalidSignature, ValueError):
         problems.append("the digest's signature does not verify with the trusted key")
+    checked.append("the digest's signature, with the trusted public key")
 
     leaf = proof["leaf"]
     if proof["treeSize"] != digest["treeSize"] or proof["root"] != digest["merkleRoot"]:
@@ -94,6 +103,7 @@ def check(digest: dict, public_key_text: str, proof: dict) -> list[str]:
         state = base64.b64decode(proof["storedState"], validate=True)
         if sha256(state).hex() != leaf["payloadHash"]:
             problems.append("the event's stored bytes do not match its payload hash")
+        checked.append("the event's stored bytes (storedState), against its payload hash")
     canonical = json.dumps(
         [
             leaf["position"],
@@ -107,12 +117,46 @@ def check(digest: dict, public_key_text: str, proof: dict) -> list[str]:
     leaf_hash = sha256(b"\x00" + canonical)
     if leaf_hash.hex() != proof["leafHash"]:
         problems.append("the leaf hash does not match the event's canonical fields")
+    checked.append("the leaf hash, rebuilt from position, entity, version, topic, payload hash")
     path = [bytes.fromhex(h) for h in proof["auditPath"]]
     if not verify_inclusion(
         proof["leafIndex"], digest["treeSize"], leaf_hash, path, bytes.fromhex(digest["merkleRoot"])
     ):
         problems.append("the audit path does not lead from the leaf to the digest's Merkle root")
-    return problems
+    checked.append(
+        f"the leaf's inclusion in the digest's Merkle root ({len(path)} audit-path hashes)"
+    )
+    return problems, checked
+
+
+def load_json(path: str, what: str) -> object:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as e:
+        raise Refused(f"cannot read the {what} {path}: {e.strerror}") from None
+    except ValueError as e:
+        raise Refused(f"the {what} {path} is not JSON: {e}") from None
+
+
+def the_proof(document: object) -> dict:
+    """The inclusionProof object of a GraphQL response (or the object itself); an error
+    response, or anything else, is refused naming what it holds."""
+    if not isinstance(document, dict):
+        raise Refused(f"the proof file holds a JSON {type(document).__name__}, not an object")
+    errors = document.get("errors")
+    data = document.get("data", document)
+    proof = data.get("inclusionProof", data) if isinstance(data, dict) else None
+    if errors or not isinstance(proof, dict) or "leaf" not in proof:
+        if errors and isinstance(errors, list):
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            code = (first.get("extensions") or {}).get("code", "?")
+            raise Refused(
+                f"the proof file is the server's error response, not a proof: {code}: "
+                f"{first.get('message', '')}"
+            )
+        raise Refused("the proof file holds no inclusionProof (ask the inclusionProof query)")
+    return proof
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,27 +164,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--digest", required=True, help="digest JSON saved by `ledger digest`")
     parser.add_argument("--public-key", required=True, help="trusted Ed25519 public key file")
     parser.add_argument("--proof", required=True, help="inclusionProof JSON (GraphQL answer)")
+    parser.add_argument(
+        "--require-payload",
+        action="store_true",
+        help="fail when the proof carries no storedState (the payload could not be checked)",
+    )
     args = parser.parse_args(argv)
-    with open(args.digest, encoding="utf-8") as f:
-        digest = json.load(f)
-    with open(args.public_key, encoding="ascii") as f:
-        key_text = f.read()
-    with open(args.proof, encoding="utf-8") as f:
-        proof = json.load(f)
-    proof = proof.get("data", proof)
-    proof = proof.get("inclusionProof", proof)
     try:
-        problems = check(digest, key_text, proof)
-    except (KeyError, TypeError, ValueError) as e:
-        problems = [f"malformed input: {e!r}"]
+        digest = load_json(args.digest, "digest")
+        if not isinstance(digest, dict):
+            raise Refused(f"the digest {args.digest} is not a digest object")
+        try:
+            with open(args.public_key, encoding="ascii") as f:
+                key_text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise Refused(f"cannot read the public key {args.public_key}: {e}") from None
+        proof = the_proof(load_json(args.proof, "proof"))
+        try:
+            problems, checked = check(digest, key_text, proof)
+        except KeyError as e:
+            raise Refused(f"a field is missing: {e.args[0]!r}") from None
+        except (TypeError, ValueError, AttributeError) as e:
+            raise Refused(f"malformed input: {e}") from None
+    except Refused as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    for item in checked:
+        print(f"checked: {item}")
+    payload = proof.get("storedState") is not None
+    if not payload:
+        print(
+            "NOT checked: the event's payload (the proof carries no storedState; ask for it "
+            "in the inclusionProof query)"
+        )
     if problems:
         for p in problems:
             print(f"FAIL: {p}", file=sys.stderr)
         return 1
+    if not payload and args.require_payload:
+        print("FAIL: the payload was not checked (--require-payload)", file=sys.stderr)
+        return 1
     print(
-        f"OK: the event at position {proof['position']} is leaf {proof['leafIndex']} of the "
-        f"log of {digest['treeSize']} events signed at {digest['time']} "
-        f"(root {digest['merkleRoot'][:16]}…)"
+        f"OK{'' if payload else ' (payload NOT checked)'}: the event at position "
+        f"{proof['position']} is leaf {proof['leafIndex']} of the log of {digest['treeSize']} "
+        f"events signed at {digest['time']} (root {digest['merkleRoot'][:16]}…)"
     )
     return 0
 

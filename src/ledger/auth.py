@@ -6,6 +6,8 @@ a scoped caller may only act on those units and their subtrees.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import secrets
 import time
@@ -16,7 +18,7 @@ import jwt
 
 from ledger import permissions
 from ledger.domain.base import Stamp
-from ledger.domain.errors import BadInput, Unauthenticated
+from ledger.domain.errors import BadInput, Unauthenticated, Unavailable
 from ledger.domain.values import ID_PATTERN, business_id, clean_string
 from ledger.permissions import ROLES
 from ledger.settings import Settings
@@ -52,15 +54,47 @@ class Caller:
 
 
 def secret(settings: Settings) -> str:
-    """The signing secret: LEDGER_JWT_SECRET, else a key file created on first use."""
+    """The signing secret: LEDGER_JWT_SECRET, else the file `settings.jwt_secret_file`
+    (LEDGER_JWT_SECRET_FILE, else LEDGER_HOME/jwt-secret; LEDGER_HOME defaults to `.ledger`
+    beside a SQLite store). Never created here: a token issued with a secret made up on the
+    spot would be refused by the server, which holds another."""
     if settings.jwt_secret:
         return settings.jwt_secret
     path = Path(settings.jwt_secret_file)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        raise Unavailable(
+            f"no token secret at {path}: the server creates it when it first starts "
+            "(`ledger serve`, `ledger init`, `ledger demo load`); point LEDGER_HOME (or "
+            "LEDGER_JWT_SECRET_FILE) at the server's, or set LEDGER_JWT_SECRET as the server does"
+        ) from None
+    except OSError as e:
+        raise Unavailable(f"the token secret {path} cannot be read: {e.strerror}") from None
+    if not text:
+        raise Unavailable(f"the token secret file {path} is empty")
+    return text
+
+
+def ensure_secret(settings: Settings) -> Path | None:
+    """Create the secret file when the ledger is set up (`init`, `serve`, `demo load`,
+    `import`) and no secret exists; returns the file created, if one was."""
+    if settings.jwt_secret:
+        return None
+    path = Path(settings.jwt_secret_file)
+    if path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path
+
+
+def key_id(key: str) -> str:
+    """A short public fingerprint of a signing secret (the tokens' `kid`), so that a refusal
+    can say the token was signed with another secret without revealing either."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 _TTL = re.compile(r"([0-9]{1,9})([smhd])")
@@ -92,10 +126,17 @@ def issue_token(
             f"(LEDGER_MAX_TOKEN_DAYS), asked {ttl}"
         )
     now = int(time.time())
-    claims = {"sub": subject, "role": role, "iat": now, "exp": now + lifetime}
+    claims = {
+        "sub": subject,
+        "role": role,
+        "iat": now,
+        "exp": now + lifetime,
+        "iss": settings.token_issuer,
+    }
     if units is not None:
         claims["units"] = list(dict.fromkeys(business_id(u, "unit") for u in units))
-    return jwt.encode(claims, secret(settings), algorithm=ALGORITHM)
+    key = secret(settings)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
 
 
 def authenticate(
@@ -107,17 +148,22 @@ def authenticate(
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    key = key or secret(settings)
     try:
         claims = jwt.decode(
             token.strip(),
-            key or secret(settings),
+            key,
             algorithms=[ALGORITHM],
             options={"require": ["sub", "exp", "iat", "role"]},
         )
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the token has expired") from None
-    except jwt.PyJWTError:
-        raise Unauthenticated("the token is not valid") from None
+    except jwt.PyJWTError as e:
+        raise Unauthenticated(_refusal(e, token.strip(), key)) from None
+    issuer = claims.get("iss")
+    if issuer is not None and issuer != settings.token_issuer:
+        raise Unauthenticated(
+            f"the token was issued by {issuer!r}, not by this ledger ({settings.token_issuer!r},"
+            " LEDGER_TOKEN_ISSUER)"
+        )
     role, units = claims.get("role"), claims.get("units")
     if (
         role not in ROLES
@@ -140,6 +186,37 @@ def authenticate(
         units=None if units is None else tuple(units),
         expires_at=claims["exp"],
     )
+
+
+def _refusal(error: jwt.PyJWTError, token: str, key: str) -> str:
+    """Which check refused the token, in words that reveal no secret."""
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return "the token has expired: issue a new one (`ledger token issue`)"
+    if isinstance(error, jwt.ImmatureSignatureError):
+        return "the token is not valid yet (issued in the future: check the issuer's clock)"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"the token lacks the {error.claim!r} claim: issue it with `ledger token issue`"
+    if isinstance(error, jwt.InvalidAlgorithmError):
+        return f"the token is not signed with {ALGORITHM}"
+    if isinstance(error, jwt.InvalidSignatureError):
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            kid = None
+        ours = key_id(key)
+        if kid and kid != ours:
+            return (
+                f"the token's signature does not match: it was signed with secret {kid}, this "
+                f"server's is {ours} (issued for another ledger, or with another "
+                "LEDGER_JWT_SECRET / LEDGER_HOME than the server's)"
+            )
+        return (
+            "the token's signature does not match this server's secret (issued with another "
+            "LEDGER_JWT_SECRET / LEDGER_HOME than the server's, or altered)"
+        )
+    if isinstance(error, jwt.DecodeError):
+        return "the token is not a well-formed JWT"
+    return f"the token is not valid ({type(error).__name__})"
 
 
 def _valid_subject(subject: object) -> bool:

@@ -17,6 +17,7 @@ from ledger.commands import Command
 from ledger.domain.base import Stamp
 from ledger.domain.errors import Conflict
 from ledger.domain.rules.accountability import Link
+from ledger.integrity.witness import Witness, witness_for
 from ledger.settings import Settings
 from ledger.store import check_store, parse_store_url
 from projections.chain import resolve_chain
@@ -47,6 +48,7 @@ class Ledger:
             page_size=settings.projection_page_size,
             heartbeat_interval=settings.heartbeat_interval,
         )
+        self.witness: Witness | None = None
 
     @classmethod
     def open(
@@ -120,9 +122,17 @@ class Ledger:
     # ------------------------------------------------------------------ lifecycle
 
     def start_projector(self) -> None:
+        """Follow the log (and, with LEDGER_DIGEST_DIR, witness it: the process that follows
+        the log also signs its digests)."""
+        if self.witness is None:
+            self.witness = witness_for(self.settings, self.app.recorder)
         self.runner.start(self.settings.poll_interval, listen=self.settings.listen_for_commits)
+        if self.witness is not None:
+            self.witness.start()
 
     def close(self) -> None:
+        if self.witness is not None:
+            self.witness.stop()
         self.runner.stop()
         self.reads.close()
         self.app.close()

@@ -62,11 +62,21 @@ class Settings:
     """Everything the server, the projector and the CLI read from the environment."""
 
     store: str = field(default_factory=lambda: os.environ.get("LEDGER_STORE") or DEFAULT_STORE)
-    # JWT signing: a secret in the environment, or a key file (created on first use).
+    # JWT signing: a secret in the environment, or a file (see `secret_file`).
     jwt_secret: str | None = field(default_factory=lambda: os.environ.get("LEDGER_JWT_SECRET"))
-    jwt_secret_file: Path = field(
-        default_factory=lambda: Path(os.environ.get("LEDGER_JWT_SECRET_FILE", ".ledger/jwt-secret"))
+    jwt_secret_file_setting: Path | None = env(
+        "LEDGER_JWT_SECRET_FILE", "", lambda v: Path(v) if v else None
     )
+    # Where the ledger keeps its secrets (token secret, digest signing keys); see `home`.
+    home_setting: Path | None = env("LEDGER_HOME", "", lambda v: Path(v) if v else None)
+    key_dir_setting: Path | None = env("LEDGER_KEY_DIR", "", lambda v: Path(v) if v else None)
+    # Automatic witnessing: the process running the projector signs a digest into this
+    # directory every so many events or seconds (see `ledger.integrity.witness`).
+    digest_dir: Path | None = env("LEDGER_DIGEST_DIR", "", lambda v: Path(v) if v else None)
+    digest_every_events: int = env("LEDGER_DIGEST_EVERY", "1000", int)
+    digest_every_seconds: float = env("LEDGER_DIGEST_INTERVAL", "3600", float)
+    # The `iss` claim of the tokens this ledger issues and accepts.
+    token_issuer: str = env("LEDGER_TOKEN_ISSUER", "accountability-ledger")
     host: str = env("LEDGER_HOST", "127.0.0.1")
     port: int = env("LEDGER_PORT", "8000", int)
     # Run the projection runner inside the API process (the default for one machine).
@@ -125,3 +135,34 @@ class Settings:
             since=self.talks_since,
             calendar=Calendar.parse(self.holidays, self.workdays),
         )
+
+    # ------------------------------------------------------------------ where secrets live
+
+    @property
+    def home(self) -> Path:
+        """LEDGER_HOME; else, for a SQLite store, `.ledger` beside the store's file (so every
+        command that names the same store finds the same secrets, from any directory);
+        else `~/.ledger`. Never the working directory as such."""
+        if self.home_setting is not None:
+            return self.home_setting
+        url = self.store
+        if url.startswith("sqlite:"):
+            from ledger.store import parse_store_url
+
+            path = parse_store_url(url).sqlite_path
+            if path is not None:
+                return path.parent.absolute() / ".ledger"
+        return Path.home() / ".ledger"
+
+    @property
+    def jwt_secret_file(self) -> Path:
+        return self.jwt_secret_file_setting or self.home / "jwt-secret"
+
+    @jwt_secret_file.setter
+    def jwt_secret_file(self, value: Path) -> None:
+        self.jwt_secret_file_setting = Path(value)
+
+    @property
+    def key_dir(self) -> Path:
+        """The digest signing keys: LEDGER_KEY_DIR, else HOME/keys."""
+        return self.key_dir_setting or self.home / "keys"

@@ -213,6 +213,8 @@ def parse_store_url(url: str) -> StoreConfig:
             raise BadInput(f"sqlite store URLs look like sqlite:///PATH, got {url!r}")
         if path.startswith("/./") or path.startswith("/../"):
             path = path[1:]
+        elif path.startswith("//"):  # sqlite:////abs/path: one absolute path, not "//abs"
+            path = "/" + path.lstrip("/")
         if not path or path == "/":
             raise BadInput(f"sqlite store URL names no file: {url!r}")
         return StoreConfig(url=url, dialect="sqlite", sqlite_path=Path(path))

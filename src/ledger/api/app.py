@@ -221,6 +221,8 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
             yield
         finally:
             ledger.runner.stop()
+            if ledger.witness is not None:
+                ledger.witness.stop()
             metrics.process_exited()
 
     middleware = [Middleware(NoTraces), Middleware(ReturnMemory), Middleware(BodyLimit)]

@@ -34,7 +34,7 @@ def coded(error: GraphQLError) -> GraphQLError:
         message, code, extra = original.message, original.code, {}
     elif fault is not None:
         # A store fault (full disk, lost connection, busy file): named, not INTERNAL.
-        log.warning("store_unavailable", path=error.path, reason=fault.message)
+        limited(log, "warning", "store_unavailable", path=error.path, reason=fault.message)
         message, code, extra = fault.message, fault.code, {}
     elif isinstance(original, UnicodeError):
         # Text that no database can store (a lone surrogate in an id or a filter).

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ledger.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # messages are not cut at 80 columns
 
 
 def progress_bar() -> Progress:
@@ -37,10 +37,22 @@ def open_ledger(args: argparse.Namespace, *, create: bool = False):
     empty ledger."""
     from ledger.service import Ledger
 
-    ledger = Ledger.open(settings_from(args), create=create, make_dirs=False)
+    settings = settings_from(args)
+    ledger = Ledger.open(settings, create=create, make_dirs=False)
     if ledger.created:
         console.print(f"created a new ledger in {describe_store(ledger)}")
+    if create:
+        ensure_token_secret(settings)
     return ledger
+
+
+def ensure_token_secret(settings: Settings) -> None:
+    """The commands that set a ledger up also make its token secret, once (see `auth`)."""
+    from ledger.auth import ensure_secret
+
+    created = ensure_secret(settings)
+    if created:
+        console.print(f"created a new token secret at {created} (mode 0600)")
 
 
 def describe_store(ledger) -> str:

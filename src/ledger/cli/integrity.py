@@ -8,7 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from ledger.cli.common import cli_actor, console, group, open_ledger, progress_bar
+from ledger.cli.common import (
+    cli_actor,
+    console,
+    group,
+    open_ledger,
+    progress_bar,
+    settings_from,
+)
 
 TAMPERED = 2
 CASE_KIND = "Case"  # rm_entities.kind of a case (its aggregate's topic)
@@ -25,7 +32,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from ledger.integrity.access import AccessLog
 
     saved = signed.load_digest(Path(args.digest)) if args.digest else None
-    trusted = _trusted_key(args) if saved else None
+    trusted = _trusted_key(args) if saved or args.digests else None
     ledger = open_ledger(args)
     try:
         head = ledger.app.head()
@@ -40,10 +47,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 task = bar.add_task("proving consistency with the digest", total=head or 1)
                 check = _check_digest(ledger.app.recorder, saved, trusted, bar, task)
                 bar.update(task, completed=head or 1)
+            kept = None
+            if args.digests:
+                from ledger.integrity.witness import check_kept
+
+                task = bar.add_task("checking every kept digest", total=None)
+                kept = check_kept(ledger.app.recorder, Path(args.digests), trusted)
+                bar.update(task, total=1, completed=1)
     finally:
         ledger.close()
     report = {
-        "ok": result.ok and access["ok"] and (check is None or check.ok),
+        "ok": result.ok
+        and access["ok"]
+        and (check is None or check.ok)
+        and (kept is None or kept.ok),
         "checkedEvents": result.checked_events,
         "headPosition": result.head_position,
         "headHash": result.head_hash,
@@ -57,7 +74,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
         report["problem"] = "the log is empty: nothing was verified"
     if check is not None:
         report["digest"] = check.as_json()
+    if kept is not None:
+        report["keptDigests"] = kept.as_json()
     _print_json(report)
+    if kept is not None and not kept.ok:
+        console.print(
+            f"kept digests ({args.digests}): {kept.problem}"
+            + (f" ({kept.bad_file})" if kept.bad_file else ""),
+            style="red",
+            markup=False,
+        )
+    elif kept is not None:
+        console.print(
+            f"[green]the log extends all {kept.checked} digests kept in {args.digests} "
+            f"(the latest at position {kept.latest_position})"
+        )
     if not access["ok"]:
         console.print(
             f"[red]the access log was altered at record {access['firstBadPosition']}: "
@@ -83,11 +114,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else TAMPERED
 
 
+def key_dir(args: argparse.Namespace) -> Path:
+    """--key-dir, else the settings' (LEDGER_KEY_DIR, else LEDGER_HOME/keys)."""
+    return Path(args.key_dir) if args.key_dir else settings_from(args).key_dir
+
+
 def _trusted_key(args: argparse.Namespace):
     """The key digests must be signed with: --public-key, else the local key pair's, if any."""
     from ledger.integrity import digest as signed
 
-    path = Path(args.public_key) if args.public_key else Path(args.key_dir) / signed.PUBLIC_NAME
+    path = Path(args.public_key) if args.public_key else key_dir(args) / signed.PUBLIC_NAME
     if path.exists():
         return signed.load_public(path.read_text(encoding="ascii"))
     if args.public_key:
@@ -115,7 +151,8 @@ def _check_digest(recorder, saved, trusted, bar, task):
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from ledger.integrity import digest as signed
 
-    private, public, encoded = signed.create_keys(Path(args.dir), force=args.force)
+    directory = Path(args.dir) if args.dir else settings_from(args).key_dir
+    private, public, encoded = signed.create_keys(directory, force=args.force)
     console.print(f"private key {private} (mode 0600: keep it secret, back it up)")
     console.print(f"public key  {public} (publish it; inspectors check digests with it):")
     print(encoded)
@@ -125,9 +162,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     from ledger.integrity import digest as signed
 
-    key = signed.load_private(
-        Path(args.key) if args.key else Path(args.key_dir) / signed.PRIVATE_NAME
-    )
+    key = signed.load_private(Path(args.key) if args.key else key_dir(args) / signed.PRIVATE_NAME)
     ledger = open_ledger(args)
     try:
         with progress_bar() as bar:
@@ -218,7 +253,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def register(sub, add) -> None:
     """Add this module's commands to the `ledger` parser (`add(name, help, fn, parent)`)."""
-    from ledger.integrity import digest as signed
 
     p = add(
         "verify",
@@ -228,16 +262,21 @@ def register(sub, add) -> None:
     )
     p.add_argument("--digest", help="a digest saved by `ledger digest --out`")
     p.add_argument(
+        "--digests",
+        metavar="DIR",
+        help="check against every digest kept in DIR (LEDGER_DIGEST_DIR: written by the server)",
+    )
+    p.add_argument(
         "--allow-empty",
         action="store_true",
         help="exit 0 on an empty log (otherwise exit 3: an empty log proves nothing)",
     )
     p.add_argument("--public-key", help="the trusted public key (default: KEY_DIR's, if any)")
-    p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
+    p.add_argument("--key-dir", help="default: LEDGER_KEY_DIR, else LEDGER_HOME/keys")
 
     keys = group(sub, "keys", "Ed25519 keys that sign digests")
     p = add("create", "create a signing key pair and print the public key", cmd_keys_create, keys)
-    p.add_argument("--dir", default=str(signed.DEFAULT_KEY_DIR), help="default .ledger/keys")
+    p.add_argument("--dir", help="default: LEDGER_KEY_DIR, else LEDGER_HOME/keys")
     p.add_argument("--force", action="store_true", help="replace an existing key pair")
 
     p = add(
@@ -247,7 +286,7 @@ def register(sub, add) -> None:
     )
     p.add_argument("--out", help="also save the digest to this file")
     p.add_argument("--key", help="the private key (default KEY_DIR/ledger-ed25519.key)")
-    p.add_argument("--key-dir", default=str(signed.DEFAULT_KEY_DIR))
+    p.add_argument("--key-dir", help="default: LEDGER_KEY_DIR, else LEDGER_HOME/keys")
 
     p = add("export", "write the log as JSON Lines, one event per line with its hashes", cmd_export)
     p.add_argument("--to", help="file to write (default: standard output)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ledger.cli.common import console, open_ledger, settings_from
+from ledger.cli.common import console, ensure_token_secret, open_ledger, settings_from
 
 # A subscribe message is a small document: the same bound as an HTTP request body.
 MAX_WEBSOCKET_MESSAGE = 256 * 1024
@@ -25,6 +25,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # create the ledger here, once, before any worker starts.
     args.store = settings.store
     open_ledger(args, create=args.init).close()
+    ensure_token_secret(settings)  # the server holds the secret its tokens are checked with
+    if settings.embedded_projector:
+        from ledger.integrity.witness import require_key
+
+        require_key(settings)  # witnessing (LEDGER_DIGEST_DIR) cannot start without its key
     if args.workers > 1:
         import os
         import tempfile

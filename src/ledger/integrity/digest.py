@@ -26,7 +26,6 @@ from ledger.integrity import merkle
 from ledger.integrity.proofs import LogLeaves, StoredTree, TreeHead, head_of, read_leaves
 
 FORMAT = "ledger-digest/1"
-DEFAULT_KEY_DIR = Path(os.environ.get("LEDGER_KEY_DIR") or ".ledger/keys")
 PRIVATE_NAME = "ledger-ed25519.key"
 PUBLIC_NAME = "ledger-ed25519.pub"
 
