@@ -166,27 +166,3 @@ def test_metrics_may_require_a_token(gql, monkeypatch):
     assert gql.http.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
     answer = gql.http.get("/metrics", headers={"Authorization": "Bearer m-secret"})
     assert answer.status_code == 200 and "ledger_graphql_requests_total" in answer.text
-
-
-def test_the_compose_file_runs_what_the_multiprocess_test_runs():
-    """docker-compose.yml: env-only configuration, health checks, the tested commands."""
-    from pathlib import Path
-
-    yaml = pytest.importorskip("yaml")
-    root = Path(__file__).resolve().parent.parent
-    compose = yaml.safe_load((root / "docker-compose.yml").read_text(encoding="utf-8"))
-    services = compose["services"]
-    assert {"postgres", "api", "projector"} <= set(services)
-    assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
-    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
-    assert "healthcheck" in services["projector"]
-    api_command = " ".join(services["api"]["command"])
-    assert "ledger serve" in api_command and "--workers" in api_command
-    assert "--no-projector" in api_command
-    assert services["projector"]["command"] == ["ledger", "projections", "run"]
-    for name in ("api", "projector", "migrate"):
-        env = services[name]["environment"]
-        assert env["LEDGER_STORE"].startswith("postgresql://")
-        assert "LEDGER_JWT_SECRET" in env
-    assert services["api"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
-    assert (root / "Dockerfile").exists() and (root / ".dockerignore").exists()
