@@ -191,14 +191,20 @@ class ReadStore:
 
     # ------------------------------------------------------------------ rebuilding beside
 
+    def shadow_place(self) -> str:
+        """Where a rebuild builds: the sibling SQLite file, or the sibling PostgreSQL schema."""
+        if self.dialect == "sqlite":
+            return str(self.path.with_name(f"{self.path.stem}.rebuild{self.path.suffix}"))
+        return f"{self.config.schema}__rebuild"[:63]
+
     def shadow(self) -> ReadStore:
         """An empty place beside the live read models where a rebuild builds its tables
         (SQLite: a sibling file; PostgreSQL: a sibling schema), left over ones dropped."""
         if self.dialect == "sqlite":
-            path = self.path.with_name(f"{self.path.stem}.rebuild{self.path.suffix}")
+            path = Path(self.shadow_place())
             _remove_sqlite(path)
             return ReadStore(self.config, path=path)
-        schema = f"{self.config.schema}__rebuild"[:63]
+        schema = self.shadow_place()
         with self._pool.connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from test_integrity_support import ROOT, read_models, register_people, run_cli
 
@@ -177,9 +179,41 @@ def test_a_server_killed_mid_stream_keeps_every_acknowledged_write(ledger, setti
     assert len(served["rm_persons"]) == len(people)
 
 
-def test_a_rebuild_killed_half_way_and_run_again_equals_a_clean_rebuild(ledger, settings):
+def rebuild_progress(ledger) -> int:
+    """How far a running rebuild has got, in its own tables beside the live read models."""
+    place = ledger.reads.shadow_place()
+    try:
+        if ledger.reads.dialect == "sqlite":
+            if not Path(place).exists():
+                return 0
+            conn = sqlite3.connect(place, timeout=5)
+            try:
+                return conn.execute("SELECT MIN(position) FROM rm_tracking").fetchone()[0] or 0
+            finally:
+                conn.close()
+        with psycopg.connect(ledger.app.store.conninfo, autocommit=True) as conn:
+            row = conn.execute(f'SELECT MIN(position) FROM "{place}".rm_tracking').fetchone()
+            return row[0] or 0
+    except (sqlite3.Error, psycopg.Error):
+        return 0  # not created yet
+
+
+def shadow_left(ledger) -> bool:
+    place = ledger.reads.shadow_place()
+    if ledger.reads.dialect == "sqlite":
+        return Path(place).exists()
+    with psycopg.connect(ledger.app.store.conninfo, autocommit=True) as conn:
+        return bool(
+            conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (place,)).fetchone()
+        )
+
+
+def test_a_rebuild_killed_half_way_leaves_the_live_read_models_and_runs_again(ledger, settings):
+    """The rebuild builds beside the live read models: killed half-way, it has not touched
+    them; run again, it ends equal to a clean rebuild and leaves nothing behind."""
     head = register_people(ledger.app, 1500)
     ledger.runner.catch_up()
+    before = read_models(ledger)
     env = {**os.environ, "LEDGER_PROJECTION_PAGE_SIZE": "10", "LEDGER_LOG_JSON": "1"}
     rebuild = subprocess.Popen(
         [sys.executable, "-m", "ledger.cli", "projections", "rebuild", "--store", settings.store],
@@ -190,9 +224,7 @@ def test_a_rebuild_killed_half_way_and_run_again_equals_a_clean_rebuild(ledger, 
     )
     try:
         wait_until(
-            lambda: (
-                100 < min(ledger.runner.positions().values()) < head or rebuild.poll() is not None
-            ),
+            lambda: 100 < rebuild_progress(ledger) < head or rebuild.poll() is not None,
             what="the rebuild to be half-way",
         )
         rebuild.send_signal(signal.SIGKILL)
@@ -201,14 +233,17 @@ def test_a_rebuild_killed_half_way_and_run_again_equals_a_clean_rebuild(ledger, 
         if rebuild.poll() is None:
             rebuild.kill()
     assert rebuild.returncode == -signal.SIGKILL, "the rebuild finished before it was killed"
-    assert min(ledger.runner.positions().values()) < head
+    assert min(ledger.runner.positions().values()) == head
+    assert read_models(ledger) == before, "a killed rebuild changed the live read models"
+    assert shadow_left(ledger)
 
     again = run_cli("projections", "rebuild", "--store", settings.store)
     assert again.returncode == 0, again.stderr
     assert min(ledger.runner.positions().values()) == head
     after_kill = read_models(ledger)
+    assert not shadow_left(ledger), "the rebuild left its tables behind"
 
     ledger.runner.reset()
     ledger.runner.catch_up()
-    assert read_models(ledger) == after_kill
+    assert read_models(ledger) == after_kill == before
     assert len(after_kill["rm_persons"]) == 1500
