@@ -10,6 +10,7 @@ double-apply: the second continues from where the first left each projector.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import socket
 import threading
@@ -214,7 +215,7 @@ class ProjectionRunner:
             shadow = ProjectionRunner(
                 self.app,
                 shadow_store,
-                [type(p)() for p in self.projectors],
+                [_fresh(p) for p in self.projectors],
                 page_size=self.page_size,
             )
             tables = [name for p in shadow.projectors for name, _ddl, _ix in p.tables]
@@ -469,3 +470,10 @@ class ProjectionRunner:
                 time.sleep(0.01)
             if time.monotonic() >= deadline:
                 return False
+
+
+def _fresh(projector: Projector) -> Projector:
+    """A projector configured like this one (a talk policy, say), with nothing cached."""
+    twin = copy.deepcopy(projector)
+    twin.reset_caches()
+    return twin

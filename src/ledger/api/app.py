@@ -34,9 +34,9 @@ from ledger.api.graphiql import graphiql_assets_mount
 from ledger.api.schema import schema
 from ledger.api.view import LedgerGraphQL
 from ledger.api.web import web_routes
-from ledger.logs import limited
 from ledger.faults import unavailable
 from ledger.health import readiness
+from ledger.logs import limited
 from ledger.service import Ledger
 from ledger.settings import Settings
 
