@@ -2,9 +2,9 @@
 
 Inspectors reach the ledger from networks that have no internet access, so the
 usual GraphiQL page (React and GraphiQL loaded from a CDN) would come up blank
-there. This page loads React, ReactDOM and GraphiQL only from copies vendored
-from the npm registry into ``static/graphiql/`` (see ``VERSIONS.txt`` there)
-and served by this app under :data:`GRAPHIQL_ASSET_PREFIX`.
+there. This page loads React, ReactDOM, GraphiQL and the graphql-ws client (subscriptions) only
+from copies vendored from the npm registry into ``static/graphiql/`` (see ``VERSIONS.txt``
+there) and served by this app under :data:`GRAPHIQL_ASSET_PREFIX`.
 """
 
 from __future__ import annotations
@@ -40,15 +40,70 @@ def _script_literal(value: str) -> str:
     )
 
 
-def _connect_src(endpoint: str) -> str:
-    """CSP connect-src: this server, plus the endpoint's origin if it is absolute."""
+def _connect_src(endpoint: str, websocket_origin: str | None = None) -> str:
+    """CSP connect-src: this server (and its websocket origin, for subscriptions), plus the
+    endpoint's origin if it is absolute."""
+    sources = ["'self'"]
+    if websocket_origin:
+        sources.append(websocket_origin)
     parts = urlsplit(endpoint)
     if parts.scheme in ("http", "https") and parts.netloc:
-        return f"'self' {parts.scheme}://{parts.netloc}"
-    return "'self'"
+        sources.append(f"{parts.scheme}://{parts.netloc}")
+        sources.append(f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}")
+    return " ".join(sources)
 
 
-def graphiql_html(endpoint: str = "/graphql") -> str:
+# The query editor's first content: how to get in, instead of an error and no hint.
+_DEFAULT_QUERY = """# Accountability ledger (清廉机关建设) — GraphiQL
+#
+# 1. Paste a token into the Headers tab below, as
+#      {"Authorization": "Bearer <token>"}
+#    `make demo` prints one per role; or run
+#      ledger token issue --subject me --role VIEWER
+# 2. Re-fetch the schema (the ⟳ button on the left, or Shift+Ctrl+R):
+#    the documentation and completion appear.
+# 3. Run this query (▶), or write your own:
+{
+  units { id name kind }
+}
+# Subscriptions run here too, over a websocket with the same token
+# (ADMIN, RECORDER, APPRAISER or INSPECTOR), e.g.:
+#   subscription { ledgerEvents { position type entityId actor } }
+"""
+
+# What the fetcher answers while no token is pasted (the server would only refuse).
+_NO_TOKEN = {
+    "errors": [
+        {
+            "message": (
+                "No token yet: paste one into the Headers tab below as "
+                '{"Authorization": "Bearer <token>"} (`make demo` prints one per role, or '
+                "run `ledger token issue --subject me --role VIEWER`), then re-fetch the "
+                "schema (the ⟳ button on the left, or Shift+Ctrl+R)."
+            ),
+            "extensions": {"code": "UNAUTHENTICATED"},
+        }
+    ]
+}
+
+
+def _config(endpoint: str) -> str:
+    """The page's settings for ledger-graphiql.js: JSON that cannot end its <script>."""
+    text = json.dumps(
+        {
+            "endpoint": endpoint,
+            "defaultHeaders": _DEFAULT_HEADERS,
+            "defaultQuery": _DEFAULT_QUERY,
+            "noToken": _NO_TOKEN,
+        },
+        ensure_ascii=False,
+    )
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def graphiql_html(endpoint: str = "/graphql", websocket_origin: str | None = None) -> str:
     """The full GraphiQL page for ``endpoint``, loading nothing from the internet.
 
     Every script and stylesheet comes from :data:`GRAPHIQL_ASSET_PREFIX` on this
@@ -56,8 +111,11 @@ def graphiql_html(endpoint: str = "/graphql") -> str:
     makes the browser refuse anything else, so an offline page fails loudly
     rather than hanging on a CDN. The headers editor is enabled and persisted:
     users paste ``{"Authorization": "Bearer <token>"}`` there once, and the
-    fetcher sends it with every request (an empty ``Bearer`` is left out, so
-    anonymous requests stay anonymous).
+    fetcher sends it with every request (an empty ``Bearer`` is left out; with no
+    token the fetcher answers with how to get one instead of asking the server).
+    Subscriptions go over a websocket (graphql-transport-ws, the vendored graphql-ws
+    client), authenticated with the same header in ``connection_init``; queries and
+    mutations are POSTed.
     """
     prefix = GRAPHIQL_ASSET_PREFIX
     csp = (
@@ -66,7 +124,7 @@ def graphiql_html(endpoint: str = "/graphql") -> str:
         "style-src 'self' 'unsafe-inline'; "
         "font-src 'self' data:; "
         "img-src 'self' data:; "
-        f"connect-src {_connect_src(endpoint)}; "
+        f"connect-src {_connect_src(endpoint, websocket_origin)}; "
         "base-uri 'none'; form-action 'none'"
     )
     return f"""<!doctype html>
@@ -87,48 +145,8 @@ def graphiql_html(endpoint: str = "/graphql") -> str:
 <script src="{prefix}/react.production.min.js"></script>
 <script src="{prefix}/react-dom.production.min.js"></script>
 <script src="{prefix}/graphiql.min.js"></script>
-<script>
-(function () {{
-  "use strict";
-  var endpoint = {_script_literal(endpoint)};
-
-  // Drop an Authorization header whose token is still empty ("Bearer ").
-  function requestHeaders(editorHeaders) {{
-    var headers = {{ "Content-Type": "application/json", "Accept": "application/json" }};
-    var given = editorHeaders || {{}};
-    Object.keys(given).forEach(function (name) {{
-      var value = given[name];
-      if (value === undefined || value === null) return;
-      value = String(value);
-      if (name.toLowerCase() === "authorization" && /^\\s*(bearer)?\\s*$/i.test(value)) return;
-      headers[name] = value;
-    }});
-    return headers;
-  }}
-
-  function fetcher(graphQLParams, opts) {{
-    return fetch(endpoint, {{
-      method: "POST",
-      headers: requestHeaders(opts && opts.headers),
-      body: JSON.stringify(graphQLParams),
-      credentials: "same-origin"
-    }}).then(function (response) {{
-      return response.text().then(function (text) {{
-        try {{ return JSON.parse(text); }} catch (e) {{ return text; }}
-      }});
-    }});
-  }}
-
-  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
-  root.render(React.createElement(GraphiQL, {{
-    fetcher: fetcher,
-    isHeadersEditorEnabled: true,
-    shouldPersistHeaders: true,
-    defaultHeaders: {_script_literal(_DEFAULT_HEADERS)},
-    defaultEditorToolsVisibility: "headers"
-  }}));
-}})();
-</script>
+<script id="ledger-graphiql-config" type="application/json">{_config(endpoint)}</script>
+<script type="module" src="{prefix}/ledger-graphiql.js"></script>
 </body>
 </html>
 """

@@ -277,7 +277,10 @@ class LedgerGraphQL(GraphQL):
         return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(graphiql_html(str(request.url.path)))
+        scheme = "wss" if request.url.scheme == "https" else "ws"
+        return HTMLResponse(
+            graphiql_html(str(request.url.path), f"{scheme}://{request.url.netloc}")
+        )
 
     async def await_position(
         self, request: Request, context: Context, position: int
