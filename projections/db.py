@@ -7,6 +7,7 @@ that an index can serve on both databases.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sqlite3
@@ -93,6 +94,9 @@ class ReadStore:
         self.config = config
         self.dialect = config.dialect
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's, closed together
+        self._opened_lock = threading.Lock()
+        self._generation = 0
         self._pool = None
         if self.dialect == "sqlite":
             assert config.read_model_path is not None
@@ -119,6 +123,8 @@ class ReadStore:
 
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "generation", 0) != self._generation:
+            conn = None  # closed by close(): this thread opens a new one
         if conn is None:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
@@ -132,6 +138,9 @@ class ReadStore:
             conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             conn.execute("PRAGMA cache_size=-16384")
             self._local.conn = conn
+            self._local.generation = self._generation
+            with self._opened_lock:
+                self._opened.append(conn)
         return conn
 
     @contextmanager
@@ -311,12 +320,17 @@ class ReadStore:
         )
 
     def close(self) -> None:
+        """Close every connection, those of other threads too (a worker thread's would
+        otherwise keep the files open: a volume could not be unmounted, say)."""
         if self._pool is not None:
             self._pool.close()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+            self._generation += 1
+        for conn in opened:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local.conn = None
 
 
 def _remove_sqlite(path: Path) -> None:
