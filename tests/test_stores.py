@@ -106,7 +106,7 @@ def test_init_creates_a_ledger_once_and_verify_refuses_an_empty_log(tmp_path):
         cwd=tmp_path,
         timeout=120,
     )
-    assert len(piped.stdout.splitlines()) == 2 and piped.stdout.startswith('{"position": 1')
+    assert len(piped.stdout.splitlines()) == 2 and piped.stdout.startswith('{"position":1,')
     errors = (tmp_path / "export.err").read_text()
     assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
 
