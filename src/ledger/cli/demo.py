@@ -36,7 +36,11 @@ def cmd_demo_tokens(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     url = f"http://{args.host}:{args.port}/graphql"
-    print(f"Tokens for the demo (valid 8h; paste one into GraphiQL's Headers tab at {url}):")
+    web = f"http://{args.host}:{args.port}/web/"
+    print(
+        f"Tokens for the demo (valid 8h): paste one into the web front at {web} "
+        f"(an INSPECTOR sees every page), or into GraphiQL's Headers tab at {url}"
+    )
     for role in ROLES:
         units = [demo.BRANCH_UNIT] if role == "BRANCH" else None
         token = issue_token(settings, f"demo-{role.lower()}", role, units, "8h")
