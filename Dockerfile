@@ -17,7 +17,8 @@ COPY projections ./projections
 # its token secret (data), the digest signing keys (keys), the digests the projector signs
 # (digests) and exports. Named volumes mounted there start with this ownership.
 RUN pip install . \
-    && useradd --system --uid 10001 --user-group --home-dir /var/lib/ledger --no-create-home ledger \
+    && groupadd --system --gid 10001 ledger \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/ledger --no-create-home ledger \
     && install -d -o 10001 -g 10001 -m 0750 \
         /var/lib/ledger \
         /var/lib/ledger/data \
