@@ -166,3 +166,60 @@ def test_the_demo_year_of_talks_inquiries_and_six_must_talks(gql):
         {"id": "WI-2024-03", "status": "CONCLUDED"},  # never replied: passed to verification
         {"id": "WI-2024-04", "status": "SENT"},  # still waiting
     ]
+
+
+def test_the_demo_shows_the_oversight_instruments(gql):
+    """Findings with overdue orders (one reopened), the cycle's overdue rule, risk posts past
+    their limit, the principal overseeing the office's finance, flagged 三重一大 decisions and
+    two leaders without a 2024 report."""
+    demo.load(gql.ledger)
+    overdue = gql.data(
+        '{ rectifications(unitId: "ZJ-FGW", asOf: "2024-12-31", status: OVERDUE) { id review } }'
+    )["rectifications"]
+    assert overdue == [
+        {"id": "RECT-2024-02", "review": None},
+        {"id": "RECT-2024-03", "review": "REOPENED"},
+    ]
+    result = gql.data(
+        '{ evaluationResult(cycleId: "EV-2024", unitId: "ZJ-FGW-XXZX") { deductions { rule points } } }'
+    )["evaluationResult"]
+    assert {"rule": "OVERDUE_RECTIFICATION", "points": -1.0} in result["deductions"]
+
+    due = gql.data(
+        '{ rotationDue(unitId: "ZJ-FGW", asOf: "2024-12-31") { riskPost { id } person { id } } }'
+    )["rotationDue"]
+    assert {(d["riskPost"]["id"], d["person"]["id"]) for d in due} == {
+        ("RP-FGW-NYJ", "P-0013"),
+        ("RP-FGW-TZC", "P-0009"),
+        ("RP-XXZX-CASH", "P-0102"),
+    }
+
+    oversight = gql.data(
+        '{ principalOversight(unitId: "ZJ-FGW") { person { id } unit { id } functions from to } }'
+    )["principalOversight"]
+    assert oversight == [
+        {
+            "person": {"id": "P-0001"},
+            "unit": {"id": "ZJ-FGW-BGS"},
+            "functions": ["FINANCE", "PROCUREMENT"],
+            "from": "2023-01-01",
+            "to": None,
+        }
+    ]
+
+    flagged = gql.data('{ majorDecisions(unitId: "ZJ-FGW", flagged: true) { id flags } }')[
+        "majorDecisions"
+    ]
+    assert flagged == [
+        {"id": "MD-2024-02", "flags": ["PRINCIPAL_NOT_LAST"]},
+        {"id": "MD-2024-03", "flags": ["LOW_ATTENDANCE"]},
+        {"id": "MD-2024-04", "flags": ["RECUSED_SPOKE"]},
+    ]
+
+    missing = gql.data(
+        '{ missingDutyReports(year: 2024, unitId: "ZJ-FGW") { kind unit { id } person { id } } }'
+    )["missingDutyReports"]
+    owed = {(m["unit"]["id"], (m["person"] or {}).get("id")) for m in missing}
+    assert {("ZJ-FGW", "P-0005"), ("ZJ-FGW", "P-0006")} <= owed
+    assert not {("ZJ-FGW", p) for p in ("P-0001", "P-0002", "P-0003", "P-0004")} & owed
+    assert ("ZJ-FGW-JGDW", None) not in owed  # the 机关纪委 reported

@@ -333,9 +333,11 @@ def test_overdue_rectifications_and_rotations_due_stand_out(tab):
     rows = t.page.locator("tr[data-rectification]")
     assert rows.evaluate_all(
         "els => els.map(e => [e.dataset.rectification, e.dataset.status])"
-    ) == [
-        ["RO-2024-01", "OVERDUE"],
-        ["RO-2024-02", "OPEN"],
+    ) == [  # the demo's orders (src/ledger/demo.py): overdue first, then by due date
+        ["RECT-2024-02", "OVERDUE"],
+        ["RECT-2024-03", "OVERDUE"],
+        ["RECT-2024-04", "OPEN"],
+        ["RECT-2024-01", "DONE"],
     ], "overdue first"
     t.open("risk", "unit=ZJ-FGW&asOf=2024-10-01")
     due = t.page.inner_text("#rotation-due")

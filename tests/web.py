@@ -28,31 +28,6 @@ CORRECTION = """mutation { correctResponsibility(input: {itemId: "R-IC-TZC-NYJ",
   periods: [{holderId: "P-0005", from: "2020-01-01"}],
   reason: "任职文件核对：分管自2020年1月起"}) { position } }"""
 
-# Oversight records the demo does not hold (yet), so that the 整改 and 风险岗位 pages and
-# the report have something to show: a risk post whose holder is due for rotation
-# (吴志强 has headed 投资处 since 2019-05-01, five years by 2024-05-01), and two findings
-# with rectification orders, the first overdue from 2024-07-01.
-OVERSIGHT = [
-    """mutation { registerRiskPost(input: {id: "RP-TZC-HEAD", unitId: "ZJ-FGW-TZC",
-      level: HIGH, maxYears: 5, risks: "项目审批、投资资金安排", identifiedOn: "2023-01-01",
-      role: UNIT_HEAD}) { position } }""",
-    """mutation { registerRiskPost(input: {id: "RP-RSC-HEAD", unitId: "ZJ-FGW-RSC",
-      level: MEDIUM, maxYears: 5, risks: "干部选拔任用、人事档案管理", identifiedOn: "2023-01-01",
-      role: UNIT_HEAD}) { position } }""",
-    """mutation { recordFinding(input: {id: "F-2024-01", unitId: "ZJ-FGW-NYJ",
-      source: INSPECTION_TOUR, foundOn: "2024-03-15", description: "项目招投标监管不严"})
-      { position } }""",
-    """mutation { orderRectification(input: {id: "RO-2024-01", findingId: "F-2024-01",
-      ownerId: "P-0013", requirement: "完善招投标内控制度并开展专项检查",
-      orderedOn: "2024-03-20", dueOn: "2024-06-30"}) { position } }""",
-    """mutation { recordFinding(input: {id: "F-2024-02", unitId: "ZJ-FGW-XXZX",
-      source: SPECIAL_CHECK, foundOn: "2024-05-10", description: "公务接待超标准"})
-      { position } }""",
-    """mutation { orderRectification(input: {id: "RO-2024-02", findingId: "F-2024-02",
-      ownerId: "P-0011", requirement: "清退超标准接待费用，修订接待管理办法",
-      orderedOn: "2024-05-20", dueOn: "2024-12-31"}) { position } }""",
-]
-
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
@@ -95,10 +70,7 @@ def demo_server(directory: Path) -> Iterator[DemoServer]:
         time.sleep(0.02)
         mark = datetime.now(UTC)
         time.sleep(0.02)
-        recorder = token("ADMIN", "web-recorder")
-        api.data(CORRECTION, token=recorder)
-        for mutation in OVERSIGHT:
-            api.data(mutation, token=recorder)
+        api.data(CORRECTION, token=token("ADMIN", "web-recorder"))
         yield DemoServer(api, store, directory, mark.isoformat())
 
 

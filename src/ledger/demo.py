@@ -3,7 +3,10 @@
 The organ ZJ-FGW is the one to explore: departments, affiliated units (one with its own
 party secretary and discipline secretary), branches, leaders' responsibility lists with a
 mid-2024 change of who oversees what, 25 cases in 2023-2024, task letters and the 2024
-evaluation. The two other organs carry the source text's 2017 statistic with ZJ-FGW: 25
+evaluation; and the oversight instruments of part 三(二): findings with rectification orders
+(some overdue, one reopened), risk posts with holders past their rotation limit, the
+principal directly overseeing the office's finance, 三重一大 decisions (one where the principal
+spoke first), 述责述廉 reports for 2024 with two leaders still owing one. The two other organs carry the source text's 2017 statistic with ZJ-FGW: 25
 报批 cases against 处级 cadres across the provincial organs, 20 of them (80%) in affiliated
 units, 14 (56%) under the eight provisions.
 
@@ -404,6 +407,7 @@ def steps() -> Iterator[tuple[str, c.Command]]:
     yield from letter_steps()
     yield from evaluation_steps()
     yield from talk_steps()
+    yield from oversight_steps()
 
 
 def case_steps() -> Iterator[tuple[str, c.Command]]:
@@ -512,6 +516,201 @@ def evaluation_steps() -> Iterator[tuple[str, c.Command]]:
     for unit, points in CYCLE_SCORES.items():
         for code, value in zip(("EDU", "SUP", "MGT"), points, strict=True):
             yield f"score:EV-2024:{unit}:{code}", c.RecordScore("EV-2024", unit, code, value)
+
+
+# ---------------------------------------------------------------------- oversight (part 三(二))
+# A 巡察 of the information centre and a 专项检查 of the energy bureau found problems; some
+# orders ran late (one reopened after review); the cycle deducts a point per order still
+# overdue at the year's end. Risk posts with holders past their limit; the office carries
+# finance, and the principal oversees it directly from 2023 (a finding of 五个不直接分管);
+# 三重一大 decisions, one where the principal spoke first, one with too few attending, one
+# where a member who withdrew still spoke; 述责述廉 for 2024, two leaders not yet reported.
+
+FINDINGS = [
+    # (id, unit, source, found on, description)
+    (
+        "F-2024-01",
+        "ZJ-FGW-XXZX",
+        "INSPECTION_TOUR",
+        "2024-04-15",
+        "巡察发现：“三重一大”事项决策程序不规范，廉政风险防控台账不全",
+    ),
+    ("F-2024-02", "ZJ-FGW-NYJ", "SPECIAL_CHECK", "2024-05-20", "专项检查发现：公务用车管理不规范"),
+    ("F-2024-03", "ZJ-FGW-JJS", "AUDIT", "2024-07-08", "审计发现：科研经费报销审核不严"),
+]
+RECTIFICATIONS = [
+    # (id, finding, owner, requirement, ordered on, due on)
+    (
+        "RECT-2024-01",
+        "F-2024-01",
+        "P-0011",
+        "完善“三重一大”集体决策制度",
+        "2024-04-20",
+        "2024-06-30",
+    ),
+    ("RECT-2024-02", "F-2024-01", "P-0011", "补齐廉政风险防控台账", "2024-04-20", "2024-08-31"),
+    ("RECT-2024-03", "F-2024-02", "P-0013", "建立公务用车使用登记制度", "2024-05-25", "2024-09-30"),
+    ("RECT-2024-04", "F-2024-03", "P-0012", "修订科研经费报销审核办法", "2024-07-15", "2024-10-31"),
+]
+RISK_POSTS = [
+    # (id, unit, level, max years, risks, role, named position)
+    ("RP-FGW-RSC", "ZJ-FGW-RSC", "HIGH", 5, "干部选拔任用、人事档案管理", "UNIT_HEAD", None),
+    ("RP-FGW-TZC", "ZJ-FGW-TZC", "HIGH", 5, "投资项目审核、资金安排", "UNIT_HEAD", None),
+    ("RP-FGW-NYJ", "ZJ-FGW-NYJ", "HIGH", 5, "能源项目核准、专项资金分配", "UNIT_HEAD", None),
+    ("RP-XXZX-CASH", "ZJ-FGW-XXZX", "HIGH", 3, "现金收付、票据管理", None, "出纳"),
+    ("RP-FGW-BGS", "ZJ-FGW-BGS", "MEDIUM", 8, "公务接待、办公用品采购", "UNIT_HEAD", None),
+]
+UNIT_FUNCTIONS = [
+    ("ZJ-FGW-RSC", ("PERSONNEL",)),
+    ("ZJ-FGW-BGS", ("FINANCE", "PROCUREMENT")),
+    ("ZJ-FGW-TZC", ("PROJECTS", "APPROVALS")),
+]
+TEAM = ["P-0001", "P-0002", "P-0003", "P-0004", "P-0005", "P-0006"]
+DECISIONS = [
+    # (id, matter, title, decided on, attendees, speaking order, recusals)
+    (
+        "MD-2024-01",
+        "LARGE_FUND",
+        "省能源局专项资金安排",
+        "2024-03-15",
+        TEAM,
+        ["P-0003", "P-0004", "P-0005", "P-0006", "P-0002", "P-0001"],
+        (),
+    ),
+    (
+        "MD-2024-02",
+        "MAJOR_PROJECT",
+        "数字化改革项目立项",
+        "2024-06-12",
+        ["P-0001", "P-0003", "P-0004", "P-0005"],
+        ["P-0001", "P-0003", "P-0004", "P-0005"],  # the principal spoke first
+        (),
+    ),
+    (
+        "MD-2024-03",
+        "CADRE_APPOINTMENT",
+        "处级干部任免",
+        "2024-09-05",
+        ["P-0001", "P-0002"],  # two of six attended
+        ["P-0002", "P-0001"],
+        (),
+    ),
+    (
+        "MD-2024-04",
+        "MAJOR_DECISION",
+        "信息中心机房改造项目承接单位确定",
+        "2024-11-08",
+        TEAM,
+        ["P-0003", "P-0005", "P-0004", "P-0006", "P-0002", "P-0001"],
+        (("P-0005", "承接单位负责人系其近亲属"),),  # withdrew, yet spoke
+    ),
+]
+DIGEST_2024_JGDW = "3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855d"
+
+
+def oversight_steps() -> Iterator[tuple[str, c.Command]]:
+    for fid, unit, source, on, description in FINDINGS:
+        yield f"finding:{fid}", c.RecordFinding(fid, unit, source, on, description)
+    for rid, fid, owner, requirement, on, due in RECTIFICATIONS:
+        yield f"rect:{rid}", c.OrderRectification(rid, fid, owner, requirement, on, due)
+    yield (
+        "rect:RECT-2024-01:done",
+        c.CompleteRectification("RECT-2024-01", "2024-06-25", "党委会议纪要、制度文本"),
+    )
+    yield (
+        "rect:RECT-2024-01:ok",
+        c.ReviewRectification("RECT-2024-01", "ACCEPT", "2024-07-05", "整改到位"),
+    )
+    yield (
+        "rect:RECT-2024-02:50",
+        c.ReportRectificationProgress("RECT-2024-02", 50, "已梳理风险点", "2024-07-10"),
+    )
+    yield (
+        "rect:RECT-2024-03:done",
+        c.CompleteRectification("RECT-2024-03", "2024-10-20", "登记制度文本"),
+    )
+    yield (
+        "rect:RECT-2024-03:reopen",
+        c.ReviewRectification(
+            "RECT-2024-03", "REOPEN", "2024-10-28", "登记制度未落实到车辆调度", "2024-12-15"
+        ),
+    )
+    yield (
+        "rect:RECT-2024-04:done",
+        c.CompleteRectification("RECT-2024-04", "2024-10-10", "修订后的审核办法"),
+    )
+    yield (
+        "rect:RECT-2024-04:ok",
+        c.ReviewRectification("RECT-2024-04", "ACCEPT", "2024-10-18", "整改到位"),
+    )
+    yield "rule:EV-2024:overdue", c.ChooseOverdueRectificationRule("EV-2024", 1.0)
+
+    for rpid, unit, level, years, risks, role, position in RISK_POSTS:
+        yield (
+            f"risk:{rpid}",
+            c.RegisterRiskPost(rpid, unit, level, years, risks, "2023-01-01", role, position),
+        )
+    yield (
+        "risk:RP-XXZX-CASH:holders",
+        c.RecordRiskPostHolders(
+            "RP-XXZX-CASH", (c.HolderPeriod("P-0102", "2020-01-01"),), "岗位人员台账"
+        ),
+    )
+
+    for unit, functions in UNIT_FUNCTIONS:
+        yield f"functions:{unit}", c.DeclareUnitFunctions(unit, functions, "2019-01-01", "三定方案")
+    yield (
+        "item:R-IC-P1-BGS",
+        c.AssignResponsibility(
+            "R-IC-P1-BGS",
+            "P-0001",
+            "IN_CHARGE",
+            "MANAGEMENT",
+            "分管办公室（财务、采购）",
+            ("ZJ-FGW-BGS",),
+            "2023-01-01",
+        ),
+    )
+    for did, matter, title, on, attendees, speakers, recusals in DECISIONS:
+        yield (
+            f"decision:{did}",
+            c.RecordMajorDecision(
+                did,
+                ORGAN,
+                matter,
+                title,
+                on,
+                tuple(attendees),
+                tuple(speakers),
+                tuple(c.Recusal(p, why) for p, why in recusals),
+            ),
+        )
+
+    for person in ("P-0001", "P-0002", "P-0003", "P-0004"):
+        yield (
+            f"report:2024:{person}",
+            c.FileDutyReport(
+                f"DR-2024-{person}",
+                "LEADER",
+                2024,
+                ORGAN,
+                "2025-01-20",
+                person_id=person,
+                summary="2024年度履行党风廉政建设责任和廉洁自律情况",
+            ),
+        )
+    yield (
+        "report:2024:ZJ-FGW-JGDW",
+        c.FileDutyReport(
+            "DR-2024-JGDW",
+            "DISCIPLINE_COMMITTEE",
+            2024,
+            "ZJ-FGW-JGDW",
+            "2025-01-25",
+            summary="2024年度机关纪委履行监督责任情况",
+            document_hash=DIGEST_2024_JGDW,
+        ),
+    )
 
 
 def load(ledger: Ledger, on_step: Callable[[], None] | None = None) -> tuple[int, int]:
