@@ -17,6 +17,7 @@ from uuid import UUID
 from ledger.domain.base import event_type_of
 from ledger.domain.case import Case
 from ledger.domain.duty_report import DutyReport
+from ledger.domain.evaluation import EvaluationCycle
 from ledger.domain.inquiry import WrittenInquiry
 from ledger.domain.major_decision import MajorDecision
 from ledger.domain.personal_file import PersonalFile
@@ -263,6 +264,27 @@ CASE_EVENT_TYPES = frozenset(
 )
 
 
+# Events of other entities that speak of a case: a score line written by hand about it.
+CASE_NAMING_TYPES = frozenset(
+    event_type_of(cls)
+    for cls in (
+        EvaluationCycle.ScoreDeducted,
+        EvaluationCycle.BonusAdded,
+        EvaluationCycle.VetoApplied,
+    )
+)
+
+
+def personal_entities(row: EventRow) -> list[str]:
+    """The entities whose personal data this raw event carries (for the access log)."""
+    if row.type in CASE_EVENT_TYPES:
+        return [row.entity_id]
+    if row.type in CASE_NAMING_TYPES:
+        case_id = json.loads(row.payload).get("case_id")
+        return [case_id] if case_id else []
+    return []
+
+
 def _event(r) -> EventRow:
     return as_row(EventRow, r)
 
@@ -323,5 +345,6 @@ def units_of_event(tx: Tx, position: int) -> list[str]:
     return [r["unit_id"] for r in rows]
 
 
-def entity_at(tx: Tx, position: int) -> str | None:
-    return tx.scalar("SELECT entity_id FROM rm_events WHERE position = ?", (position,))
+def event_at(tx: Tx, position: int) -> EventRow | None:
+    row = tx.one(f"SELECT {EVENT_COLUMNS} FROM rm_events WHERE position = ?", (position,))
+    return _event(row) if row else None

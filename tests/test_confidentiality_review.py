@@ -324,3 +324,42 @@ def test_a_decision_on_a_party_organisation_belongs_to_the_cases_unit(world):
         )["history"]
         == []
     )
+
+
+# ---------------------------------------------------------------------- what else tells who
+
+
+def test_a_dashboard_does_not_see_the_subjects_rank(world):
+    """The rank of a case's subject, with its unit and dates, tells who it is (a unit has one
+    or two cadres of a rank): personal case data, like the subject."""
+    world.data(
+        """mutation { registerCase(input: {id: "K-RANK", unitId: "AFF", subjectId: "H",
+        category: INTEGRITY, discovery: PASSIVE, factsOn: "2024-03-01", registeredOn: "2024-04-01",
+        summary: "违规收受礼金", subjectRank: DIVISION}) { id } }"""
+    )
+    query = '{ case(id: "K-RANK") { id subjectRank } cases { id subjectRank } }'
+    for role in ("VIEWER", "BRANCH"):
+        data = world.data(query, token=as_(world, role, ["AFF"] if role == "BRANCH" else None))
+        assert data["case"] == {"id": "K-RANK", "subjectRank": None}
+        assert {c["subjectRank"] for c in data["cases"]} == {None}
+    assert access_records(world, "K-RANK") == []
+    inspector = as_(world, "INSPECTOR", subject="inspector-wu")
+    data = world.data('query Rank { case(id: "K-RANK") { subjectRank } }', token=inspector)
+    assert data["case"] == {"subjectRank": "DIVISION"}
+    assert [(r["actor"], r["operation"]) for r in access_records(world, "K-RANK")] == [
+        ("inspector-wu", "Rank")
+    ]
+
+
+def test_raw_events_of_a_hand_written_line_about_a_case_are_in_the_access_log(world):
+    world.data(
+        DEDUCT,
+        {"c": "C-ALL", "u": "AFF", "case": "K-SELF", "reason": "姓名S收受礼金"},
+        token=as_(world, "APPRAISER"),
+    )
+    inspector = as_(world, "INSPECTOR", subject="inspector-wu")
+    world.data('query Raw { history(entityId: "C-ALL") { type payload } }', token=inspector)
+    world.data(
+        'query Log { events(type: "ScoreDeducted") { events { payload } } }', token=inspector
+    )
+    assert [r["operation"] for r in access_records(world, "K-SELF")] == ["Raw", "Log"]

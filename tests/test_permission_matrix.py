@@ -937,6 +937,7 @@ def test_the_permission_table_marks_exactly_these_fields_personal():
         "Case.subject",
         "Case.summary",
         "Case.decision",
+        "Case.subjectRank",
         "Case.accountabilityChain",
         "Case.decisions",
         "Query.accountabilityChain",

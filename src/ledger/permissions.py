@@ -154,6 +154,8 @@ READS: dict[str, Read] = {
     "Case.subject": Read(PERSONAL_READERS, hide=True, personal=True),
     "Case.summary": Read(PERSONAL_READERS, hide=True, personal=True),
     "Case.decision": Read(PERSONAL_READERS, hide=True, personal=True),
+    # with the unit and the dates, the rank tells who (a unit has one or two of a rank)
+    "Case.subjectRank": Read(PERSONAL_READERS, hide=True, personal=True),
     "Case.accountabilityChain": Read(PERSONAL_READERS, personal=True),
     "Case.decisions": Read(PERSONAL_READERS, personal=True),
     "Query.accountabilityChain": Read(PERSONAL_READERS, personal=True),

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from projections.event_index import CASE_EVENT_TYPES, EventRow
+from projections.event_index import EventRow, personal_entities
 
 
 @strawberry.type
@@ -42,8 +42,9 @@ class LedgerEvent:
 
 
 def events_from(ctx: Any, rows: list[EventRow]) -> list[LedgerEvent]:
-    """Events as answered: a case's raw events are personal case data (access log)."""
-    ctx.access(*(r.entity_id for r in rows if r.type in CASE_EVENT_TYPES))
+    """Events as answered: a case's raw events, and a score line's about a case, are
+    personal case data (access log)."""
+    ctx.access(*(e for r in rows for e in personal_entities(r)))
     return [LedgerEvent.from_row(r) for r in rows]
 
 

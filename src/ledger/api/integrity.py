@@ -113,8 +113,9 @@ class IntegrityQueries:
         if not events or not chains:
             raise NotFound(f"the event at position {position} is missing: run `ledger verify`")
         event, chain = events[0], chains[0]
-        if event.topic.partition(":")[2] in event_index.CASE_EVENT_TYPES:  # personal data
-            ctx.access(ctx.read(lambda tx: event_index.entity_at(tx, position)))
+        row = ctx.read(lambda tx: event_index.event_at(tx, position))
+        if row is not None:  # its stored bytes may carry personal case data
+            ctx.access(*event_index.personal_entities(row))
         canonical = canonical_leaf(
             position,
             event.originator_id,

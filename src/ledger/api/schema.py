@@ -436,14 +436,16 @@ async def next_before_expiry(rows, expires_at: int | None):
 
 def deliverable(ctx: Context, row) -> bool:
     """Scope and personal data, per event: a scoped token gets events of its units only; a
-    case's raw event is written to the access log before it is sent."""
+    raw event carrying personal data (`event_index.personal_entities`) is written to the
+    access log before it is sent."""
     if ctx.scoped:
         units = ctx.read(lambda tx: event_index.units_of_event(tx, row.position))
         if not ctx.any_in_scope(units):
             return False
-    if row.type in event_index.CASE_EVENT_TYPES:
+    personal = event_index.personal_entities(row)
+    if personal:
         AccessLog(ctx.ledger.app.recorder).append(
-            ctx.caller.subject, ctx.caller.role, "ledgerEvents", {row.entity_id}
+            ctx.caller.subject, ctx.caller.role, "ledgerEvents", set(personal)
         )
     return True
 
