@@ -8,6 +8,7 @@ and DEP, cycle C-DEP only DEP. The attacker's tokens are limited to AFF (or ZB).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -363,3 +364,71 @@ def test_raw_events_of_a_hand_written_line_about_a_case_are_in_the_access_log(wo
         'query Log { events(type: "ScoreDeducted") { events { payload } } }', token=inspector
     )
     assert [r["operation"] for r in access_records(world, "K-SELF")] == ["Raw", "Log"]
+
+
+# ---------------------------------------------------------------------- nested paths
+
+NESTED = [  # one root each: the cost budget keeps a scoped reader's documents small
+    "{ units { id children { id } parent { id children { id } } organ { id children { id } } } }",
+    '{ unit(id: "AFF") { posts { person { id name posts { unit { id } } } } } }',
+    '{ unit(id: "AFF") { parent { posts { person { id } } } organ { posts { person { name } } } } }',
+    "{ cases { id unit { id parent { children { id } } } subject { id name } } }",
+    '{ case(id: "K-AFF") { subject { posts { unit { id } } } decisions { id person { id } } } }',
+    """{ case(id: "K-AFF") { accountabilityChain { links { person { id name posts { unit { id } } }
+       unit { id children { id } } } gaps { unit { id } } } } }""",
+    """{ taskLetters { edges { node { id issuer { id children { id } } recipient { id }
+       acknowledgedBy { id } } } } }""",
+    '{ taskLetter(id: "L-ZB") { issuer { posts { person { id } } } } }',
+    "{ evaluationCycles { id units { id } } }",
+    """{ evaluationCycle(id: "C-ALL") { results { unit { id } deductions { reason case { id } }
+       vetoReasons { reason } pending { reason } } } }""",
+    """{ person(id: "H") { posts { unit { id } } }
+       responsibilityList(personId: "H") { items { scope { id } holder { id } } } }""",
+]
+
+
+def test_nested_paths_carry_nothing_of_another_unit(world):
+    """From every root a token limited to AFF may start at, however deep it goes, nothing of
+    DEP comes back: not its id, its people, its case, its letter or its cycle."""
+    for unit in ("DEP", "AFF"):  # the second: AFF's points, for a case that sits in DEP
+        world.data(
+            DEDUCT,
+            {"c": "C-ALL", "u": unit, "case": "K-DEP", "reason": "姓名T收受礼金"},
+            token=as_(world, "APPRAISER"),
+        )
+    aff = as_(world, "INSPECTOR", ["AFF"])
+    text = json.dumps([world.data(query, token=aff) for query in NESTED], ensure_ascii=False)
+    for secret in ('"DEP"', "K-DEP", '"T"', '"D"', "姓名T", "姓名D", "L-DEP", "C-DEP"):
+        assert secret not in text, (secret, text)
+    assert "K-AFF" in text and "姓名S" in text  # the probe reaches what is in scope
+
+
+def test_the_web_export_gives_score_lines_about_cases_as_the_api_does(world):
+    appraiser = as_(world, "APPRAISER")
+    world.data(
+        DEDUCT,
+        {"c": "C-ALL", "u": "AFF", "case": "K-SELF", "reason": "姓名S收受礼金"},
+        token=appraiser,
+    )
+    world.data(
+        DEDUCT,
+        {"c": "C-ALL", "u": "AFF", "case": "K-DEP", "reason": "姓名T收受礼金"},
+        token=appraiser,
+    )
+
+    def export(token: str) -> str:
+        response = world.http.get(
+            "/web/export/evaluation",
+            params={"cycle": "C-ALL", "format": "csv", "lang": "zh"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        return response.content.decode("utf-8-sig")
+
+    viewer = export(as_(world, "VIEWER"))
+    assert "姓名S" not in viewer and "K-SELF" in viewer
+    assert access_records(world, "K-SELF") == []
+    scoped = export(as_(world, "INSPECTOR", ["AFF"], subject="inspector-aff"))
+    assert "姓名S收受礼金" in scoped and "姓名T" not in scoped and "K-DEP" not in scoped
+    assert [r["actor"] for r in access_records(world, "K-SELF")] == ["inspector-aff"]
+    assert access_records(world, "K-DEP") == []
