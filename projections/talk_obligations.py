@@ -364,12 +364,10 @@ def overdue_in(
     return [(r["evaluated"], _row(r), r["person_name"]) for r in rows]
 
 
-def owes_talk(tx: Tx, obligation_id: str) -> bool:
-    """Is this obligation owed, as recorded now?"""
-    return (
-        tx.scalar(
-            "SELECT COUNT(*) FROM rm_talk_obligations WHERE obligation_id=? AND recorded_to=?",
-            (obligation_id, OPEN_POSITION),
-        )
-        or 0
-    ) > 0
+def talk_owed_in(tx: Tx, obligation_id: str) -> str | None:
+    """The unit in which this obligation is owed, as recorded now (None: it is not)."""
+    return tx.scalar(
+        "SELECT unit_id FROM rm_talk_obligations WHERE obligation_id=? AND recorded_to=? "
+        "ORDER BY unit_id LIMIT 1",
+        (obligation_id, OPEN_POSITION),
+    )

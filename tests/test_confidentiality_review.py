@@ -432,3 +432,18 @@ def test_the_web_export_gives_score_lines_about_cases_as_the_api_does(world):
     assert "姓名S收受礼金" in scoped and "姓名T" not in scoped and "K-DEP" not in scoped
     assert [r["actor"] for r in access_records(world, "K-SELF")] == ["inspector-aff"]
     assert access_records(world, "K-DEP") == []
+
+
+RECORD_TALK = """mutation($ob: ID) { recordTalk(input: {id: "TK-1", kind: HEART_TO_HEART,
+  talkerId: "H", personId: "S", unitId: "AFF", heldOn: "2024-06-01", topic: "谈心",
+  record: "谈话记录", obligationId: $ob}) { id } }"""
+
+
+def test_a_talk_cannot_meet_another_units_obligation(world):
+    """六必谈: a talk that names an obligation owed in another unit (by someone else) is
+    refused word for word like one naming an obligation that does not exist."""
+    page = world.data('{ talkObligations(personId: "T") { obligations { id unit { id } } } }')
+    owed = [o["id"] for o in page["talkObligations"]["obligations"] if o["unit"]["id"] == "DEP"]
+    assert owed, page
+    recorder = as_(world, "RECORDER", ["AFF"])
+    same_refusal(world, recorder, RECORD_TALK, {"ob": owed[0]}, {"ob": "OB-NOPE"})

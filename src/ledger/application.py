@@ -85,8 +85,8 @@ class ReadSide(Protocol):
         """The IN_CHARGE items whose current holder is this person."""
         ...
 
-    def owes_talk(self, obligation_id: str) -> bool:
-        """Is this 六必谈 obligation owed (whatever its status)?"""
+    def talk_owed_in(self, obligation_id: str) -> str | None:
+        """The unit in which this 六必谈 obligation is owed (whatever its status), or None."""
         ...
 
 

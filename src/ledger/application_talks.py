@@ -82,15 +82,19 @@ def _refs(
     obligation_id: str | None,
     case_id: str | None,
     inquiry_id: str | None,
+    stamp: Stamp,
 ) -> None:
     """What a talk names must exist: the case, the inquiry (to the same person), the
-    obligation (owed by the person, as recorded now)."""
+    obligation (owed by the person, as recorded now; for a token limited to units, owed
+    in one of them, or it is refused like one that does not exist)."""
     if case_id is not None:
         app.case(case_id)
     if inquiry_id is not None and inquiry(app, inquiry_id).person_id != person_id:
         raise BadInput(f"written inquiry {inquiry_id} was not sent to {person_id}")
-    if obligation_id is not None and not app.read_side.owes_talk(obligation_id):
-        raise NotFound(f"no 六必谈 obligation {obligation_id!r} is owed")
+    if obligation_id is not None:
+        owed_in = app.read_side.talk_owed_in(obligation_id)
+        if owed_in is None or not app.nameable(stamp)(owed_in):
+            raise NotFound(f"no 六必谈 obligation {obligation_id!r} is owed")
 
 
 @handles(c.RecordTalk)
@@ -99,7 +103,7 @@ def record_talk(app: LedgerApplication, cmd: c.RecordTalk, stamp: Stamp) -> Deci
     app.unit(cmd.unit_id)
     person = app.person(cmd.person_id)
     app.person(cmd.talker_id)
-    _refs(app, cmd.person_id, cmd.obligation_id, cmd.case_id, cmd.inquiry_id)
+    _refs(app, cmd.person_id, cmd.obligation_id, cmd.case_id, cmd.inquiry_id, stamp)
     recorded = Talk.record(
         stamp,
         cmd.id,
@@ -123,7 +127,7 @@ def record_talk(app: LedgerApplication, cmd: c.RecordTalk, stamp: Stamp) -> Deci
 def correct_talk(app: LedgerApplication, cmd: c.CorrectTalk, stamp: Stamp) -> Decision:
     found = talk(app, cmd.talk_id)
     app.person(cmd.talker_id)
-    _refs(app, found.person_id, cmd.obligation_id, cmd.case_id, cmd.inquiry_id)
+    _refs(app, found.person_id, cmd.obligation_id, cmd.case_id, cmd.inquiry_id, stamp)
     found.correct(
         stamp,
         kind=cmd.kind,

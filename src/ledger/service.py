@@ -24,7 +24,7 @@ from projections.chain import resolve_chain
 from projections.db import ReadStore
 from projections.responsibility import in_charge_items
 from projections.runner import ProjectionRunner, default_projectors
-from projections.talk_obligations import owes_talk
+from projections.talk_obligations import talk_owed_in
 
 
 class Ledger:
@@ -76,11 +76,11 @@ class Ledger:
         self._caught_up()
         return self.reads.run(lambda tx: in_charge_items(tx, person_id))
 
-    def owes_talk(self, obligation_id: str) -> bool:
-        """Is this 六必谈 obligation owed, as recorded now?"""
+    def talk_owed_in(self, obligation_id: str) -> str | None:
+        """The unit in which this 六必谈 obligation is owed, as recorded now (None: it is not)."""
         self._caught_up()
         with self.reads.read() as tx:
-            return owes_talk(tx, obligation_id)
+            return talk_owed_in(tx, obligation_id)
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""
