@@ -94,7 +94,108 @@ def minimal_mutation() -> Starlette:
             recordings = app.save(person)
             return Saved(id=id, position=recordings[-1].notification.id)
 
-    view = GraphQL(strawberry.Schema(query=Query, mutation=Mutation), graphql_ide=None)
+    schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=_caches())
+    view = GraphQL(schema, graphql_ide=None)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/graphql", view, methods=["POST"]), Route("/healthz", healthz)])
+
+
+def _caches() -> list:
+    """strawberry's parser and validation caches: without them graphql-core 3.3 spends most
+    of a small request validating it again, which no one serving GraphQL should compare
+    against (the ledger has them too)."""
+    from strawberry.extensions import ParserCache, ValidationCache
+
+    return [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+
+
+def _small_unit_answer() -> dict:
+    """The small query's answer for BENCH_UNIT, read once from the read models (so the
+    baselines below serve exactly what the ledger serves)."""
+    from ledger.api.context import today
+    from projections import organisation as org
+    from projections.db import ReadStore
+
+    reads = ReadStore(parse_store_url(os.environ["BENCH_STORE"]))
+    unit_id = os.environ["BENCH_UNIT"]
+    with reads.read() as tx:
+        unit = org.units_by_id(tx, [unit_id])[unit_id]
+        posts = org.posts_by(tx, "unit_id", [unit_id], today().isoformat(), None)[unit_id]
+        persons = org.persons_by_id(tx, sorted({p.person_id for p in posts}))
+    reads.close()
+    return {
+        "id": unit.unit_id,
+        "name": unit.name,
+        "kind": unit.kind,
+        "posts": [
+            {"role": p.role, "person": {"id": p.person_id, "name": persons[p.person_id].name}}
+            for p in posts
+        ],
+    }
+
+
+def bare_starlette() -> Starlette:
+    """Bare Starlette: POST /graphql answers the small query's JSON, built once in memory
+    (no parsing of the request, no GraphQL, no store): the floor of the HTTP stack."""
+    body = {"data": {"unit": _small_unit_answer()}}
+
+    async def graphql(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse(body)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)]
+    )
+
+
+def minimal_reads() -> Starlette:
+    """A minimal strawberry schema serving the small query's shape from memory: `unit(id)`
+    with its posts and their holders (no token, no logging, no store; strawberry's parser
+    and validation caches, see `_caches`)."""
+    import strawberry
+    from strawberry.asgi import GraphQL
+
+    answer = _small_unit_answer()
+
+    @strawberry.type
+    class Person:
+        id: strawberry.ID
+        name: str
+
+    @strawberry.type
+    class Post:
+        role: str
+        person: Person
+
+    @strawberry.type
+    class Unit:
+        id: strawberry.ID
+        name: str
+        kind: str
+        posts: list[Post]
+
+    units = {
+        answer["id"]: Unit(
+            id=answer["id"],
+            name=answer["name"],
+            kind=answer["kind"],
+            posts=[Post(role=p["role"], person=Person(**p["person"])) for p in answer["posts"]],
+        )
+    }
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def unit(self, id: strawberry.ID) -> Unit | None:  # noqa: A002
+            return units.get(str(id))
+
+    view = GraphQL(strawberry.Schema(query=Query, extensions=_caches()), graphql_ide=None)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})

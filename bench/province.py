@@ -48,6 +48,7 @@ from ledger.domain.base import Stamp, create
 from ledger.domain.case import Case, case_uuid
 from ledger.domain.evaluation import (
     DEFAULT_GRADE_BANDS,
+    DEFAULT_VETO_FORMS,
     DEFAULT_VETO_ROLES,
     EvaluationCycle,
     cycle_uuid,
@@ -482,6 +483,7 @@ class Province:
             passive_case_deduction=2.0,
             veto_roles=list(DEFAULT_VETO_ROLES),
             grade_bands=dict(DEFAULT_GRADE_BANDS),
+            veto_forms=list(DEFAULT_VETO_FORMS),
             timestamp=ts,
         )
         self.cycle = cycle
@@ -596,6 +598,10 @@ class Province:
             facts_until=None,
             registered_on=registered.isoformat(),
             summary="违规收受礼品礼金" if category == "EIGHT_PROVISIONS" else "违反工作纪律",
+            source=None,
+            subject_rank=None,
+            submitted_for_approval=False,
+            subject_post_recorded=True,
             timestamp=ts,
         )
         self.cases_open = getattr(self, "cases_open", {})
@@ -620,11 +626,16 @@ class Province:
         head = self.heads.get(unit)
         if head is None:
             return
+        measure = self.rng.choice(MEASURES)
         case.trigger_event(
             Case.AccountabilityDetermined,
             **self.stamp("recorder-2").fields(),
             person_id=head,
-            measure=self.rng.choice(MEASURES),
+            unit_id=None,
+            measure=measure,
+            measures=[measure],
+            degree=None,
+            link=None,
             reason="履行直接责任不力",
             on=on.isoformat(),
             timestamp=ts,

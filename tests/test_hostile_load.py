@@ -98,6 +98,19 @@ class World:
                 "criteria": [{"code": "EDU", "title": "宣传教育", "maxPoints": 100}],
             },
         )
+        self.admin(
+            "registerCase",
+            {
+                "id": "C-H1",
+                "unitId": UNITS[0],
+                "subjectId": f"P-{UNITS[0]}",
+                "category": "INTEGRITY",
+                "discovery": "PASSIVE",
+                "factsOn": "2024-03-01",
+                "registeredOn": "2024-04-01",
+                "summary": "违规收受礼品",
+            },
+        )
         for i, unit in enumerate(UNITS):
             self.admin(
                 "recordScore",
@@ -208,7 +221,8 @@ def test_a_cyclic_path_is_answered_from_one_computation(world, budgets, monkeypa
     leaves = [
         r["total"] for a in outer for b in a["cycle"]["results"] for r in b["cycle"]["results"]
     ]
-    ranked = sorted((60.0 + i for i in range(len(UNITS))), reverse=True)
+    ranked = [r["total"] for r in outer[0]["cycle"]["results"][0]["cycle"]["results"]]
+    assert len(ranked) == len(UNITS) and ranked == sorted(ranked, reverse=True)
     assert leaves == ranked * len(UNITS) ** 2
     assert calls == [CYCLE]  # three levels of results, one evaluation
 
@@ -648,3 +662,84 @@ def test_writers_in_two_processes_retry_instead_of_refusing(world):
         del first.app.save
         second.close()
         first.wait_for(first.app.head())
+
+
+# ---------------------------------------------------------------------- the answer cache
+
+
+def answers(world: World):
+    return world.gql.http.app.state.view.answers
+
+
+def test_a_repeated_query_is_answered_from_the_cache_until_a_write(world):
+    cache = answers(world)
+    query = "query Dash { units { id name } }"
+    first = world.gql.data(query, role="VIEWER")
+    hits = cache.hits
+    assert world.gql.data(query, role="VIEWER") == first
+    assert cache.hits == hits + 1
+    world.admin(
+        "registerUnit", {"id": "D-NEW", "name": "新处室", "kind": "DEPARTMENT", "parentId": "ORG"}
+    )
+    after = world.gql.data(query, role="VIEWER")  # the position moved: computed again
+    assert cache.hits == hits + 1
+    assert {"id": "D-NEW", "name": "新处室"} in after["units"]
+
+
+def test_roles_and_scopes_do_not_share_answers(world):
+    query = '{ case(id: "C-H1") { id summary subject { name } } }'
+    admin = world.gql.data(query, role="ADMIN")["case"]
+    viewer = world.gql.data(query, role="VIEWER")["case"]
+    assert admin["summary"] and viewer["summary"] is None  # personal data by role
+    assert world.gql.data(query, role="ADMIN")["case"] == admin
+    assert world.gql.data(query, role="VIEWER")["case"] == viewer
+    outside = world.gql.post(query, token=world.gql.token("RECORDER", units=[UNITS[1]]))
+    inside = world.gql.post(query, token=world.gql.token("RECORDER", units=[UNITS[0]]))
+    assert inside["data"]["case"]["summary"] and outside["data"]["case"] is None
+
+
+def test_a_cached_answer_with_personal_data_still_writes_its_access_record(world):
+    from ledger.integrity.access import AccessLog
+
+    log = AccessLog(world.gql.ledger.app.recorder)
+
+    def records() -> int:
+        return len(log.page(after=0, first=500, entity_id="C-H1"))
+
+    query = 'query Reads { case(id: "C-H1") { id summary } }'
+    cache = answers(world)
+    before, hits = records(), cache.hits
+    for _ in range(3):
+        assert world.gql.data(query, role="INSPECTOR")["case"]["summary"]
+    assert cache.hits >= hits + 2  # the second and third came from the cache
+    assert records() == before + 3  # and each wrote its record, as the first did
+
+
+def test_what_the_cache_keeps_out(world):
+    cache = answers(world)
+    for query in (
+        "{ accessLog { records { position } } }",
+        "{ verifyLedger { ok } }",
+        '{ responsibilityList(personId: "P-D00") { knownAt items { id } } }',
+    ):
+        world.gql.data(query, role="ADMIN")
+        hits = cache.hits
+        world.gql.data(query, role="ADMIN")
+        assert cache.hits == hits, query
+    head = world.gql.head()
+    world.gql.data('mutation { registerPerson(input: {id: "P-CACHE", name: "甲"}) { id } }')
+    assert world.gql.head() == head + 1
+
+
+def test_the_default_date_is_part_of_the_key(world, monkeypatch):
+    from datetime import date
+
+    from ledger.api import answers as answers_module
+
+    cache = answers(world)
+    query = "query Today { units { id } }"
+    world.gql.data(query, role="VIEWER")
+    hits = cache.hits
+    monkeypatch.setattr(answers_module, "today", lambda: date(2099, 1, 1))
+    world.gql.data(query, role="VIEWER")
+    assert cache.hits == hits  # another day's asOf: computed again

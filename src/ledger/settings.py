@@ -112,6 +112,8 @@ class Settings:
     # answers 503 when events wait and no projector has beaten for projector_stale_after.
     heartbeat_interval: float = env("LEDGER_HEARTBEAT_INTERVAL", "2", float)
     projector_stale_after: float = env("LEDGER_PROJECTOR_STALE_AFTER", "15", float)
+    # Answers kept by the exact answer cache (ledger.api.answers); 0 turns it off.
+    answer_cache: int = env("LEDGER_ANSWER_CACHE", "1024", int)
     log_json: bool | None = field(
         default_factory=lambda: (
             None

@@ -250,4 +250,5 @@ def create_app(ledger: Ledger | None = None, settings: Settings | None = None) -
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.view = view
     return app

@@ -9,7 +9,8 @@ grows with the depth of the query, not with the length of its lists.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +76,8 @@ class Context:
         # The highest position a mutation of this request wrote that the read models had
         # not applied when its wait ran out (the answer says so: readYourWrites TIMED_OUT).
         self.unprojected: int | None = None
+        self._snapshot: Any = None  # the shared read transaction's manager, inside snapshot()
+        self._snapshot_tx: Tx | None = None
 
     @property
     def caller(self) -> Caller:
@@ -165,7 +168,34 @@ class Context:
     def read(self, fn: Callable[[Tx], Any]) -> Any:
         self.check()
         self.statements += 1
-        return self.ledger.reads.run(fn)
+        if self._snapshot is None:
+            return self.ledger.reads.run(fn)
+        if self._snapshot_tx is None:
+            self._snapshot_tx = self._snapshot.__enter__()
+        try:
+            return fn(self._snapshot_tx)
+        except BaseException:
+            self.end_snapshot()  # a failed statement may have spoilt the transaction
+            raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside shares one read transaction, opened at the first: the answer
+        comes from one consistent state of the read models (and opens one transaction, not
+        one per level of the document). Used for one HTTP request's execution."""
+        self._snapshot = self.ledger.reads.read()
+        try:
+            yield
+        finally:
+            self.end_snapshot()
+            self._snapshot = None
+
+    def end_snapshot(self) -> None:
+        """Close the shared transaction (the next read opens another)."""
+        if self._snapshot_tx is not None:
+            self._snapshot_tx = None
+            cm, self._snapshot = self._snapshot, self.ledger.reads.read()
+            cm.__exit__(None, None, None)
 
     def position(self, known_at: datetime | None) -> int | None:
         """Record time -> the last position recorded by then (None: as recorded now)."""
@@ -180,6 +210,8 @@ class Context:
         if known_at not in self._positions:
             position = self.read(lambda tx: position_known_at(tx, known_at))
             # Every read model must have applied that position, or the answer would be partial.
+            if position > self.ledger.runner.reached:
+                self.end_snapshot()  # reads after the wait must see what it waited for
             self.ledger.wait_for(position)
             self._positions[known_at] = position
         return self._positions[known_at]
@@ -222,6 +254,7 @@ class Context:
     def execute(self, command: Command, idempotency_key: str | None) -> CommandResult:
         """Run a command as the caller (the application authorises it and waits for the
         read models)."""
+        self.end_snapshot()  # what the answer reads after the write must see it
         return self.ledger.execute(command, self.caller.stamp(idempotency_key))
 
 

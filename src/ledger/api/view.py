@@ -32,6 +32,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ledger import metrics
+from ledger.api.answers import Answers
 from ledger.api.context import Context, RequestStopped
 from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
@@ -216,6 +217,22 @@ class LedgerGraphQL(GraphQL):
             **kwargs,
         )
         self.ledger = ledger
+        self.answers = Answers(ledger.settings.answer_cache)
+        self._last_position = 0
+
+    async def read_models_position(self) -> int:
+        """Where every read model has got to: known in memory while this process follows
+        the log, else read from the tracking rows (the projector runs elsewhere)."""
+        runner = self.ledger.runner
+        if runner.running:
+            position = runner.reached
+        else:
+            positions = await anyio.to_thread.run_sync(runner.positions)
+            position = min(positions.values(), default=0)
+        if position < self._last_position:
+            self.answers.clear()  # the read models were rebuilt: start afresh
+        self._last_position = position
+        return position
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
@@ -354,19 +371,47 @@ class LedgerGraphQL(GraphQL):
                 )
                 return refusal
 
+        key = None
+        if self.answers.size > 0 and isinstance(request_data.query, str):
+            # The position is read before anything runs: what the answer reads is at least
+            # as new as its key says.
+            position = await self.read_models_position()
+            key = self.answers.key(
+                context,
+                position,
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+            )
+            hit = self.answers.get(key) if key is not None else None
+            if hit is not None:
+                data, accessed = hit
+                result = ExecutionResult(data=data, errors=None)
+                if accessed:  # the same access record a computed answer writes
+                    context.accessed = set(accessed)
+                    result = await anyio.to_thread.run_sync(
+                        record_access,
+                        context,
+                        request_data.operation_name,
+                        request_data.query,
+                        result,
+                    )
+                return self.finish(request_data, context, result, started, cached=True)
+
         def run() -> ExecutionResult:
             try:
-                return self.schema.execute_sync(
-                    request_data.query,
-                    variable_values=request_data.variables,
-                    context_value=context,
-                    root_value=root_value,
-                    operation_name=request_data.operation_name,
-                    # subscriptions run over websockets only: never through execute_sync
-                    allowed_operation_types=OperationType.from_http(request_adapter.method)
-                    - {OperationType.SUBSCRIPTION},
-                    operation_extensions=request_data.extensions,
-                )
+                with context.snapshot():
+                    return self.schema.execute_sync(
+                        request_data.query,
+                        variable_values=request_data.variables,
+                        context_value=context,
+                        root_value=root_value,
+                        operation_name=request_data.operation_name,
+                        # subscriptions run over websockets only: never through execute_sync
+                        allowed_operation_types=OperationType.from_http(request_adapter.method)
+                        - {OperationType.SUBSCRIPTION},
+                        operation_extensions=request_data.extensions,
+                    )
             except CannotGetOperationTypeError as e:
                 raise HTTPException(400, e.as_http_error_reason()) from e
             except InvalidOperationTypeError as e:
@@ -400,6 +445,20 @@ class LedgerGraphQL(GraphQL):
         if context.unprojected is not None:
             flagged = await anyio.to_thread.run_sync(read_your_writes, context)
             result.extensions = {**(result.extensions or {}), **flagged}
+        if key is not None and result.data is not None and not result.errors:
+            self.answers.put(key, result.data, context.accessed)
+        return self.finish(request_data, context, result, started)
+
+    def finish(
+        self,
+        request_data: Any,
+        context: Context,
+        result: ExecutionResult,
+        started: float,
+        *,
+        cached: bool = False,
+    ) -> ExecutionResult:
+        """Count, time and log the request (one line), its errors coded."""
         result.errors = ensure_coded(result.errors)
         metrics.observe_operation(
             request_data.query,
@@ -413,5 +472,6 @@ class LedgerGraphQL(GraphQL):
             actor=context._caller.subject if context._caller else None,
             ms=round((time.perf_counter() - started) * 1000, 2),
             errors=[e.extensions.get("code") for e in result.errors or []] or None,
+            **({"cached": True} if cached else {}),
         )
         return result

@@ -1,0 +1,131 @@
+"""An exact answer cache: a query's answer is a pure function of what it reads.
+
+What a query answers depends only on the read models' position, the document and its
+operation name, its variables, the caller's role and unit scope (what they may see), the
+date that `asOf` defaults to (today in China) and the cost budget it was admitted under. A
+key made of exactly these finds an answer computed before at the same position, so it is
+correct by construction: a write moves the position and the key with it.
+
+Not cached: mutations, answers with errors, large answers, and documents that read
+something other than the read models or the clock's now (the access log, the live event
+store behind the integrity fields, and the `knownAt` fields that echo the request's time).
+
+A hit still does what the answer obliges: if the answer carries personal case data, its
+access record is written before it leaves (the cache keeps which cases it names), exactly
+as for a computed answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from functools import lru_cache
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql.language import Visitor, visit
+
+from ledger.api.context import Context, today
+
+MAX_ANSWER_BYTES = 64 * 1024  # bigger answers are computed each time (memory stays bounded)
+# Fields whose answer is not a function of the read models' position.
+UNCACHEABLE_FIELDS = frozenset(
+    {
+        "accessLog",  # grows with every read of personal data
+        "verifyLedger",  # the event store as stored now
+        "treeHead",
+        "inclusionProof",
+        "consistencyProof",
+        "knownAt",  # echoes the request's time when no knownAt was asked
+    }
+)
+
+
+@lru_cache(maxsize=1024)
+def cacheable(query: str, operation_name: str | None) -> bool:
+    """May answers to this document be cached? (Parsed once per distinct text.)"""
+    try:
+        document = parse(query, max_tokens=2000, no_location=True)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+        return False
+
+    class Fields(Visitor):
+        found = False
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            if node.name.value in UNCACHEABLE_FIELDS:
+                Fields.found = True
+
+    visit(document, Fields())
+    return not Fields.found
+
+
+class Answers:
+    """Answers by key, least recently used first out; thread-safe."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[Any, frozenset[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0  # tests and /metrics read them
+
+    def key(
+        self,
+        context: Context,
+        position: int,
+        query: str,
+        operation_name: str | None,
+        variables: dict | None,
+    ) -> Hashable | None:
+        if self.size <= 0 or not cacheable(query, operation_name):
+            return None
+        caller = context.caller
+        try:
+            canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+        units = None if caller.units is None else tuple(sorted(caller.units))
+        return (
+            position,
+            query,
+            operation_name,
+            canonical,
+            caller.role,
+            units,
+            today().isoformat(),
+            context.cost_budget(),
+        )
+
+    def get(self, key: Hashable) -> tuple[Any, frozenset[str]] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: Hashable, data: Any, accessed: set[str]) -> None:
+        try:
+            size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        except (TypeError, ValueError):
+            return
+        if size > MAX_ANSWER_BYTES:
+            return
+        with self._lock:
+            self._entries[key] = (data, frozenset(accessed))
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
