@@ -8,7 +8,7 @@ STORE ?= $(or $(LEDGER_STORE),sqlite:///./ledger.sqlite3)
 HOST ?= $(or $(LEDGER_HOST),127.0.0.1)
 PORT ?= $(or $(LEDGER_PORT),8000)
 
-.PHONY: demo test install lint schema bench mutation screenshots clean
+.PHONY: demo test install lint schema bench bench-setup mutation screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,15 @@ mutation: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python tools/screenshots.py
 
-bench: $(STAMP)
+## make bench-setup: wrk, the load generator of bench/throughput.py (Debian's package)
+bench-setup:
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+
+bench: $(STAMP) bench-setup
 	$(BIN)/python bench/commands.py
 	$(BIN)/python bench/queries.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/rebuild.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache mutants
