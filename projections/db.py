@@ -28,6 +28,8 @@ log = structlog.get_logger("ledger.reads")
 OPEN_DATE = "9999-12-31"
 OPEN_POSITION = 2**62
 SQLITE_MMAP_BYTES = 1 << 30
+# Tries of a read whose PostgreSQL connection broke (each on a fresh connection).
+READ_ATTEMPTS = 3
 R = TypeVar("R")
 
 
@@ -181,22 +183,24 @@ class ReadStore:
                 try:
                     yield Tx(conn, "postgres")
                 finally:
-                    conn.execute("ROLLBACK")
+                    if not conn.closed:  # a broken connection: its own error is the news
+                        conn.execute("ROLLBACK")
 
     def run(self, fn: Callable[[Tx], R]) -> R:
-        """`fn` in a read transaction, retried once on a fresh connection when the first
-        one turned out to be broken (a PostgreSQL backend killed or restarted, a network
-        cut): a read has no effect, so its outcome is known and a retry is safe."""
-        try:
-            with self.read() as tx:
-                return fn(tx)
-        except Exception as e:
-            if self._pool is None or not faults.connection_lost(e):
-                raise
-            log.warning("read.retried", reason=" ".join(str(e).split())[:200])
-            self._pool.check()  # replace every broken idle connection, not only this one
-        with self.read() as tx:
-            return fn(tx)
+        """`fn` in a read transaction, retried on a fresh connection when the one it got
+        turned out to be broken (a PostgreSQL backend killed or restarted, a network cut):
+        a read has no effect, so its outcome is known and a retry is safe. At most
+        READ_ATTEMPTS tries; then the fault is reported (UNAVAILABLE)."""
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                with self.read() as tx:
+                    return fn(tx)
+            except Exception as e:
+                if self._pool is None or attempt == READ_ATTEMPTS or not faults.connection_lost(e):
+                    raise
+                log.warning("read.retried", attempt=attempt, reason=" ".join(str(e).split())[:200])
+                self._pool.check()  # replace every broken idle connection, not only this one
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ rebuilding beside
 
