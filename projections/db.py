@@ -186,6 +186,22 @@ class ReadStore:
                     if not conn.closed:  # a broken connection: its own error is the news
                         conn.execute("ROLLBACK")
 
+    def rows(self, sql: str, params: Sequence = ()) -> list[dict]:
+        """One statement on its own, no transaction around it (one round trip on PostgreSQL):
+        for a single read that needs no snapshot shared with another. Retried like `run`."""
+        if self._pool is None:
+            return [dict(r) for r in self._sqlite().execute(sql, tuple(params)).fetchall()]
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                with self._pool.connection() as conn:
+                    return conn.execute(sql.replace("?", "%s"), tuple(params)).fetchall()
+            except Exception as e:
+                if attempt == READ_ATTEMPTS or not faults.connection_lost(e):
+                    raise
+                log.warning("read.retried", attempt=attempt, reason=" ".join(str(e).split())[:200])
+                self._pool.check()
+        raise AssertionError("unreachable")
+
     def run(self, fn: Callable[[Tx], R]) -> R:
         """`fn` in a read transaction, retried on a fresh connection when the one it got
         turned out to be broken (a PostgreSQL backend killed or restarted, a network cut):

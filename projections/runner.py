@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import structlog
 
@@ -46,6 +47,13 @@ HEARTBEAT_DDL = (
 # A tracking row that is no projector: the generation of the read models, changed by every
 # rebuild, so that runners of other processes drop their caches when the tables are swapped.
 GENERATION = "~generation"
+
+
+class ReadModelState(NamedTuple):
+    generation: int | None  # the rebuild they come from (None: never rebuilt beside)
+    position: int  # the lowest position every projector has applied
+
+
 HEARTBEAT_KEEP = 86400.0  # rows of runners silent for longer are deleted
 
 
@@ -115,6 +123,7 @@ class ProjectionRunner:
         self._listener: threading.Thread | None = None
         self._reached = 0  # lowest position every projector has applied, as seen by this process
         self._generation: int | None = None  # of the read models this runner last wrote
+        self._seen_generation: int | None = None  # of the read models it last read
         # Observable states of the follower: between rounds, and LISTENing for commits.
         self.idle = threading.Event()
         self.listening = threading.Event()
@@ -150,10 +159,27 @@ class ProjectionRunner:
                     (p.name, p.version),
                 )
 
-    def positions(self) -> dict[str, int]:
-        rows = self.store.run(lambda tx: tx.all("SELECT projector, position FROM rm_tracking"))
+    def state(self) -> ReadModelState:
+        """The read models' generation (renewed by every rebuild swapped in; None before the
+        first) and the lowest position every projector has applied, in one statement."""
+        rows = self.store.rows("SELECT projector, position FROM rm_tracking")
         known = {r["projector"]: r["position"] for r in rows}
+        position = min((known.get(p.name, 0) for p in self.projectors), default=0)
+        return ReadModelState(known.get(GENERATION), position)
+
+    def positions(self) -> dict[str, int]:
+        """Where each projector has got to; notes the generation seen on the way (`seen`)."""
+        rows = self.store.rows("SELECT projector, position FROM rm_tracking")
+        known = {r["projector"]: r["position"] for r in rows}
+        self._seen_generation = known.get(GENERATION)
         return {p.name: known.get(p.name, 0) for p in self.projectors}
+
+    def seen(self) -> ReadModelState:
+        """The read models as this process's follower last saw them, without a read: their
+        generation as of its last round (every poll interval, or at once on a commit's
+        NOTIFY on PostgreSQL) and the position it has reached. Another process's rebuild
+        is seen as its writes are: by the follower's next round."""
+        return ReadModelState(self._seen_generation, self._reached)
 
     # ------------------------------------------------------------------ liveness
 

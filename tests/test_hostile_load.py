@@ -743,3 +743,50 @@ def test_the_default_date_is_part_of_the_key(world, monkeypatch):
     monkeypatch.setattr(answers_module, "today", lambda: date(2099, 1, 1))
     world.gql.data(query, role="VIEWER")
     assert cache.hits == hits  # another day's asOf: computed again
+
+
+def test_a_rebuild_elsewhere_is_never_answered_from_the_cache(world):
+    """A rebuild can change answers without moving the position (a projector's new revision
+    or settings, or read models that had gone wrong). Here a unit's name in the read model
+    is spoilt by hand, the spoilt answer is cached, and `ledger projections rebuild` runs in
+    another process: once this process has seen the rebuild, the same query at the same
+    position answers from the rebuilt read models, not from the cache."""
+    import subprocess
+    import sys
+
+    from servers import base_env
+
+    ledger, query = world.gql.ledger, '{ unit(id: "D03") { id name } }'
+    ledger.wait_for(ledger.app.head())
+    truth = world.gql.data('{ unit(id: "D03") { name } }', role="VIEWER")["unit"]["name"]
+    with ledger.reads.write() as tx:
+        tx.execute("UPDATE rm_units SET name = ? WHERE unit_id = ?", ("被改坏的名称", "D03"))
+    world.gql.data("{ units { id } }", role="VIEWER")  # another document: the cache is warm
+    assert world.gql.data(query, role="VIEWER")["unit"]["name"] == "被改坏的名称"
+    hits = answers(world).hits
+    assert world.gql.data(query, role="VIEWER")["unit"]["name"] == "被改坏的名称"
+    assert answers(world).hits == hits + 1  # the spoilt answer is in the cache
+    position, generation = ledger.app.head(), ledger.runner.seen().generation
+
+    rebuilt = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledger.cli",
+            "projections",
+            "rebuild",
+            "--store",
+            ledger.settings.store,
+        ],
+        capture_output=True,
+        text=True,
+        env=base_env(ledger.settings.store),
+        timeout=300,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert ledger.app.head() == position  # nothing was written meanwhile
+    # This process sees the other's rebuild as it sees the other's writes: at its follower's
+    # next round (LEDGER_POLL_INTERVAL).
+    wait_until(lambda: ledger.runner.seen().generation != generation, "the rebuild seen", 10)
+    assert ledger.runner.seen().position == position
+    assert world.gql.data(query, role="VIEWER")["unit"]["name"] == truth

@@ -1,10 +1,16 @@
 """An exact answer cache: a query's answer is a pure function of what it reads.
 
-What a query answers depends only on the read models' position, the document and its
+What a query answers depends only on the read models (their generation, which a rebuild
+renews, and their position), the document and its
 operation name, its variables, the caller's role and unit scope (what they may see), the
 date that `asOf` defaults to (today in China) and the cost budget it was admitted under. A
 key made of exactly these finds an answer computed before at the same position, so it is
-correct by construction: a write moves the position and the key with it.
+correct by construction: a write moves the position and the key with it, and a rebuild
+swapped in (by this process or another) changes the generation, even where it leaves the
+position where it was (a projector's new revision or settings answer differently from the
+same log). Both are read from the tracking rows before the answer is looked up or computed,
+so what an answer reads is at least as new as its key says. A document over the caller's
+cost budget is not looked up at all: it reads nothing before it is refused.
 
 Not cached: mutations, answers with errors, large answers, and documents that read
 something other than the read models or the clock's now (the access log, the live event
@@ -20,14 +26,22 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 from graphql.language import Visitor, visit
 
 from ledger.api.context import Context, today
+from projections.runner import ReadModelState
 
 MAX_ANSWER_BYTES = 64 * 1024  # bigger answers are computed each time (memory stays bounded)
 # Fields whose answer is not a function of the read models' position.
@@ -44,11 +58,19 @@ UNCACHEABLE_FIELDS = frozenset(
 
 
 @lru_cache(maxsize=1024)
-def cacheable(query: str, operation_name: str | None) -> bool:
-    """May answers to this document be cached? (Parsed once per distinct text.)"""
+def parsed(query: str) -> DocumentNode | None:
+    """The document (parsed once per distinct text), None when it does not parse."""
     try:
-        document = parse(query, max_tokens=2000, no_location=True)
+        return parse(query, max_tokens=2000, no_location=True)
     except GraphQLError:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def cacheable(query: str, operation_name: str | None) -> bool:
+    """May answers to this document be cached?"""
+    document = parsed(query)
+    if document is None:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
@@ -67,23 +89,28 @@ def cacheable(query: str, operation_name: str | None) -> bool:
     return not Fields.found
 
 
-class Answers:
-    """Answers by key, least recently used first out; thread-safe."""
+Cost = Callable[[DocumentNode, "str | None", dict], int]
 
-    def __init__(self, size: int):
+
+class Answers:
+    """Answers by key, least recently used first out; thread-safe. `cost` is the static cost
+    of a document (`ledger.api.cost`), remembered per document and variables."""
+
+    def __init__(self, size: int, cost: Cost | None = None):
         self.size = size
+        self._cost = cost
+        self._costs: OrderedDict[tuple, int] = OrderedDict()
         self._entries: OrderedDict[Hashable, tuple[Any, frozenset[str]]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0  # tests and /metrics read them
+        self._generation: int | None = None
+        self._position = 0
 
-    def key(
-        self,
-        context: Context,
-        position: int,
-        query: str,
-        operation_name: str | None,
-        variables: dict | None,
-    ) -> Hashable | None:
+    def question(
+        self, context: Context, query: str, operation_name: str | None, variables: dict | None
+    ) -> tuple | None:
+        """Everything in an answer's key but the read models' state; None when this answer
+        is not to be cached or looked up (not cacheable, or over the caller's budget)."""
         if self.size <= 0 or not cacheable(query, operation_name):
             return None
         caller = context.caller
@@ -91,17 +118,40 @@ class Answers:
             canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):
             return None
+        budget = context.cost_budget()
+        if self._cost is not None and self.cost(query, operation_name, canonical) > budget:
+            return None
         units = None if caller.units is None else tuple(sorted(caller.units))
         return (
-            position,
             query,
             operation_name,
             canonical,
             caller.role,
             units,
             today().isoformat(),
-            context.cost_budget(),
+            budget,
         )
+
+    def cost(self, query: str, operation_name: str | None, canonical: str) -> int:
+        """The document's static cost with these variables (computed once, then remembered)."""
+        memo = (query, operation_name, canonical)
+        with self._lock:
+            found = self._costs.get(memo)
+        if found is None:
+            document = parsed(query)
+            try:
+                found = self._cost(document, operation_name, json.loads(canonical))  # type: ignore[misc]
+            except Exception:  # a document that does not validate: execution will say why
+                found = 0
+            with self._lock:
+                self._costs[memo] = found
+                while len(self._costs) > 4 * self.size:
+                    self._costs.popitem(last=False)
+        return found
+
+    @staticmethod
+    def key(state: ReadModelState, question: tuple) -> Hashable:
+        return (state.generation, state.position, *question)
 
     def get(self, key: Hashable) -> tuple[Any, frozenset[str]] | None:
         with self._lock:
@@ -125,6 +175,13 @@ class Answers:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def observe(self, state: ReadModelState) -> None:
+        """Forget every answer once the read models are others (a rebuild swapped in, or a
+        reset): none of them can be asked for again, and they would only take room."""
+        if state.generation != self._generation or state.position < self._position:
+            self.clear()
+        self._generation, self._position = state.generation, state.position
 
     def clear(self) -> None:
         with self._lock:

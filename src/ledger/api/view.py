@@ -34,6 +34,7 @@ from strawberry.types.unset import UNSET
 from ledger import metrics
 from ledger.api.answers import Answers
 from ledger.api.context import Context, RequestStopped
+from ledger.api.cost import document_cost
 from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
 from ledger.api.schema import MAX_TOKENS
@@ -42,6 +43,7 @@ from ledger.domain.errors import LedgerError
 from ledger.integrity.access import AccessLog
 from ledger.logs import limited
 from ledger.service import Ledger
+from projections.runner import ReadModelState
 
 log = structlog.get_logger("ledger.api")
 MIN_POSITION_HEADER = "x-ledger-min-position"
@@ -217,22 +219,25 @@ class LedgerGraphQL(GraphQL):
             **kwargs,
         )
         self.ledger = ledger
-        self.answers = Answers(ledger.settings.answer_cache)
-        self._last_position = 0
+        self.answers = Answers(
+            ledger.settings.answer_cache,
+            lambda document, name, variables: document_cost(
+                schema._schema, document, name, variables
+            ),
+        )
 
-    async def read_models_position(self) -> int:
-        """Where every read model has got to: known in memory while this process follows
-        the log, else read from the tracking rows (the projector runs elsewhere)."""
+    async def read_models_state(self) -> ReadModelState:
+        """Which read models an answer would come from: their generation (a rebuild swapped
+        in by any process renews it, though it may leave the position where it was) and the
+        position every projector has applied. Known in memory while this process follows
+        the log (as its follower last saw them), else read from the tracking rows."""
         runner = self.ledger.runner
         if runner.running:
-            position = runner.reached
+            state = runner.seen()
         else:
-            positions = await anyio.to_thread.run_sync(runner.positions)
-            position = min(positions.values(), default=0)
-        if position < self._last_position:
-            self.answers.clear()  # the read models were rebuilt: start afresh
-        self._last_position = position
-        return position
+            state = await anyio.to_thread.run_sync(runner.state)
+        self.answers.observe(state)
+        return state
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
@@ -372,18 +377,16 @@ class LedgerGraphQL(GraphQL):
                 return refusal
 
         key = None
-        if self.answers.size > 0 and isinstance(request_data.query, str):
-            # The position is read before anything runs: what the answer reads is at least
-            # as new as its key says.
-            position = await self.read_models_position()
-            key = self.answers.key(
-                context,
-                position,
-                request_data.query,
-                request_data.operation_name,
-                request_data.variables,
+        question = (
+            self.answers.question(
+                context, request_data.query, request_data.operation_name, request_data.variables
             )
-            hit = self.answers.get(key) if key is not None else None
+            if self.answers.size > 0 and isinstance(request_data.query, str)
+            else None
+        )
+        if question is not None:
+            key = self.answers.key(await self.read_models_state(), question)
+            hit = self.answers.get(key)
             if hit is not None:
                 data, accessed = hit
                 result = ExecutionResult(data=data, errors=None)
