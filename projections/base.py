@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -25,6 +26,13 @@ class Envelope:
     idempotency_key: str | None
     event: Any
     hash: str = ""  # the chain hash written with the event (see ledger.integrity)
+
+    # The aggregate id as the read models store it (computed once, not per projector).
+    aggregate_hex: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.aggregate_hex:
+            object.__setattr__(self, "aggregate_hex", self.aggregate_id.hex)
 
 
 def on(*events: type) -> Callable[[Callable], Callable]:
@@ -57,12 +65,11 @@ class Projector:
             for event in getattr(method, "__applies__", ())
         }
 
-    def wants(self, envelope: Envelope) -> bool:
-        """Does this projector read this event? Lets the runner skip the others."""
-        return self.every_event or type(envelope.event) in self.handlers
-
     # Bump when apply() changes meaning without a table change; either change rebuilds.
     revision: int = 1
+    # Indexes (by name) that applying events never reads through: a rebuild, which loads
+    # every row into empty tables, builds them once after the load instead of row by row.
+    deferred: frozenset[str] = frozenset()
 
     @property
     def version(self) -> str:
@@ -70,11 +77,22 @@ class Projector:
         shape = repr((self.revision, self.tables)).encode()
         return hashlib.sha256(shape).hexdigest()[:16]
 
-    def create(self, tx: Tx) -> None:
+    def create(self, tx: Tx, *, defer: bool = False) -> None:
+        """Create the tables and their indexes (with `defer`, those in `deferred` later)."""
         for _name, ddl, indexes in self.tables:
             tx.execute(ddl)
             for index in indexes:
-                tx.execute(index)
+                if not (defer and index_name(index) in self.deferred):
+                    tx.execute(index)
+
+    def deferred_indexes(self) -> list[str]:
+        """The CREATE INDEX statements `create(defer=True)` leaves out."""
+        return [
+            index
+            for _name, _ddl, indexes in self.tables
+            for index in indexes
+            if index_name(index) in self.deferred
+        ]
 
     def drop(self, tx: Tx) -> None:
         for name, _ddl, _indexes in self.tables:
@@ -87,3 +105,12 @@ class Projector:
 
     def reset_caches(self) -> None:
         """Forget in-memory caches (after a rebuild or a lost race with another runner)."""
+
+
+_INDEX_NAME = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+def index_name(ddl: str) -> str:
+    found = _INDEX_NAME.match(ddl)
+    assert found, ddl
+    return found.group(1)

@@ -117,12 +117,12 @@ class CaseProjector(Projector):
             submitted_for_approval=e.submitted_for_approval,
             subject_post_recorded=e.subject_post_recorded,
         )
-        self._insert(tx, envelope.aggregate_id.hex, row, envelope.position)
+        self._insert(tx, envelope.aggregate_hex, row, envelope.position)
 
     def _current(self, tx: Tx, envelope: Envelope) -> CaseRow:
         row = tx.one(
             f"SELECT {CASE_COLUMNS} FROM rm_cases WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.aggregate_hex, OPEN_POSITION),
         )
         return _case(row)
 
@@ -173,7 +173,7 @@ class CaseProjector(Projector):
 
     def _restate(self, tx: Tx, envelope: Envelope, restated: CaseRow) -> None:
         """Close the case's current row and insert the restated one, at this position."""
-        q, agg = envelope.position, envelope.aggregate_id.hex
+        q, agg = envelope.position, envelope.aggregate_hex
         tx.execute(
             "UPDATE rm_cases SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
             (q, agg, OPEN_POSITION),

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +30,8 @@ log = structlog.get_logger("ledger.reads")
 OPEN_DATE = "9999-12-31"
 OPEN_POSITION = 2**62
 SQLITE_MMAP_BYTES = 1 << 30
+SQLITE_CACHE = -16384  # each connection's private page cache: 16 MiB (reads go through mmap)
+BULK_CACHE_KIB = 512 * 1024  # a rebuild's page cache (SQLite): at most this much memory
 # Tries of a read whose PostgreSQL connection broke (each on a fresh connection).
 READ_ATTEMPTS = 3
 R = TypeVar("R")
@@ -44,20 +48,46 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
+_TABLE_NAME = re.compile(r"\brm_\w+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _tables_in(sql: str) -> tuple[str, ...]:
+    """The read-model tables a statement names: every `rm_` word in it (a word that is no
+    table, an index say, only sends nothing or sends some writes early)."""
+    return tuple(dict.fromkeys(_TABLE_NAME.findall(sql)))
+
+
 class Tx:
-    """A transaction (or a read) on the read-model database, with `?` placeholders."""
+    """A transaction (or a read) on the read-model database, with `?` placeholders.
+
+    Writes handed to `defer` wait in memory and go out as one `executemany` per statement
+    and table: a projector applying a page writes a table's rows in a few calls instead of
+    one per event. Whatever reads or writes a table (by its `rm_` name in the SQL) first
+    sends that table's waiting writes, in the order they were deferred, and the write
+    transaction sends the rest before it commits: every statement sees what an immediate
+    write would have shown it.
+    """
 
     def __init__(self, conn: Any, dialect: str):
         self.conn = conn
         self.dialect = dialect
+        self._pending: dict[str, list[_Run | Versions]] = {}
 
     def _sql(self, sql: str) -> str:
         return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self._pending:
+            self.flush(sql)
         return self.conn.execute(self._sql(sql), params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self._pending:
+            self.flush(sql)
+        self._executemany(sql, rows)
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         if self.dialect == "sqlite":
@@ -65,6 +95,32 @@ class Tx:
         else:
             with self.conn.cursor() as cur:
                 cur.executemany(self._sql(sql), rows)
+
+    def defer(self, table: str, sql: str, params: Sequence[Any]) -> None:
+        """Write later (see the class): `sql` writes `table` and reads no other table."""
+        runs = self._pending.get(table)
+        if runs is None:
+            self._pending[table] = [_Run(sql, [params])]
+        elif isinstance(last := runs[-1], _Run) and last.sql == sql:
+            last.rows.append(params)
+        else:
+            runs.append(_Run(sql, [params]))
+
+    def versions(self, table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> Versions:
+        """The deferred writer of `table`'s versions in record time (see `Versions`)."""
+        runs = self._pending.setdefault(table, [])
+        if runs and isinstance(last := runs[-1], Versions) and last.shape == (key, columns):
+            return last
+        writer = Versions(table, key, columns)
+        runs.append(writer)
+        return writer
+
+    def flush(self, sql: str | None = None) -> None:
+        """Send the deferred writes of the tables `sql` names (of every table: None)."""
+        tables = list(self._pending) if sql is None else _tables_in(sql)
+        for table in tables:
+            for run in self._pending.pop(table, ()):
+                run.send(self)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(self.execute(sql, params).fetchall())
@@ -89,12 +145,75 @@ class Tx:
         return row[0] if self.dialect == "sqlite" else next(iter(row.values()))
 
 
+@dataclass
+class _Run:
+    """Deferred rows of one statement, sent in one call."""
+
+    sql: str
+    rows: list[Sequence[Any]]
+
+    def send(self, tx: Tx) -> None:
+        tx._executemany(self.sql, self.rows)
+
+
+class Versions:
+    """Deferred versions of rows in record time: `close(key, q)` ends the current version of
+    the row with that key at position q (recorded_to = q), `insert(key, values, q)` adds the
+    version current from q. Sent as two calls: the closes of versions written before, then
+    the new versions. A version inserted and superseded before they are sent is written
+    closed, so no close ever meets a version of this batch: the two calls leave what the
+    statements one by one would have."""
+
+    def __init__(self, table: str, key: tuple[str, ...], columns: tuple[str, ...]):
+        self.shape = (key, columns)
+        where = " AND ".join(f"{k}=?" for k in key)
+        self.close_sql = f"UPDATE {table} SET recorded_to=? WHERE {where} AND recorded_to=?"
+        self.insert_sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}, recorded_from, recorded_to) "
+            f"VALUES ({', '.join('?' * (len(columns) + 2))})"
+        )
+        self.closes: list[tuple] = []
+        self.rows: list[list[Any]] = []
+        self.current: dict[tuple, list[Any]] = {}  # key -> its version inserted here
+
+    def close(self, key: tuple, q: int) -> None:
+        row = self.current.pop(key, None)
+        if row is not None:
+            row[-1] = q
+        else:
+            self.closes.append((q, *key, OPEN_POSITION))
+
+    def insert(self, key: tuple, values: Sequence[Any], q: int) -> None:
+        """The first version of a row (its key has no current version: else `restate`)."""
+        row = [*values, q, OPEN_POSITION]
+        self.rows.append(row)
+        self.current[key] = row
+
+    def restate(self, key: tuple, values: Sequence[Any], q: int) -> None:
+        self.close(key, q)
+        self.insert(key, values, q)
+
+    def send(self, tx: Tx) -> None:
+        tx._executemany(self.close_sql, self.closes)
+        tx._executemany(self.insert_sql, self.rows)
+
+
 class ReadStore:
     """Connections to the read models; thread-safe (one SQLite connection per thread)."""
 
-    def __init__(self, config: StoreConfig, *, pool_size: int = 10, path: Path | None = None):
+    def __init__(
+        self,
+        config: StoreConfig,
+        *,
+        pool_size: int = 10,
+        path: Path | None = None,
+        bulk: bool = False,
+    ):
         self.config = config
         self.dialect = config.dialect
+        # A rebuild's shadow: nobody reads it until it is swapped in and a crash discards
+        # it, so its commits need not be durable (see `_sqlite` and `write`).
+        self.bulk = bulk
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []  # every thread's, closed together
         self._opened_lock = threading.Lock()
@@ -104,7 +223,8 @@ class ReadStore:
             assert config.read_model_path is not None
             self.path = path or config.read_model_path
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            use_wal(self.path)
+            if not bulk:
+                use_wal(self.path)
         else:
             from psycopg.rows import dict_row
             from psycopg_pool import ConnectionPool
@@ -132,13 +252,22 @@ class ReadStore:
                 self.path, isolation_level=None, check_same_thread=False, timeout=30
             )
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.bulk:
+                # One writer, no reader: a rollback journal in memory, no syncs, and a
+                # cache that holds the indexes being filled.
+                conn.execute("PRAGMA journal_mode=MEMORY")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+                conn.execute("PRAGMA temp_store=MEMORY")
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                # Reads go through the OS page cache shared by every connection (mmap)
+                # instead of each connection's small private cache: queries stay flat as
+                # the file grows.
+                conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+                conn.execute(f"PRAGMA cache_size={SQLITE_CACHE}")
             conn.execute("PRAGMA busy_timeout=30000")
-            # Reads go through the OS page cache shared by every connection (mmap) instead of
-            # each connection's small private cache: queries stay flat as the file grows.
-            conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-            conn.execute("PRAGMA cache_size=-16384")
             self._local.conn = conn
             self._local.generation = self._generation
             with self._opened_lock:
@@ -152,7 +281,9 @@ class ReadStore:
             conn = self._sqlite()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Tx(conn, "sqlite")
+                tx = Tx(conn, "sqlite")
+                yield tx
+                tx.flush()
                 conn.execute("COMMIT")
             except BaseException:
                 # Also when COMMIT itself failed (a full disk): the transaction may still be
@@ -164,7 +295,11 @@ class ReadStore:
             # Pipeline mode: statements go out without waiting for each reply (one round
             # trip per read that needs a result), which is most of a projector's time.
             with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-                yield Tx(conn, "postgres")
+                if self.bulk:  # a crash discards the shadow anyway: no wait for the flush
+                    conn.execute("SET LOCAL synchronous_commit = off")
+                tx = Tx(conn, "postgres")
+                yield tx
+                tx.flush()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -232,12 +367,12 @@ class ReadStore:
         if self.dialect == "sqlite":
             path = Path(self.shadow_place())
             _remove_sqlite(path)
-            return ReadStore(self.config, path=path)
+            return ReadStore(self.config, path=path, bulk=True)
         schema = self.shadow_place()
         with self._pool.connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
-        return ReadStore(dataclasses.replace(self.config, schema=schema), pool_size=2)
+        return ReadStore(dataclasses.replace(self.config, schema=schema), pool_size=2, bulk=True)
 
     def discard(self, shadow: ReadStore) -> None:
         """Drop what is left of a shadow (after a swap, or a rebuild that failed)."""
@@ -248,7 +383,14 @@ class ReadStore:
         with self._pool.connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{shadow.config.schema}" CASCADE')
 
-    def swap_in(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+    @property
+    def copies_on_swap(self) -> bool:
+        """Does `swap_in` copy the shadow's rows (and so build every index anew)?"""
+        return self.dialect == "sqlite"
+
+    def swap_in(
+        self, shadow: ReadStore, tables: Sequence[str], indexes: Sequence[str] = ()
+    ) -> bool:
         """Replace the live `tables` by the shadow's in ONE transaction: a reader sees the old
         read models or the new ones, never a missing or half-filled table. Refused (False,
         nothing changed) while a live projector is ahead of the shadow: catch it up, retry.
@@ -256,15 +398,22 @@ class ReadStore:
         PostgreSQL: the live tables are locked (a short lock timeout, retried, so readers
         only queue briefly and never deadlock), dropped, and the shadow's moved into the live
         schema. SQLite: under the write lock, each table is dropped and re-created from the
-        shadow's definition and rows (readers keep their snapshot until they finish).
+        shadow's definition and rows (readers keep their snapshot until they finish), and
+        `indexes` (CREATE INDEX statements the shadow left out) built after the rows.
         """
         if self.dialect == "sqlite":
-            return self._swap_sqlite(shadow, tables)
+            return self._swap_sqlite(shadow, tables, indexes)
+        assert not indexes, "PostgreSQL moves the shadow's tables as they are"
         return self._swap_postgres(shadow, tables)
 
-    def _swap_sqlite(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+    def _swap_sqlite(
+        self, shadow: ReadStore, tables: Sequence[str], indexes: Sequence[str]
+    ) -> bool:
         conn = self._sqlite()
         conn.execute("ATTACH DATABASE ? AS rebuild", (str(shadow.path),))
+        # The copy builds every index of the new tables: sort in memory, with room to do it.
+        conn.execute(f"PRAGMA main.cache_size=-{BULK_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store=MEMORY")
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -286,6 +435,8 @@ class ReadStore:
                     conn.execute(sql)  # the definition as the main database's (SQLite's form)
                     if kind == "table":
                         conn.execute(f'INSERT INTO main."{table}" SELECT * FROM rebuild."{table}"')
+                for ddl in indexes:
+                    conn.execute(_in_main(ddl))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -293,6 +444,8 @@ class ReadStore:
                 raise
         finally:
             conn.execute("DETACH DATABASE rebuild")
+            conn.execute("PRAGMA temp_store=DEFAULT")
+            conn.execute(f"PRAGMA main.cache_size={SQLITE_CACHE}")
         return True
 
     def _swap_postgres(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
@@ -351,6 +504,13 @@ class ReadStore:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local.conn = None
+
+
+def _in_main(index_ddl: str) -> str:
+    """A CREATE INDEX statement naming its index in the main database (not an attached one)."""
+    return re.sub(
+        r"(?i)^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?)", r"\1main.", index_ddl
+    )
 
 
 def _remove_sqlite(path: Path) -> None:

@@ -99,7 +99,7 @@ class EvaluationProjector(Projector):
             "period_to, rules, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 e.cycle_id,
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 e.year,
                 e.title,
                 e.period_from,
@@ -115,7 +115,7 @@ class EvaluationProjector(Projector):
 
     def _cycle_id(self, tx: Tx, envelope: Envelope) -> str:
         return tx.scalar(
-            "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+            "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_hex,)
         )
 
     @on(EvaluationCycle.ScoreRecorded)

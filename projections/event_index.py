@@ -37,28 +37,60 @@ _ENVELOPE_FIELDS = {
 
 def iso_instant(value: datetime) -> str:
     """Fixed-width UTC text, so that text order is time order on both databases."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    utc = value.astimezone(UTC)
+    if utc.year >= 1000:  # isoformat pads years to four digits, strftime does not
+        return utc.isoformat(timespec="microseconds")
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def payload_of(event: Any) -> dict[str, Any]:
-    def plain(v: Any) -> Any:
-        if isinstance(v, (datetime, date)):
-            return v.isoformat()
-        if isinstance(v, UUID):
-            return str(v)
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        return v
+def _plain(value: Any) -> Any:
+    """What JSON has no type for: dates and instants as ISO text, UUIDs as text."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
-    return {k: plain(v) for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS}
+
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain)
+
+
+def payload_json(event: Any) -> str:
+    """The event's own fields (not the envelope's) as JSON, keys sorted."""
+    return _PAYLOAD.encode({k: v for k, v in vars(event).items() if k not in _ENVELOPE_FIELDS})
+
+
+INSERT_EVENT = (
+    "INSERT INTO rm_events (position, aggregate_id, entity_id, version, type, recorded_at, "
+    "known_at, actor, idempotency_key, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_ENTITY = (
+    "INSERT INTO rm_entities (aggregate_id, entity_id, kind) VALUES (?, ?, ?) "
+    "ON CONFLICT (aggregate_id) DO NOTHING"
+)
+INSERT_ENTITY_UNIT = (
+    "INSERT INTO rm_entity_units (aggregate_id, unit_id) VALUES (?, ?) "
+    "ON CONFLICT (aggregate_id, unit_id) DO NOTHING"
+)
+INSERT_EVENT_UNIT = "INSERT INTO rm_event_units (unit_id, position) VALUES (?, ?)"
+CACHED_ENTITIES = 200_000  # aggregates whose entity and units are kept in memory
 
 
 class EventIndexProjector(Projector):
     name = "event_index"
     every_event = True
     revision = 2  # 2: a case's events follow it to the unit a correction moves it to
+    deferred = frozenset(
+        {
+            "rm_entities_entity",
+            "rm_events_entity",
+            "rm_events_aggregate",
+            "rm_events_known_at",
+            "rm_events_type",
+            "rm_events_actor",
+            "rm_event_units_position",
+        }
+    )
     tables = (
         (
             "rm_entities",
@@ -100,10 +132,13 @@ class EventIndexProjector(Projector):
 
     def __init__(self) -> None:
         self._entities: dict[UUID, str] = {}
+        # aggregate -> every unit in its rm_entity_units rows (written or read so far)
+        self._entity_units: dict[str, list[str]] = {}
         self._last_known_at: str | None = None
 
     def reset_caches(self) -> None:
         self._entities.clear()
+        self._entity_units.clear()
         self._last_known_at = None
 
     def _entity_id(self, tx: Tx, envelope: Envelope) -> str:
@@ -111,21 +146,17 @@ class EventIndexProjector(Projector):
         if envelope.version == 1 and hasattr(event, "entity_id"):
             entity_id = event.entity_id
             kind = event.originator_topic.partition(":")[2]
-            tx.execute(
-                "INSERT INTO rm_entities (aggregate_id, entity_id, kind) VALUES (?, ?, ?) "
-                "ON CONFLICT (aggregate_id) DO NOTHING",
-                (envelope.aggregate_id.hex, entity_id, kind),
-            )
+            tx.defer("rm_entities", INSERT_ENTITY, (envelope.aggregate_hex, entity_id, kind))
         else:
             entity_id = (
                 self._entities.get(envelope.aggregate_id)
                 or tx.scalar(
                     "SELECT entity_id FROM rm_entities WHERE aggregate_id=?",
-                    (envelope.aggregate_id.hex,),
+                    (envelope.aggregate_hex,),
                 )
-                or envelope.aggregate_id.hex
+                or envelope.aggregate_hex
             )
-        if len(self._entities) > 200_000:
+        if len(self._entities) > CACHED_ENTITIES:
             self._entities.clear()
         self._entities[envelope.aggregate_id] = entity_id
         return entity_id
@@ -137,13 +168,12 @@ class EventIndexProjector(Projector):
         )
         known_at = max(recorded_at, previous) if previous else recorded_at
         self._last_known_at = known_at
-        tx.execute(
-            "INSERT INTO rm_events (position, aggregate_id, entity_id, version, type, "
-            "recorded_at, known_at, actor, idempotency_key, payload, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tx.defer(
+            "rm_events",
+            INSERT_EVENT,
             (
                 envelope.position,
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 self._entity_id(tx, envelope),
                 envelope.version,
                 envelope.type,
@@ -151,7 +181,7 @@ class EventIndexProjector(Projector):
                 known_at,
                 envelope.actor,
                 envelope.idempotency_key,
-                json.dumps(payload_of(envelope.event), ensure_ascii=False, sort_keys=True),
+                payload_json(envelope.event),
                 envelope.hash,
             ),
         )
@@ -162,28 +192,43 @@ class EventIndexProjector(Projector):
         a letter's recipient, a cycle's units); one that names none belongs to every unit
         its entity has acted on. An event of no unit (a person's registration, an
         idempotency key) is visible only to tokens not limited to units."""
-        aggregate = envelope.aggregate_id.hex
+        aggregate = envelope.aggregate_hex
         own = [] if envelope.type in NOT_PLACING else units_named(envelope.event)
-        if own and envelope.type in MOVING:  # the entity now sits there, and only there
-            tx.execute("DELETE FROM rm_entity_units WHERE aggregate_id=?", (aggregate,))
+        known = self._entity_units.get(aggregate)
+        if known is None and envelope.version == 1:
+            known = []  # an entity's first event: it has acted on no unit before
         if own:
-            tx.executemany(
-                "INSERT INTO rm_entity_units (aggregate_id, unit_id) VALUES (?, ?) "
-                "ON CONFLICT (aggregate_id, unit_id) DO NOTHING",
-                [(aggregate, u) for u in own],
-            )
+            own = list(dict.fromkeys(own))
+            if envelope.type in MOVING:  # the entity now sits there, and only there
+                tx.defer(
+                    "rm_entity_units",
+                    "DELETE FROM rm_entity_units WHERE aggregate_id=?",
+                    (aggregate,),
+                )
+                known = []
+            for unit in own:
+                tx.defer("rm_entity_units", INSERT_ENTITY_UNIT, (aggregate, unit))
+            if known is not None:
+                known = [*known, *(u for u in own if u not in known)]
+                self._remember_units(aggregate, known)
             units = own
         else:
-            units = [
-                r["unit_id"]
-                for r in tx.all(
-                    "SELECT unit_id FROM rm_entity_units WHERE aggregate_id=?", (aggregate,)
-                )
-            ]
-        tx.executemany(
-            "INSERT INTO rm_event_units (unit_id, position) VALUES (?, ?)",
-            [(u, envelope.position) for u in dict.fromkeys(units)],
-        )
+            if known is None:
+                known = [
+                    r["unit_id"]
+                    for r in tx.all(
+                        "SELECT unit_id FROM rm_entity_units WHERE aggregate_id=?", (aggregate,)
+                    )
+                ]
+                self._remember_units(aggregate, known)
+            units = known
+        for unit in units:
+            tx.defer("rm_event_units", INSERT_EVENT_UNIT, (unit, envelope.position))
+
+    def _remember_units(self, aggregate: str, units: list[str]) -> None:
+        if len(self._entity_units) > CACHED_ENTITIES:
+            self._entity_units.clear()
+        self._entity_units[aggregate] = units
 
 
 # Events that move their entity to the units they name: its later events belong there,

@@ -75,7 +75,7 @@ class FindingProjector(Projector):
             "description, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 e.finding_id,
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 e.unit_id,
                 e.source,
                 e.found_on,
@@ -103,7 +103,7 @@ class FindingProjector(Projector):
                 *fixed,
                 ordered_on,
                 due,
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 envelope.position,
                 OPEN_POSITION,
             ),
@@ -112,7 +112,7 @@ class FindingProjector(Projector):
     def _current(self, tx: Tx, envelope: Envelope):
         return tx.one(
             f"SELECT {ORDER_COLUMNS} FROM rm_rectifications WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.aggregate_hex, OPEN_POSITION),
         )
 
     @on(Rectification.Restated)
@@ -120,7 +120,7 @@ class FindingProjector(Projector):
         e, row = envelope.event, self._current(tx, envelope)
         tx.execute(
             "UPDATE rm_rectifications SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.position, envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.position, envelope.aggregate_hex, OPEN_POSITION),
         )
         fixed = (row["rectification_id"], row["finding_id"], row["unit_id"], e.owner_id)
         self._insert(tx, envelope, (*fixed, row["requirement"]), row["ordered_on"], e.due_on)

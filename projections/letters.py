@@ -15,12 +15,13 @@ letters arrive, since they always sort after every existing one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.domain.letter import TaskLetter
 from ledger.domain.rules.letters import letter_status, task_status
 from projections.base import Envelope, Projector, on
 from projections.bitemporal import NOW, recorded_at
-from projections.db import OPEN_POSITION, Tx, as_row
+from projections.db import OPEN_POSITION, Tx, Versions, as_row
 
 LETTER_COLUMNS = (
     "letter_id, seq, number, title, issuer_id, recipient_id, issued_on, "
@@ -33,6 +34,18 @@ TASK_FIELDS = tuple(c.strip() for c in TASK_COLUMNS.split(","))
 
 class LetterProjector(Projector):
     name = "letters"
+    # Applying reads a letter by its aggregate (when not kept in memory) and its tasks by
+    # letter; closing a version finds it by the primary key's prefix.
+    deferred = frozenset(
+        {
+            "rm_letters_current",
+            "rm_letters_seq",
+            "rm_letters_recipient",
+            "rm_letters_issuer",
+            "rm_letters_status",
+            "rm_tasks_current",
+        }
+    )
     tables = (
         (
             "rm_letters",
@@ -63,35 +76,77 @@ class LetterProjector(Projector):
         ),
     )
 
+    def __init__(self) -> None:
+        # The current version of letters (by aggregate) and of their tasks (by letter, then
+        # task), as the tables hold them: a progress report reads no row.
+        self._letters: dict[str, dict[str, Any]] = {}
+        self._tasks: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def reset_caches(self) -> None:
+        self._letters.clear()
+        self._tasks.clear()
+
+    def _remember(self, aggregate: str, letter: dict[str, Any]) -> None:
+        if len(self._letters) > CACHED_LETTERS:
+            self._letters.clear()
+            self._tasks.clear()
+        self._letters[aggregate] = letter
+
     @on(TaskLetter.Issued)
     def _issued(self, tx: Tx, envelope: Envelope) -> None:
         e = envelope.event
         q = envelope.position
-        tx.execute(
-            "INSERT INTO rm_letters (letter_id, aggregate_id, seq, number, title, issuer_id, "
-            "recipient_id, issued_on, status, recorded_from, recorded_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ISSUED', ?, ?)",
-            (
-                e.letter_id,
-                envelope.aggregate_id.hex,
-                q,
-                e.number,
-                e.title,
-                e.issuer_id,
-                e.recipient_id,
-                e.issued_on,
-                q,
-                OPEN_POSITION,
-            ),
-        )
-        tx.executemany(
-            "INSERT INTO rm_tasks (letter_id, task_id, title, area, deadline, percent, "
-            "recorded_from, recorded_to) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-            [
-                (e.letter_id, t["task_id"], t["title"], t["area"], t["deadline"], q, OPEN_POSITION)
-                for t in e.tasks
-            ],
-        )
+        letter = {
+            "letter_id": e.letter_id,
+            "seq": q,
+            "number": e.number,
+            "title": e.title,
+            "issuer_id": e.issuer_id,
+            "recipient_id": e.recipient_id,
+            "issued_on": e.issued_on,
+            "acknowledged_by": None,
+            "acknowledged_on": None,
+            "withdrawn_on": None,
+            "status": "ISSUED",
+        }
+        _letters(tx).insert((e.letter_id,), _letter_values(letter, envelope.aggregate_hex), q)
+        tasks = {}
+        writer = _tasks(tx)
+        for t in e.tasks:
+            task = {
+                "letter_id": e.letter_id,
+                "task_id": t["task_id"],
+                "title": t["title"],
+                "area": t["area"],
+                "deadline": t["deadline"],
+                "percent": 0,
+                "progress_since": None,
+                "completed_on": None,
+            }
+            writer.insert((e.letter_id, t["task_id"]), [task[f] for f in TASK_FIELDS], q)
+            tasks[t["task_id"]] = task
+        self._remember(envelope.aggregate_hex, letter)
+        self._tasks[e.letter_id] = tasks
+
+    def _current(self, tx: Tx, aggregate: str) -> tuple[dict[str, Any], dict[str, dict]]:
+        """The letter's current version and its tasks' (read once, then kept)."""
+        letter = self._letters.get(aggregate)
+        if letter is None:
+            row = tx.one(
+                f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE aggregate_id=? AND recorded_to=?",
+                (aggregate, OPEN_POSITION),
+            )
+            letter = {name: row[name] for name in LETTER_FIELDS}
+            self._remember(aggregate, letter)
+        tasks = self._tasks.get(letter["letter_id"])
+        if tasks is None:
+            rows = tx.all(
+                f"SELECT {TASK_COLUMNS} FROM rm_tasks WHERE letter_id=? AND recorded_to=?",
+                (letter["letter_id"], OPEN_POSITION),
+            )
+            tasks = {r["task_id"]: {name: r[name] for name in TASK_FIELDS} for r in rows}
+            self._tasks[letter["letter_id"]] = tasks
+        return letter, tasks
 
     @on(
         TaskLetter.Acknowledged,
@@ -102,10 +157,7 @@ class LetterProjector(Projector):
     )
     def _changed(self, tx: Tx, envelope: Envelope) -> None:
         e, q = envelope.event, envelope.position
-        letter = tx.one(
-            f"SELECT {LETTER_COLUMNS} FROM rm_letters WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.aggregate_id.hex, OPEN_POSITION),
-        )
+        letter, tasks = self._current(tx, envelope.aggregate_hex)
         letter_id = letter["letter_id"]
         changes: dict[str, object] = {}
         if isinstance(e, TaskLetter.Acknowledged):
@@ -113,12 +165,7 @@ class LetterProjector(Projector):
         elif isinstance(e, TaskLetter.Withdrawn):
             changes.update(withdrawn_on=e.on)
         else:
-            task = tx.one(
-                f"SELECT {TASK_COLUMNS} FROM rm_tasks WHERE letter_id=? AND task_id=? "
-                "AND recorded_to=?",
-                (letter_id, e.task_id, OPEN_POSITION),
-            )
-            restated = {name: task[name] for name in TASK_FIELDS}
+            restated = dict(tasks[e.task_id])
             if isinstance(e, TaskLetter.ProgressReported):
                 restated["percent"] = e.percent
                 if restated["progress_since"] is None and e.percent > 0:
@@ -130,35 +177,31 @@ class LetterProjector(Projector):
             else:  # completed
                 restated.update(percent=100, completed_on=e.on)
                 restated["progress_since"] = restated["progress_since"] or e.on
-            _restate(tx, "rm_tasks", TASK_FIELDS, restated, ("letter_id", "task_id"), q)
-        open_tasks = tx.scalar(
-            "SELECT COUNT(*) FROM rm_tasks WHERE letter_id=? AND recorded_to=? "
-            "AND completed_on IS NULL",
-            (letter_id, OPEN_POSITION),
-        )
-        stated = {**{name: letter[name] for name in LETTER_FIELDS}, **changes}
+            _tasks(tx).restate((letter_id, e.task_id), [restated[f] for f in TASK_FIELDS], q)
+            tasks[e.task_id] = restated
+        open_tasks = sum(1 for task in tasks.values() if task["completed_on"] is None)
+        stated = {**letter, **changes}
         stated["status"] = letter_status(
             bool(stated["withdrawn_on"]), open_tasks, bool(stated["acknowledged_by"])
         )
         if any(stated[name] != letter[name] for name in LETTER_FIELDS):
-            stated["aggregate_id"] = envelope.aggregate_id.hex
-            _restate(tx, "rm_letters", (*LETTER_FIELDS, "aggregate_id"), stated, ("letter_id",), q)
+            _letters(tx).restate((letter_id,), _letter_values(stated, envelope.aggregate_hex), q)
+            self._letters[envelope.aggregate_hex] = stated
 
 
-def _restate(
-    tx: Tx, table: str, fields: tuple[str, ...], row: dict, key: tuple[str, ...], q: int
-) -> None:
-    """Close the current version of a row (by `key`) at q and insert `row` from q."""
-    where = " AND ".join(f"{k}=?" for k in key)
-    tx.execute(
-        f"UPDATE {table} SET recorded_to=? WHERE {where} AND recorded_to=?",
-        (q, *(row[k] for k in key), OPEN_POSITION),
-    )
-    tx.execute(
-        f"INSERT INTO {table} ({', '.join(fields)}, recorded_from, recorded_to) "
-        f"VALUES ({', '.join('?' * (len(fields) + 2))})",
-        (*(row[f] for f in fields), q, OPEN_POSITION),
-    )
+CACHED_LETTERS = 100_000  # letters whose current version (and tasks') are kept in memory
+
+
+def _letters(tx: Tx) -> Versions:
+    return tx.versions("rm_letters", ("letter_id",), (*LETTER_FIELDS, "aggregate_id"))
+
+
+def _tasks(tx: Tx) -> Versions:
+    return tx.versions("rm_tasks", ("letter_id", "task_id"), TASK_FIELDS)
+
+
+def _letter_values(letter: dict[str, Any], aggregate: str) -> list[Any]:
+    return [*(letter[name] for name in LETTER_FIELDS), aggregate]
 
 
 # ---------------------------------------------------------------------- queries

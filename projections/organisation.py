@@ -63,7 +63,7 @@ class OrganisationProjector(Projector):
             "VALUES (?, ?, ?, ?)",
             (
                 envelope.event.person_id,
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 envelope.event.name,
                 envelope.position,
             ),
@@ -109,7 +109,7 @@ class OrganisationProjector(Projector):
     @on(Person.PostAssumed, Person.PostLeft, Person.PostCorrected)
     def _posts(self, tx: Tx, envelope: Envelope) -> None:
         person_id = tx.scalar(
-            "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+            "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_hex,)
         )
         rows = tx.all(
             "SELECT unit_id, role, valid_from, valid_to FROM rm_posts "

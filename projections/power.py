@@ -92,7 +92,7 @@ class PowerProjector(Projector):
         tx.execute(
             f"INSERT INTO rm_major_decisions ({DECISION_COLUMNS}, aggregate_id, recorded_from, "
             "recorded_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*row, envelope.aggregate_id.hex, envelope.position, OPEN_POSITION),
+            (*row, envelope.aggregate_hex, envelope.position, OPEN_POSITION),
         )
 
     @on(MajorDecision.Recorded)
@@ -112,11 +112,11 @@ class PowerProjector(Projector):
         r = tx.one(
             f"SELECT {DECISION_COLUMNS} FROM rm_major_decisions WHERE aggregate_id=? "
             "AND recorded_to=?",
-            (envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.aggregate_hex, OPEN_POSITION),
         )
         tx.execute(
             "UPDATE rm_major_decisions SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.position, envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.position, envelope.aggregate_hex, OPEN_POSITION),
         )
         minutes = {
             "attendee_ids": e.attendee_ids,

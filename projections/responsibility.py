@@ -56,7 +56,7 @@ class ResponsibilityProjector(Projector):
             tx.execute(
                 "INSERT INTO rm_items (item_id, aggregate_id, kind, area, title, recorded_from) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (event.item_id, envelope.aggregate_id.hex, event.kind, event.area, event.title, q),
+                (event.item_id, envelope.aggregate_hex, event.kind, event.area, event.title, q),
             )
             tx.executemany(
                 "INSERT INTO rm_item_scope (item_id, unit_id, kind) VALUES (?, ?, ?)",
@@ -65,7 +65,7 @@ class ResponsibilityProjector(Projector):
             item_id, before = event.item_id, []
         else:
             item_id = tx.scalar(
-                "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_id.hex,)
+                "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_hex,)
             )
             rows = tx.all(
                 "SELECT holder_id, valid_from, valid_to FROM rm_holdings "

@@ -72,7 +72,7 @@ class RiskPostProjector(Projector):
             f"recorded_to) VALUES ({', '.join('?' * (len(COLUMNS) + 3))})",
             (
                 *(row[c] for c in COLUMNS),
-                envelope.aggregate_id.hex,
+                envelope.aggregate_hex,
                 envelope.position,
                 OPEN_POSITION,
             ),
@@ -89,7 +89,7 @@ class RiskPostProjector(Projector):
         r = tx.one(
             f"SELECT {', '.join(COLUMNS)} FROM rm_risk_posts WHERE aggregate_id=? "
             "AND recorded_to=?",
-            (envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.aggregate_hex, OPEN_POSITION),
         )
         return {c: r[c] for c in COLUMNS}
 
@@ -102,7 +102,7 @@ class RiskPostProjector(Projector):
             row.update(valid_to=e.on)
         tx.execute(
             "UPDATE rm_risk_posts SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.position, envelope.aggregate_id.hex, OPEN_POSITION),
+            (envelope.position, envelope.aggregate_hex, OPEN_POSITION),
         )
         self._insert(tx, envelope, row)
 

@@ -107,8 +107,13 @@ class ProjectionRunner:
         *,
         page_size: int = 1000,
         heartbeat_interval: float = 2.0,
+        rebuild_page_size: int = 5000,
+        bulk: bool = False,
     ):
         self.app = app
+        # Building empty read models from zero (a rebuild's shadow): indexes that applying
+        # never reads are built once after the load (`finish_bulk`).
+        self.bulk = bulk
         self.heartbeat_interval = heartbeat_interval
         self.runner_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._started_at = time.time()
@@ -116,6 +121,9 @@ class ProjectionRunner:
         self.store = store
         self.projectors = list(projectors) if projectors is not None else default_projectors()
         self.page_size = page_size
+        # Events per transaction while rebuilding: fewer, larger commits (the shadow has no
+        # reader waiting for them).
+        self.rebuild_page_size = rebuild_page_size
         self._wake = threading.Event()
         self._progress = threading.Condition()
         self._stop = threading.Event()
@@ -152,7 +160,7 @@ class ProjectionRunner:
                         "UPDATE rm_tracking SET position=0, version=? WHERE projector=?",
                         (p.version, p.name),
                     )
-                p.create(tx)
+                p.create(tx, defer=self.bulk)
                 tx.execute(
                     "INSERT INTO rm_tracking (projector, position, version) VALUES (?, 0, ?) "
                     "ON CONFLICT (projector) DO NOTHING",
@@ -232,6 +240,19 @@ class ProjectionRunner:
             for r in rows
         ]
 
+    def left_out(self) -> list[str]:
+        """The indexes this bulk load has not built (CREATE INDEX statements)."""
+        return [ddl for p in self.projectors for ddl in p.deferred_indexes()] if self.bulk else []
+
+    def finish_bulk(self) -> None:
+        """Build the indexes the bulk load left out, each in one pass over its rows."""
+        indexes = self.left_out()
+        if indexes:
+            with self.store.write() as tx:
+                for ddl in indexes:
+                    tx.execute(ddl)
+        self.bulk = False
+
     def rebuild(self, on_page: Callable[[int], None] | None = None) -> int:
         """Rebuild every read model from the log beside the live ones, then swap them in at
         once (`ReadStore.swap_in`): servers keep answering from the old tables meanwhile and
@@ -242,18 +263,22 @@ class ProjectionRunner:
                 self.app,
                 shadow_store,
                 [_fresh(p) for p in self.projectors],
-                page_size=self.page_size,
+                page_size=self.rebuild_page_size,
+                bulk=True,
             )
             tables = [name for p in shadow.projectors for name, _ddl, _ix in p.tables]
             while True:
                 shadow.catch_up(on_page=on_page)
+                if not self.store.copies_on_swap:
+                    shadow.finish_bulk()  # before the swap, which moves the tables as they are
                 with shadow_store.write() as tx:  # live runners see it and drop their caches
                     tx.execute(
                         "INSERT INTO rm_tracking (projector, position, version) VALUES (?, ?, '') "
                         "ON CONFLICT (projector) DO UPDATE SET position = excluded.position",
                         (GENERATION, time.time_ns() // 1000),
                     )
-                if self.store.swap_in(shadow_store, [*tables, "rm_tracking"]):
+                # a copy builds the indexes anew anyway: those left out are built there
+                if self.store.swap_in(shadow_store, [*tables, "rm_tracking"], shadow.left_out()):
                     break
                 log.info("projection.rebuild_behind", note="a live projector moved on: catching up")
         finally:
@@ -318,14 +343,10 @@ class ProjectionRunner:
         with self._progress:
             self._reached = max(self._reached, start)
             self._progress.notify_all()
-        recorder = self.app.recorder
         while (until is None or start < until) and not (stop and stop.is_set()):
-            notifications = recorder.select_notifications(
-                start=start + 1, limit=self.page_size, stop=until
-            )
-            if not notifications:
+            envelopes = self._read(start, until)
+            if not envelopes:
                 break
-            envelopes = self._decode(notifications)
             positions = self._apply_page(envelopes, positions)
             start = envelopes[-1].position
             with self._progress:
@@ -334,6 +355,13 @@ class ProjectionRunner:
             if on_page:
                 on_page(start)
         return min(positions.values(), default=0)
+
+    def _read(self, after: int, until: int | None) -> list[Envelope]:
+        """The page of the log after position `after` (up to `until`), decoded."""
+        notifications = self.app.recorder.select_notifications(
+            start=after + 1, limit=self.page_size, stop=until
+        )
+        return self._decode(notifications) if notifications else []
 
     def _apply_page(self, envelopes: list[Envelope], positions: dict[str, int]) -> dict[str, int]:
         """Apply a page to every projector behind its end, in one transaction (one commit:
@@ -357,6 +385,7 @@ class ProjectionRunner:
         last: int,
     ) -> dict[str, int]:
         out = dict(positions)
+        types = [type(e.event) for e in envelopes]
         with self.store.write() as tx:
             current = {
                 r["projector"]: r["position"]
@@ -376,8 +405,13 @@ class ProjectionRunner:
                 if position != positions[projector.name]:
                     # Another runner moved this projector meanwhile; continue from where it is.
                     projector.reset_caches()
-                for envelope in envelopes:
-                    if envelope.position > position and projector.wants(envelope):
+                if projector.every_event:
+                    wanted = envelopes
+                else:
+                    handled = projector.handlers
+                    wanted = [e for e, t in zip(envelopes, types, strict=True) if t in handled]
+                for envelope in wanted:
+                    if envelope.position > position:
                         projector.apply(tx, envelope)
                 if last > position:
                     tx.execute(

@@ -91,13 +91,13 @@ class TalkObligationProjector(Projector):
     def _own(self, tx: Tx, envelope: Envelope, person_id: str) -> None:
         tx.execute(
             "INSERT INTO rm_talk_owners (aggregate_id, person_id) VALUES (?, ?)",
-            (envelope.aggregate_id.hex, person_id),
+            (envelope.aggregate_hex, person_id),
         )
 
     def _owner(self, tx: Tx, envelope: Envelope) -> str:
         return tx.scalar(
             "SELECT person_id FROM rm_talk_owners WHERE aggregate_id=?",
-            (envelope.aggregate_id.hex,),
+            (envelope.aggregate_hex,),
         )
 
     @on(Person.Registered)
@@ -151,7 +151,7 @@ class TalkObligationProjector(Projector):
         else:
             person = self._owner(tx, envelope)
         state = self._state(tx, person)
-        talk = envelope.aggregate_id.hex
+        talk = envelope.aggregate_hex
         if isinstance(e, Talk.Retracted):
             state["talks"].pop(talk, None)
         else:

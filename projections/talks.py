@@ -189,11 +189,11 @@ class TalkProjector(Projector):
             e.case_id,
             e.inquiry_id,
         )
-        self._insert(tx, row, envelope.aggregate_id.hex, envelope.position)
+        self._insert(tx, row, envelope.aggregate_hex, envelope.position)
 
     @on(Talk.Corrected, Talk.Retracted)
     def _talk_restated(self, tx: Tx, envelope: Envelope) -> None:
-        e, agg = envelope.event, envelope.aggregate_id.hex
+        e, agg = envelope.event, envelope.aggregate_hex
         old = self._current(tx, TalkRow, agg)
         if isinstance(e, Talk.Retracted):
             new = replace(old, retracted=True, note=e.reason)
@@ -220,11 +220,11 @@ class TalkProjector(Projector):
     def _sent(self, tx: Tx, envelope: Envelope) -> None:
         e = envelope.event
         row = InquiryRow(e.inquiry_id, e.person_id, e.unit_id, e.about, e.sent_on, e.reply_due)
-        self._insert(tx, row, envelope.aggregate_id.hex, envelope.position)
+        self._insert(tx, row, envelope.aggregate_hex, envelope.position)
 
     @on(WrittenInquiry.Replied, WrittenInquiry.Concluded)
     def _inquiry_restated(self, tx: Tx, envelope: Envelope) -> None:
-        e, agg = envelope.event, envelope.aggregate_id.hex
+        e, agg = envelope.event, envelope.aggregate_hex
         old = self._current(tx, InquiryRow, agg)
         if isinstance(e, WrittenInquiry.Replied):
             new = replace(old, replied_on=e.on, reply=e.summary)
@@ -238,18 +238,18 @@ class TalkProjector(Projector):
     def _file(self, tx: Tx, envelope: Envelope) -> None:
         tx.execute(
             "INSERT INTO rm_personal_files (aggregate_id, person_id) VALUES (?, ?)",
-            (envelope.aggregate_id.hex, envelope.event.person_id),
+            (envelope.aggregate_hex, envelope.event.person_id),
         )
 
     def _person(self, tx: Tx, envelope: Envelope) -> str:
         return tx.scalar(
             "SELECT person_id FROM rm_personal_files WHERE aggregate_id=?",
-            (envelope.aggregate_id.hex,),
+            (envelope.aggregate_hex,),
         )
 
     @on(PersonalFile.RatingRecorded, PersonalFile.RatingCorrected)
     def _rating(self, tx: Tx, envelope: Envelope) -> None:
-        e, agg, q = envelope.event, envelope.aggregate_id.hex, envelope.position
+        e, agg, q = envelope.event, envelope.aggregate_hex, envelope.position
         person = self._person(tx, envelope)
         row = RatingRow(rating_id(person, e.year), person, e.unit_id, e.year, e.rating, e.rated_on)
         if isinstance(e, PersonalFile.RatingCorrected):
@@ -269,11 +269,11 @@ class TalkProjector(Projector):
             e.occurred_on,
             e.note,
         )
-        self._insert(tx, row, envelope.aggregate_id.hex, envelope.position)
+        self._insert(tx, row, envelope.aggregate_hex, envelope.position)
 
     @on(PersonalFile.TriggerRetracted)
     def _trigger_retracted(self, tx: Tx, envelope: Envelope) -> None:
-        e, agg = envelope.event, envelope.aggregate_id.hex
+        e, agg = envelope.event, envelope.aggregate_hex
         old = self._current(tx, TriggerRow, agg, key=e.trigger_id)
         self._restate(tx, old, replace(old, retracted=True), agg, envelope.position)
 

@@ -214,7 +214,7 @@ def test_a_rebuild_killed_half_way_leaves_the_live_read_models_and_runs_again(le
     head = register_people(ledger.app, 1500)
     ledger.runner.catch_up()
     before = read_models(ledger)
-    env = {**os.environ, "LEDGER_PROJECTION_PAGE_SIZE": "10", "LEDGER_LOG_JSON": "1"}
+    env = {**os.environ, "LEDGER_REBUILD_PAGE_SIZE": "10", "LEDGER_LOG_JSON": "1"}
     rebuild = subprocess.Popen(
         [sys.executable, "-m", "ledger.cli", "projections", "rebuild", "--store", settings.store],
         env=env,

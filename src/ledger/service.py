@@ -47,6 +47,7 @@ class Ledger:
             default_projectors(self.app.talk_policy),
             page_size=settings.projection_page_size,
             heartbeat_interval=settings.heartbeat_interval,
+            rebuild_page_size=settings.rebuild_page_size,
         )
         self.witness: Witness | None = None
 

@@ -90,6 +90,8 @@ class Settings:
     listen_for_commits: bool = env_flag("LEDGER_LISTEN_FOR_COMMITS", True)
     # Notifications read per projection transaction.
     projection_page_size: int = env("LEDGER_PROJECTION_PAGE_SIZE", "1000", int)
+    # Notifications read per transaction of `ledger projections rebuild` (building beside).
+    rebuild_page_size: int = env("LEDGER_REBUILD_PAGE_SIZE", "5000", int)
     # Tokens living longer than this are refused (when issued and when presented).
     max_token_days: int = env("LEDGER_MAX_TOKEN_DAYS", "30", int)
     # /metrics answers only with `Authorization: Bearer <this>` when set.
