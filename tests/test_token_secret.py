@@ -155,3 +155,53 @@ def test_a_refused_token_is_told_which_check_failed(gql, refusal):
     assert gql.data("{ units { id } }", token=gql.token("VIEWER")) == {"units": []}
     legacy = jwt.encode(claims(), gql.settings.jwt_secret)
     assert gql.data("{ units { id } }", token=legacy) == {"units": []}
+
+
+# ---------------------------------------------------------------------- checked once, then remembered
+
+
+def test_a_remembered_token_still_expires_and_still_needs_the_same_secret(tmp_path, monkeypatch):
+    """A token is checked once and then remembered (its signature is not verified again on
+    every request), but what the check decided must still hold on every use: the token
+    expires at its `exp`, and another secret or issuer refuses it, as a fresh check would."""
+    from ledger import auth
+    from ledger.domain.errors import Unauthenticated
+    from ledger.settings import Settings
+
+    settings = Settings()
+    settings.jwt_secret = "remembered-" + "s" * 40
+    token = auth.issue_token(settings, "clerk", "VIEWER", ["U-1"], "1h")
+    header = f"Bearer {token}"
+    first = auth.authenticate(settings, header)
+    assert auth.authenticate(settings, header) is first  # remembered, not checked again
+    assert first.units == ("U-1",)
+
+    later = first.expires_at + 0.5
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(Unauthenticated, match="expired"):
+        auth.authenticate(settings, header)
+    monkeypatch.undo()
+
+    other = Settings()
+    other.jwt_secret = "another-" + "s" * 40
+    with pytest.raises(Unauthenticated, match="signature does not match"):
+        auth.authenticate(other, header)
+    other.jwt_secret, other.token_issuer = settings.jwt_secret, "another-ledger"
+    with pytest.raises(Unauthenticated, match="issued by"):
+        auth.authenticate(other, header)
+
+
+def test_a_secret_file_is_read_again_when_it_changes(tmp_path):
+    from ledger import auth
+    from ledger.domain.errors import Unauthenticated
+    from ledger.settings import Settings
+
+    settings = Settings()
+    settings.jwt_secret = ""
+    settings.jwt_secret_file = str(tmp_path / "jwt-secret")
+    (tmp_path / "jwt-secret").write_text("first-" + "f" * 40)
+    header = f"Bearer {auth.issue_token(settings, 'clerk', 'VIEWER')}"
+    assert auth.authenticate(settings, header).subject == "clerk"
+    (tmp_path / "jwt-secret").write_text("second-" + "x" * 40)  # rotated
+    with pytest.raises(Unauthenticated, match="signature does not match"):
+        auth.authenticate(settings, header)

@@ -10,7 +10,9 @@ import hashlib
 import os
 import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,10 @@ def secret(settings: Settings) -> str:
         return settings.jwt_secret
     path = Path(settings.jwt_secret_file)
     try:
+        stat = path.stat()
+        known = _SECRET_FILES.get(str(path))
+        if known is not None and known[0] == (stat.st_mtime_ns, stat.st_size):
+            return known[1]  # read once per version of the file, not once per request
         text = path.read_text().strip()
     except FileNotFoundError:
         raise Unavailable(
@@ -73,7 +79,11 @@ def secret(settings: Settings) -> str:
         raise Unavailable(f"the token secret {path} cannot be read: {e.strerror}") from None
     if not text:
         raise Unavailable(f"the token secret file {path} is empty")
+    _SECRET_FILES[str(path)] = ((stat.st_mtime_ns, stat.st_size), text)
     return text
+
+
+_SECRET_FILES: dict[str, tuple[tuple[int, int], str]] = {}
 
 
 def ensure_secret(settings: Settings) -> Path | None:
@@ -139,6 +149,36 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
 
 
+class _Accepted:
+    """Tokens already checked, with the Caller each gave: a client sends the same token with
+    every request, and checking its signature and claims again each time was a tenth of a
+    small query's time. Keyed by everything the check depends on (the token, the secret, the
+    issuer and the lifetime limit), so another secret or setting checks afresh; expiry is
+    checked on every use. Bounded; thread-safe."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._callers: OrderedDict[tuple, Caller] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, memo: tuple) -> Caller | None:
+        with self._lock:
+            caller = self._callers.get(memo)
+            if caller is not None:
+                self._callers.move_to_end(memo)
+            return caller
+
+    def put(self, memo: tuple, caller: Caller) -> None:
+        with self._lock:
+            self._callers[memo] = caller
+            while len(self._callers) > self.SIZE:
+                self._callers.popitem(last=False)
+
+
+_accepted = _Accepted()
+
+
 def authenticate(
     settings: Settings, authorization: str | None, *, key: str | None = None
 ) -> Caller:
@@ -149,15 +189,27 @@ def authenticate(
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
     key = key or secret(settings)
+    memo = (token.strip(), key, settings.token_issuer, settings.max_token_days)
+    caller = _accepted.get(memo)
+    if caller is None:
+        caller = _check(settings, token.strip(), key)
+        _accepted.put(memo, caller)
+    if caller.expires_at <= time.time():  # as PyJWT: expired from the second of `exp`
+        raise Unauthenticated(_refusal(jwt.ExpiredSignatureError(), token.strip(), key))
+    return caller
+
+
+def _check(settings: Settings, token: str, key: str) -> Caller:
+    """Verify the token's signature and claims (PyJWT), and the ledger's own rules."""
     try:
         claims = jwt.decode(
-            token.strip(),
+            token,
             key,
             algorithms=[ALGORITHM],
             options={"require": ["sub", "exp", "iat", "role"]},
         )
     except jwt.PyJWTError as e:
-        raise Unauthenticated(_refusal(e, token.strip(), key)) from None
+        raise Unauthenticated(_refusal(e, token, key)) from None
     issuer = claims.get("iss")
     if issuer is not None and issuer != settings.token_issuer:
         raise Unauthenticated(
