@@ -95,7 +95,11 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
 class NoTraces:
     """The outermost net: an exception no handler took becomes a JSON 500 with an error id
     (the log line, rate-limited, carries the same id and the trace), never a plain-text
-    page; a client gone before its answer is one log line."""
+    page; a client gone before its answer is one log line.
+
+    It also writes the access line of every HTTP request but GraphQL's (pages, health,
+    metrics: method, path, status), in the same JSON as the rest of the log; /graphql logs
+    its own, richer line (`ledger.api.view`), so uvicorn's plain-text access log is off."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -103,16 +107,18 @@ class NoTraces:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
+        started, status = False, 0
 
         async def watching_send(message) -> None:  # type: ignore[no-untyped-def]
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
-                started = True
+                started, status = True, message.get("status", 0)
             await send(message)
 
         try:
             await self.app(scope, receive, watching_send)
+            if scope.get("path") != "/graphql":
+                log.info("http", method=scope.get("method"), path=scope.get("path"), status=status)
         except ClientDisconnect:
             limited(log, "info", "request.client_gone", path=scope.get("path"))
         except Exception as e:

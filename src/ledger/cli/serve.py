@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=args.workers,
             log_config=None,
+            access_log=False,  # one JSON line per request is ours (ledger.api.app)
             ws_max_size=MAX_WEBSOCKET_MESSAGE,
         )
         return 0
@@ -60,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,  # one JSON line per request is ours (ledger.api.app)
         ws_max_size=MAX_WEBSOCKET_MESSAGE,
     )
     return 0
