@@ -216,7 +216,7 @@ def link_from(info: Info, link: Link, people: list[str]) -> AccountabilityLink:
         person=load_person(info, link.person_id, people),
         kind=ResponsibilityKind(link.kind),
         unit=load_unit(info, link.unit_id, []),
-        post=posts_from([link.post])[0],
+        post=posts_from([link.post], info=info, asked=True)[0],  # its holder is `person`
         basis=items_from([link.basis])[0] if link.basis else None,
         measure=AccountabilityMeasure(link.measure) if link.measure else None,
         held_from=date.fromisoformat(link.held_from),

@@ -235,6 +235,25 @@ class Context:
                 cache[k] = loaded.get(k)
         return cache[key]
 
+    def batch_many(
+        self,
+        name: str,
+        args: tuple,
+        peers: Iterable[Any],
+        keys: Iterable[Any],
+        load: Callable[[Tx, list[Any]], dict[Any, Any]],
+    ) -> dict[Any, Any]:
+        """`batch` for several keys at once: what is missing of `keys` and `peers` in one
+        read, the rest from the cache."""
+        cache = self._cache.setdefault((name, args), {})
+        keys = list(dict.fromkeys(keys))
+        if any(k not in cache for k in keys):
+            wanted = [k for k in dict.fromkeys([*keys, *peers]) if k is not None and k not in cache]
+            loaded = self.read(lambda tx: load(tx, wanted))
+            for k in wanted:
+                cache[k] = loaded.get(k)
+        return {k: cache[k] for k in keys}
+
     def level(self, name: str, args: tuple = ()) -> tuple:
         """Everything `batch` has loaded under `name`: the peers of the next level down, so
         that level too is loaded once, not once per parent."""
