@@ -33,8 +33,9 @@ from hypothesis import strategies as st
 from test_permission_matrix import World, served_ledger
 
 from ledger.api import errors as api_errors
+from ledger.api.admission import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from ledger.api.app import MAX_BODY_BYTES
-from ledger.api.schema import MAX_ALIASES, MAX_DEPTH, MAX_PAGE, MAX_TOKENS
+from ledger.api.schema import MAX_PAGE
 
 REGISTER = 'mutation { registerPerson(input: {id: "P-LIMIT", name: "限流"}) { id position } }'
 TIMINGS: dict[str, float] = {}

@@ -30,16 +30,10 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-    parse,
-)
+from graphql import FieldNode, OperationDefinitionNode, OperationType
 from graphql.language import Visitor, visit
 
+from ledger.api.admission import parsed
 from ledger.api.context import Context, today
 from projections.runner import ReadModelState
 
@@ -58,17 +52,8 @@ UNCACHEABLE_FIELDS = frozenset(
 
 
 @lru_cache(maxsize=1024)
-def parsed(query: str) -> DocumentNode | None:
-    """The document (parsed once per distinct text), None when it does not parse."""
-    try:
-        return parse(query, max_tokens=2000, no_location=True)
-    except GraphQLError:
-        return None
-
-
-@lru_cache(maxsize=1024)
 def cacheable(query: str, operation_name: str | None) -> bool:
-    """May answers to this document be cached?"""
+    """May answers to this document be cached? (Decided once per distinct text.)"""
     document = parsed(query)
     if document is None:
         return False
@@ -89,17 +74,16 @@ def cacheable(query: str, operation_name: str | None) -> bool:
     return not Fields.found
 
 
-Cost = Callable[[DocumentNode, "str | None", dict], int]
+Cost = Callable[[str, "str | None", "dict | None"], int]
 
 
 class Answers:
-    """Answers by key, least recently used first out; thread-safe. `cost` is the static cost
-    of a document (`ledger.api.cost`), remembered per document and variables."""
+    """Answers by key, least recently used first out; thread-safe. `cost` gives the static
+    cost of a text with its operation and variables (`ledger.api.admission`)."""
 
     def __init__(self, size: int, cost: Cost | None = None):
         self.size = size
         self._cost = cost
-        self._costs: OrderedDict[tuple, int] = OrderedDict()
         self._entries: OrderedDict[Hashable, tuple[Any, frozenset[str]]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0  # tests and /metrics read them
@@ -119,7 +103,7 @@ class Answers:
         except (TypeError, ValueError):
             return None
         budget = context.cost_budget()
-        if self._cost is not None and self.cost(query, operation_name, canonical) > budget:
+        if self._cost is not None and self._cost(query, operation_name, variables) > budget:
             return None
         units = None if caller.units is None else tuple(sorted(caller.units))
         return (
@@ -131,23 +115,6 @@ class Answers:
             today().isoformat(),
             budget,
         )
-
-    def cost(self, query: str, operation_name: str | None, canonical: str) -> int:
-        """The document's static cost with these variables (computed once, then remembered)."""
-        memo = (query, operation_name, canonical)
-        with self._lock:
-            found = self._costs.get(memo)
-        if found is None:
-            document = parsed(query)
-            try:
-                found = self._cost(document, operation_name, json.loads(canonical))  # type: ignore[misc]
-            except Exception:  # a document that does not validate: execution will say why
-                found = 0
-            with self._lock:
-                self._costs[memo] = found
-                while len(self._costs) > 4 * self.size:
-                    self._costs.popitem(last=False)
-        return found
 
     @staticmethod
     def key(state: ReadModelState, question: tuple) -> Hashable:

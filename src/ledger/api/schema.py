@@ -10,19 +10,12 @@ from typing import Annotated
 
 import anyio
 import strawberry
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from ledger.api.access import AccessQueries
+from ledger.api.admission import Admission
 from ledger.api.cases import (
     AccountabilityChain,
     CadreRank,
@@ -35,8 +28,6 @@ from ledger.api.cases import (
     statistics_for,
 )
 from ledger.api.context import Context, as_of_text, instant, text_filter
-from ledger.api.cost import document_cost
-from ledger.api.errors import CodedErrors
 from ledger.api.evaluation import (
     EvaluationCycle,
     EvaluationMutations,
@@ -60,7 +51,6 @@ from ledger.api.letters import (
     encode_cursor,
     letters_from,
 )
-from ledger.api.limits import document_limits
 from ledger.api.organisation import (
     OrganisationMutations,
     Person,
@@ -452,45 +442,7 @@ def deliverable(ctx: Context, row) -> bool:
 
 class LedgerSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
-        """Errors are logged once, with their ids, by `CodedErrors`."""
-
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
-
-# Built once (a rule made per request would never hit the validation cache); each fragment
-# is measured once, so nested spreads cannot cost 2^n.
-LIMIT_RULES = [document_limits(MAX_DEPTH, MAX_ALIASES)]
-
-
-class QueryLimits(AddValidationRules):
-    """Depth and alias limits, with rule classes shared across requests."""
-
-    def __init__(self) -> None:
-        super().__init__(LIMIT_RULES)
-
-
-class CostLimit(SchemaExtension):
-    """The validated document's static cost against the caller's budget, before anything
-    runs: over it, BAD_INPUT naming both (`ledger.api.cost`)."""
-
-    def on_execute(self):  # type: ignore[override]
-        ec = self.execution_context
-        ctx = ec.context
-        if isinstance(ctx, Context) and ctx._caller is not None and ec.graphql_document:
-            cost = document_cost(
-                ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables
-            )
-            budget = ctx.cost_budget()
-            if cost > budget:
-                error = GraphQLError(
-                    f"this query could cost {cost} (fields times list sizes) and this role's "
-                    f"budget is {budget}: ask for fewer fields, shorter pages or less nesting",
-                    extensions={"code": "BAD_INPUT", "cost": cost, "budget": budget},
-                )
-                ec.result = GraphQLExecutionResult(data=None, errors=[error])
-        yield
+        """Errors are logged once, with their ids, by `Admission` (`ledger.api.errors.coded`)."""
 
 
 class StoppableExecution(StrawberryGraphQLCoreExecutionContext):
@@ -509,13 +461,6 @@ schema = LedgerSchema(
     mutation=Mutation,
     subscription=Subscription,
     execution_context_class=StoppableExecution,
-    extensions=[
-        CodedErrors,
-        QueryLimits,
-        CostLimit,
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-    ],
+    extensions=[Admission],  # limits, cost, remembered documents, coded errors: one extension
 )
 guard_reads(schema)

@@ -32,12 +32,11 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ledger import metrics
+from ledger.api.admission import MAX_TOKENS, parsed, remembered_cost
 from ledger.api.answers import Answers
 from ledger.api.context import Context, RequestStopped
-from ledger.api.cost import document_cost
 from ledger.api.errors import ensure_coded, refused_input
 from ledger.api.graphiql import graphiql_html
-from ledger.api.schema import MAX_TOKENS
 from ledger.auth import authenticate
 from ledger.domain.errors import LedgerError
 from ledger.integrity.access import AccessLog
@@ -118,9 +117,8 @@ def read_your_writes(context: Context) -> dict[str, Any]:
 def operation_of(query: str | None) -> str:
     """What the access log calls an operation the client did not name in the request: the
     document's operation name, else the root fields it asks for ("case,cases")."""
-    try:
-        document = parse(query or "", max_tokens=MAX_TOKENS)
-    except GraphQLError:
+    document = parsed(query or "")
+    if document is None:
         return ""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) == 1 and operations[0].name:
@@ -221,8 +219,8 @@ class LedgerGraphQL(GraphQL):
         self.ledger = ledger
         self.answers = Answers(
             ledger.settings.answer_cache,
-            lambda document, name, variables: document_cost(
-                schema._schema, document, name, variables
+            lambda query, name, variables: remembered_cost(
+                schema._schema, query, parsed(query), name, variables
             ),
         )
 
