@@ -24,9 +24,9 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from ledger import commands as c
 from ledger import faults, permissions
@@ -42,6 +42,7 @@ from ledger.domain.rules.accountability import Link
 from ledger.domain.rules.talks import TalkPolicy
 from ledger.domain.unit import Unit, unit_uuid
 from ledger.domain.values import TEAM_ROLES, business_id
+from ledger.group_commit import GroupCommit
 from ledger.store import EventLogSQL, StoreConfig, parse_store_url
 
 log = structlog.get_logger("ledger.command")
@@ -118,6 +119,8 @@ class LedgerApplication(Application):
         # A unit's ancestors never change (units are placed once), so they are cached.
         self._lineage: dict[str, tuple[str, ...]] = {}
         self._turns = [threading.Lock() for _ in range(TURNS)]
+        self.group_commit = GroupCommit(self.recorder.insert_events, self.recorder.insert_group)
+        self._attempt = threading.local()  # which try of its command this thread decides
 
     # ------------------------------------------------------------------ execute
 
@@ -134,7 +137,9 @@ class LedgerApplication(Application):
         up to RETRY_WINDOW seconds.
         """
         handler = HANDLERS[type(command)]
-        name, fingerprint = command.mutation(), command.fingerprint()
+        # The fingerprint is what a retried key is checked against: only keyed commands need it.
+        name = command.mutation()
+        fingerprint = command.fingerprint() if stamp.idempotency_key else ""
         self.authorise(command, stamp)
         with self._turns[_stripe(command, handler)]:
             result = self._decide_and_save(command, stamp, handler, name, fingerprint)
@@ -167,7 +172,11 @@ class LedgerApplication(Application):
                 replay = self._replay(name, stamp, fingerprint)
                 if replay:
                     return replay
-            result_id, aggregates = handler(self, command, stamp)
+            self._attempt.first = attempt == 1
+            try:
+                result_id, aggregates = handler(self, command, stamp)
+            finally:
+                self._attempt.first = False
             aggregates = list(aggregates)
             if stamp.idempotency_key:
                 aggregates.append(IdempotencyKey.use(stamp, name, fingerprint, result_id))
@@ -276,8 +285,51 @@ class LedgerApplication(Application):
         return bool(self.recorder.select_events(uuid, limit=1))
 
     def new(self, uuid: UUID, what: str, business: str) -> None:
+        """CONFLICT when the entity is registered already. A command's first try asks the
+        store nothing here: its save writes the entity's version 1, which the store refuses
+        if that exists (the same version check as for any save), and the command then
+        decides again, when this check is made and refuses it."""
+        if getattr(self._attempt, "first", False):
+            return
         if self.exists(uuid):
             raise Conflict(f"{what} {business!r} is already registered")
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
+        """eventsourcing's save, written through the group commit: saves of concurrent
+        commands share one transaction (`ledger.group_commit`)."""
+        if kwargs:
+            return super().save(*objs, **kwargs)
+        processing = ProcessingEvent()
+        for obj in objs:  # what collect_events does, without its slow protocol checks
+            if isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing.collect_events(obj)
+        events = processing.events
+        stored = [self.mapper.to_stored_event(e) for e in events]
+        positions = self.group_commit.insert(stored) if stored else []
+        recordings = [
+            Recording(
+                event,
+                Notification(
+                    id=position,
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                ),
+            )
+            for event, s, position in zip(events, stored, positions, strict=True)
+        ]
+        if self.repository.cache and not self.repository.fastforward:
+            for aggregate_id, aggregate in processing.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def unit(self, unit_id: str) -> Unit:
         return self.load(Unit, unit_uuid(business_id(unit_id, "unit id")), "unit", unit_id)

@@ -9,19 +9,20 @@ included, into an empty store.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresFactory,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTransaction
 
 from ledger.domain.errors import Conflict
 from ledger.faults import read_retried
@@ -53,6 +54,47 @@ TABLES = {
 CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash, committed_at"
 INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"
 LAST_CHAIN = "SELECT hash, committed_at FROM {chain} ORDER BY position DESC LIMIT 1"
+
+
+# Keys (entity, version) asked about in one statement of the group's version check.
+CHECK_CHUNK = 200
+
+
+def accepted_saves(
+    saves: Sequence[Sequence[StoredEvent]], taken: set[tuple[str, int]]
+) -> list[bool]:
+    """Which saves of a group may be written: none of their (entity, version) keys is in
+    the store already (`taken`) or claimed by a save ahead of them in the group. A refused
+    save lost an optimistic-concurrency race: its command decides again."""
+    claimed: set[tuple[str, int]] = set()
+    out = []
+    for events in saves:
+        keys = {_key(e) for e in events}
+        ok = not (keys & taken or keys & claimed)
+        if ok:
+            claimed |= keys
+        out.append(ok)
+    return out
+
+
+def _key(event: StoredEvent) -> tuple[str, int]:
+    oid = event.originator_id
+    return (oid.hex if isinstance(oid, UUID) else UUID(str(oid)).hex, event.originator_version)
+
+
+def _split(
+    saves: Sequence[Sequence[StoredEvent]], accepted: Sequence[bool], ids: Sequence[int]
+) -> list[list[int] | None]:
+    """The positions of each accepted save (None for a refused one), in group order."""
+    out: list[list[int] | None] = []
+    at = 0
+    for events, ok in zip(saves, accepted, strict=True):
+        if ok:
+            out.append(list(ids[at : at + len(events)]))
+            at += len(events)
+        else:
+            out.append(None)
+    return out
 
 
 class StoreNotEmpty(Conflict):
@@ -246,6 +288,35 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
             self._append_chain(c, ids, stored_events)
         return ids
 
+    def insert_group(self, saves: Sequence[Sequence[StoredEvent]]) -> list[list[int] | None]:
+        """Write the saves of several commands in one transaction (one commit), each save's
+        events together and in order, the chain after them; a save whose versions are taken
+        is left out (None). The write lock is taken first (BEGIN IMMEDIATE), so the version
+        check holds until the commit, against other processes too."""
+        with (
+            self.datastore.get_connection(commit=True) as conn,
+            _ImmediateTransaction(conn, commit=True) as c,
+            c,
+        ):
+            accepted = accepted_saves(saves, self._taken(c, saves))
+            events = [e for events, ok in zip(saves, accepted, strict=True) if ok for e in events]
+            ids = self._insert_events(c, events) if events else []
+        return _split(saves, accepted, ids or [])
+
+    def _taken(self, c: Any, saves: Sequence[Sequence[StoredEvent]]) -> set[tuple[str, int]]:
+        keys = sorted({_key(e) for events in saves for e in events})
+        taken: set[tuple[str, int]] = set()
+        for i in range(0, len(keys), CHECK_CHUNK):
+            chunk = keys[i : i + CHECK_CHUNK]
+            where = " OR ".join(["(originator_id=? AND originator_version=?)"] * len(chunk))
+            c.execute(
+                f"SELECT originator_id, originator_version FROM {self.events_table_name} "
+                f"WHERE {where}",
+                [x for key in chunk for x in key],
+            )
+            taken.update((r[0], r[1]) for r in c.fetchall())
+        return taken
+
     def _import_events_sql(self) -> str:
         return (
             "INSERT INTO {events} (rowid, originator_id, originator_version, topic, state) "
@@ -254,6 +325,21 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
 
     def _oid(self, originator_id: UUID) -> Any:
         return originator_id.hex
+
+
+class _ImmediateTransaction(SQLiteTransaction):
+    """eventsourcing's SQLite transaction (its error mapping too), begun IMMEDIATE: the
+    write lock is held from the first statement, so what the transaction reads before it
+    writes cannot change under it."""
+
+    def __enter__(self) -> Any:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            cursor.sqlite_cursor.close()
+            raise OperationalError(e) from e
+        return cursor
 
 
 class SchemaLocked:
@@ -325,6 +411,39 @@ class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRe
             # names the schema (eventsourcing's own NOTIFY names only the table).
             curs.execute("SELECT pg_notify(%s, %s)", (self._channel, str(ids[-1])))
         return ids
+
+    def insert_group(self, saves: Sequence[Sequence[StoredEvent]]) -> list[list[int] | None]:
+        """Write the saves of several commands in one transaction (one commit), each save's
+        events together and in order, the chain after them; a save whose versions are taken
+        is left out (None). The event table's lock is taken first, so the version check
+        holds until the commit, against other processes too."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._lock_table(curs)
+            accepted = accepted_saves(saves, self._taken(curs, saves))
+            events = [e for events, ok in zip(saves, accepted, strict=True) if ok for e in events]
+            ids: Sequence[int] = []
+            if events:
+                self._notify_channel(curs)
+                # The insert itself, without locking the table again.
+                PostgresAggregateRecorder._insert_stored_events(self, curs, events)
+                ids = self._fetch_ids_after_insert_events(curs, events) or []
+        return _split(saves, accepted, ids)
+
+    def _taken(self, curs: Any, saves: Sequence[Sequence[StoredEvent]]) -> set[tuple[str, int]]:
+        keys = sorted({_key(e) for events in saves for e in events})
+        curs.execute(
+            self._render(
+                "SELECT e.originator_id, e.originator_version FROM {events} e "
+                "JOIN unnest(?::uuid[], ?::bigint[]) AS k(id, version) "
+                "ON e.originator_id = k.id AND e.originator_version = k.version"
+            ),
+            ([UUID(k) for k, _ in keys], [v for _, v in keys]),
+        )
+        return {(r["originator_id"].hex, r["originator_version"]) for r in curs.fetchall()}
 
     def lock_access(self, tx: ChainTx) -> None:
         tx.execute("LOCK TABLE {access} IN EXCLUSIVE MODE")
