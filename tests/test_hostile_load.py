@@ -790,3 +790,30 @@ def test_a_rebuild_elsewhere_is_never_answered_from_the_cache(world):
     wait_until(lambda: ledger.runner.seen().generation != generation, "the rebuild seen", 10)
     assert ledger.runner.seen().position == position
     assert world.gql.data(query, role="VIEWER")["unit"]["name"] == truth
+
+
+# ---------------------------------------------------------------------- on the loop or on a thread
+
+
+def test_only_small_queries_that_cannot_wait_run_on_the_event_loop(world):
+    """A small query on SQLite runs on the event loop (a hop to a worker thread cost more
+    than its work); a mutation, anything that may wait for the read models (`knownAt`) or
+    costs more than INLINE_COST, and everything on PostgreSQL (reads wait on the network),
+    hop to a thread, so the loop is never held long."""
+    from types import SimpleNamespace
+
+    view = world.gql.http.app.state.view
+
+    def inline(query: str, variables: dict | None = None) -> bool:
+        return view.on_the_loop(
+            SimpleNamespace(query=query, operation_name=None, variables=variables)
+        )
+
+    small = "query Small($id: ID!) { unit(id: $id) { id name posts { role person { name } } } }"
+    sqlite = world.gql.ledger.reads.dialect == "sqlite"
+    assert inline(small, {"id": "D01"}) is sqlite
+    assert not inline('{ unit(id: "D01") { posts(knownAt: "2024-01-01T00:00:00Z") { role } } }')
+    assert not inline('query Q($t: DateTime) { unit(id: "D01") { posts(knownAt: $t) { role } } }')
+    assert not inline('mutation { registerPerson(input: {id: "P-X", name: "甲"}) { id } }')
+    assert not inline("{ units { id name posts { role person { name } } } }")  # over the cost
+    assert not inline("{ unit(id: ")  # does not parse: strawberry reports it, off the loop

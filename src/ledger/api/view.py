@@ -7,6 +7,7 @@ thread (`execute_sync`): resolvers are plain functions, and the event loop never
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 import anyio
 import structlog
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import ArgumentNode, GraphQLError, OperationDefinitionNode, parse
 from graphql import OperationType as GraphQLOperationType
+from graphql.language import Visitor, visit
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -46,6 +48,7 @@ from projections.runner import ReadModelState
 
 log = structlog.get_logger("ledger.api")
 MIN_POSITION_HEADER = "x-ledger-min-position"
+INLINE_COST = 200  # queries up to this static cost run on the event loop (SQLite only)
 
 
 def websocket_refusal(query: object, variables: object, operation_name: object) -> str | None:
@@ -76,6 +79,29 @@ def websocket_refusal(query: object, variables: object, operation_name: object) 
                 "as an HTTP POST to /graphql"
             )
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def small_query(query: str, operation_name: str | None) -> bool:
+    """A document whose operation is one query that never waits for the read models: no
+    `knownAt` argument anywhere (an instant not yet projected waits for it)."""
+    document = parsed(query)
+    if document is None:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation != GraphQLOperationType.QUERY:
+        return False
+    waits = False
+
+    class KnownAt(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            nonlocal waits
+            waits = waits or node.name.value == "knownAt"
+
+    visit(document, KnownAt())
+    return not waits
 
 
 def record_access(
@@ -422,11 +448,14 @@ class LedgerGraphQL(GraphQL):
             except RequestStopped as stopped:
                 return stopped_result(stopped.reason, self.ledger.settings.request_deadline)
 
-        watcher = asyncio.ensure_future(watch_disconnect(request, context))
-        try:
-            result = await anyio.to_thread.run_sync(run)
-        finally:
-            watcher.cancel()
+        if self.on_the_loop(request_data):
+            result = run()
+        else:
+            watcher = asyncio.ensure_future(watch_disconnect(request, context))
+            try:
+                result = await anyio.to_thread.run_sync(run)
+            finally:
+                watcher.cancel()
         if context.stop_reason == "disconnect":
             log.info(
                 "request.abandoned",
@@ -449,6 +478,27 @@ class LedgerGraphQL(GraphQL):
         if key is not None and result.data is not None and not result.errors:
             self.answers.put(key, result.data, context.accessed)
         return self.finish(request_data, context, result, started)
+
+    def on_the_loop(self, request_data: Any) -> bool:
+        """Run this operation on the event loop rather than hop to a worker thread? Only a
+        small query on SQLite (reads from a local file, each a few dozen microseconds) whose
+        static cost is at most INLINE_COST and that cannot wait for the read models (no
+        `knownAt`): the hop cost more than such a query's own work, and a bounded query ends
+        long before anything on the loop would notice. Everything else hops, so that a long
+        query or a wait never holds the loop."""
+        query = request_data.query
+        if self.ledger.reads.dialect != "sqlite" or not isinstance(query, str):
+            return False
+        if not small_query(query, request_data.operation_name):
+            return False
+        cost = remembered_cost(
+            self.schema._schema,
+            query,
+            parsed(query),
+            request_data.operation_name,
+            request_data.variables,
+        )
+        return cost <= INLINE_COST
 
     def finish(
         self,
