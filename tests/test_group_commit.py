@@ -34,7 +34,7 @@ from ledger.domain.evaluation import cycle_uuid
 from ledger.domain.person import Person
 from ledger.group_commit import GroupCommit
 from ledger.integrity.chain import verify_log
-from ledger.service import Ledger
+from ledger.service import Ledger, WaitingRoom
 from ledger.settings import Settings
 from projections import organisation as org
 
@@ -310,3 +310,84 @@ def test_a_group_whose_write_fails_is_written_save_by_save(ledger):
     written = app.recorder.select_notifications(start=head + 1, limit=10)
     assert len(written) == 3
     assert verify_log(app.recorder).ok
+
+
+# ---------------------------------------------------------------------- waiting for the read models
+
+
+class FakeFollower:
+    """A follower whose progress the test moves; counts who waits on it at once."""
+
+    def __init__(self) -> None:
+        self.reached = 0
+        self._progress = threading.Condition()
+        self.waiting = 0
+        self.most_waiting = 0
+
+    def advance(self, position: int) -> None:
+        with self._progress:
+            self.reached = position
+            self._progress.notify_all()
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+            try:
+                while self.reached < position:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._progress.wait(left)
+                return True
+            finally:
+                self.waiting -= 1
+
+
+def _wait_all(
+    room: WaitingRoom, positions: list[int], timeout: float
+) -> tuple[dict[int, bool], list[threading.Thread]]:
+    """Threads waiting in the room for these positions (started); their results by index."""
+    results: dict[int, bool] = {}
+
+    def wait(n: int, position: int) -> None:
+        results[n] = room.wait_for(position, timeout)
+
+    threads = [threading.Thread(target=wait, args=(n, p)) for n, p in enumerate(positions)]
+    for t in threads:
+        t.start()
+    return results, threads
+
+
+def test_one_waiting_command_watches_the_follower_and_each_is_released_once():
+    follower = FakeFollower()
+    room = WaitingRoom(follower)  # type: ignore[arg-type]
+    results, threads = _wait_all(room, list(range(1, 21)), timeout=10)
+    time.sleep(0.1)
+    for position in (3, 7, 12, 20):
+        follower.advance(position)
+        time.sleep(0.05)
+    for t in threads:
+        t.join(5)
+    assert results == dict.fromkeys(range(20), True)
+    assert follower.most_waiting == 1  # one watcher at a time, never twenty
+    assert not room._watched and not room._heap
+    assert room.wait_for(5, 0.01)  # applied already: no wait
+
+
+def test_waits_that_run_out_say_so_and_leave_the_others_waiting():
+    follower = FakeFollower()
+    follower.advance(5)
+    room = WaitingRoom(follower)  # type: ignore[arg-type]
+    short, short_threads = _wait_all(room, [8, 9, 10], timeout=0.2)  # the watcher among them
+    time.sleep(0.05)
+    long, long_threads = _wait_all(room, [11, 12], timeout=10)
+    for t in short_threads:
+        t.join(5)
+    assert short == {0: False, 1: False, 2: False}
+    follower.advance(12)
+    for t in long_threads:
+        t.join(5)
+    assert long == {0: True, 1: True}
+    assert not room._watched

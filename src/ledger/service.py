@@ -8,6 +8,9 @@ is given it when it is built.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
+import threading
 import time
 
 import anyio
@@ -25,6 +28,89 @@ from projections.db import ReadStore
 from projections.responsibility import in_charge_items
 from projections.runner import ProjectionRunner, default_projectors
 from projections.talk_obligations import talk_owed_in
+
+WAITING, WATCHING, DONE, GONE = range(4)
+
+
+class _Waiter:
+    __slots__ = ("deadline", "position", "ready", "state")
+
+    def __init__(self, position: int, deadline: float):
+        self.position, self.deadline, self.state = position, deadline, WAITING
+        self.ready = threading.Lock()  # released once: applied, or this waiter is to watch
+        self.ready.acquire()
+
+
+class WaitingRoom:
+    """Commands waiting for the read models to apply their writes (read-your-writes).
+
+    The follower wakes every thread waiting on it at each page it applies; with many
+    commands waiting, most wake only to find their position not yet applied, and each of
+    those wake-ups costs CPU (the lock, the GIL, a new wait). Here one waiting command at a
+    time, the watcher, waits on the follower; the others sleep on a lock of their own until
+    the watcher sees their position applied (or their time runs out), so a page wakes one
+    thread and each command is woken once. A watcher whose position is applied hands the
+    watch to the lowest position still waiting.
+    """
+
+    def __init__(self, runner: ProjectionRunner):
+        self.runner = runner
+        self._lock = threading.Lock()
+        self._heap: list[tuple[int, int, _Waiter]] = []
+        self._order = itertools.count()
+        self._watched = False
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        if position <= self.runner.reached:
+            return True
+        me = _Waiter(position, time.monotonic() + timeout)
+        with self._lock:
+            heapq.heappush(self._heap, (position, next(self._order), me))
+            if not self._watched:
+                self._watched = True
+                me.state = WATCHING
+        while me.state != WATCHING:
+            if not me.ready.acquire(timeout=max(0.0, me.deadline - time.monotonic())):
+                with self._lock:
+                    if me.state == WAITING:  # nobody released it meanwhile: give up waiting
+                        me.state = GONE
+                        return self.runner.reached >= position
+                me.ready.acquire()  # released just now: take the release
+            if me.state == DONE:
+                return True
+        return self._watch(me)
+
+    def _watch(self, me: _Waiter) -> bool:
+        while True:
+            with self._lock:
+                live = (p for p, _, w in self._heap if w.state in (WAITING, WATCHING))
+                lowest = min(live, default=me.position)
+            left = me.deadline - time.monotonic()
+            if left > 0:
+                self.runner.wait_for(lowest, left)
+            reached = self.runner.reached
+            with self._lock:
+                heap = self._heap
+                while heap and (heap[0][0] <= reached or heap[0][2].state == GONE):
+                    _, _, waiter = heapq.heappop(heap)
+                    if waiter.state == WAITING:
+                        waiter.state = DONE
+                        waiter.ready.release()
+                done = me.position <= reached
+                if done or time.monotonic() >= me.deadline:
+                    me.state = DONE if done else GONE
+                    self._hand_over()
+                    return done
+
+    def _hand_over(self) -> None:
+        """The watch passes to the lowest position still waiting (called under the lock)."""
+        waiting = [entry for entry in self._heap if entry[2].state == WAITING]
+        if not waiting:
+            self._watched = False
+            return
+        _, _, waiter = min(waiting)
+        waiter.state = WATCHING
+        waiter.ready.release()
 
 
 class Ledger:
@@ -50,6 +136,7 @@ class Ledger:
             rebuild_page_size=settings.rebuild_page_size,
         )
         self.witness: Witness | None = None
+        self.waiting = WaitingRoom(self.runner)
 
     @classmethod
     def open(
@@ -87,7 +174,9 @@ class Ledger:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""
         if timeout is None:
             timeout = self.settings.read_your_writes_timeout
-        if self.settings.embedded_projector and not self.runner.running:
+        if self.runner.running:  # this process's follower: its progress is known in memory
+            return self.waiting.wait_for(position, timeout)
+        if self.settings.embedded_projector:
             self.runner.catch_up()  # no follower thread here (CLI, tests): project inline
         return self.runner.wait_for(position, timeout)
 
