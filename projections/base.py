@@ -35,6 +35,20 @@ class Envelope:
             object.__setattr__(self, "aggregate_hex", self.aggregate_id.hex)
 
 
+class Memo(dict):
+    """What a projector keeps in memory of its own rows (they stay the truth): bounded, and
+    forgotten whole when it outgrows `limit` (what is forgotten is read back when needed)."""
+
+    def __init__(self, limit: int = 200_000):
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit and key not in self:
+            self.clear()
+        self[key] = value
+
+
 def on(*events: type) -> Callable[[Callable], Callable]:
     """Mark a projector method as the one that applies these event classes."""
 

@@ -43,6 +43,32 @@ def open_date(value: str) -> str | None:
     return None if value == OPEN_DATE else value
 
 
+def restated(
+    before: list[dict], after: list[dict], columns: tuple[str, ...], unique: tuple[str, ...]
+) -> list[dict] | None:
+    """The rows current once `close_and_insert` restated `before` as `after`, as reading them
+    back gives them (valid_to None when open), for a projector to keep instead of reading;
+    None when that is not certain: rows alike in `before` (the table keeps them all), or two
+    rows alike in `unique` (the order they are read in would matter)."""
+    if len({_stated(d, columns) for d in before}) != len(before):
+        return None
+    rows = [
+        {
+            **{c: d[c] for c in columns},
+            "valid_from": d["valid_from"],
+            "valid_to": open_date(d["valid_to"] or OPEN_DATE),
+        }
+        for d in after
+    ]
+    if len({tuple(r[c] for c in unique) for r in rows}) != len(rows):
+        return None
+    return rows
+
+
+def _stated(d: dict, columns: tuple[str, ...]) -> tuple:
+    return (*(d[c] for c in columns), d["valid_from"], d["valid_to"] or OPEN_DATE)
+
+
 def close_and_insert(
     tx: Tx,
     table: str,
@@ -54,19 +80,12 @@ def close_and_insert(
 ) -> None:
     """Close the rows that `after` no longer states and insert the new ones, at position q."""
 
-    def as_row(d: dict) -> tuple:
-        return (*(d[c] for c in columns), d["valid_from"], d["valid_to"] or OPEN_DATE)
-
-    old, new = {as_row(d) for d in before}, {as_row(d) for d in after}
+    old = {_stated(d, columns) for d in before}
+    new = {_stated(d, columns) for d in after}
     names = (*key, *columns, "valid_from", "valid_to")
-    where = " AND ".join(f"{n}=?" for n in names)
+    versions = tx.versions(table, names, names)  # a row's identity is all it states
     for row in old - new:
-        tx.execute(
-            f"UPDATE {table} SET recorded_to=? WHERE {where} AND recorded_to=?",
-            (q, *key.values(), *row, OPEN_POSITION),
-        )
-    tx.executemany(
-        f"INSERT INTO {table} ({', '.join(names)}, recorded_from, recorded_to) "
-        f"VALUES ({', '.join('?' for _ in names)}, ?, ?)",
-        [(*key.values(), *row, q, OPEN_POSITION) for row in sorted(new - old)],
-    )
+        versions.close((*key.values(), *row), q)
+    for row in sorted(new - old):
+        stated = (*key.values(), *row)
+        versions.insert(stated, stated, q)

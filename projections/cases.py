@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, fields, replace
 
 from ledger.domain.case import Case, decision_id
-from projections.base import Envelope, Projector, on
+from projections.base import Envelope, Memo, Projector, on
 from projections.bitemporal import NOW
-from projections.db import OPEN_POSITION, Tx, as_row
+from projections.db import OPEN_POSITION, Tx, Versions, as_row
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class CaseRow:
     subject_post_recorded: bool | None = None
 
 
-CASE_COLUMNS = ", ".join(f.name for f in fields(CaseRow))
+CASE_FIELDS = tuple(f.name for f in fields(CaseRow))
+CASE_COLUMNS = ", ".join(CASE_FIELDS)
 
 
 def _case(r) -> CaseRow:
@@ -99,6 +100,12 @@ class CaseProjector(Projector):
         ),
     )
 
+    def __init__(self) -> None:
+        self._cases = Memo()  # aggregate -> the case's current row, as `_current` reads it
+
+    def reset_caches(self) -> None:
+        self._cases.clear()
+
     @on(Case.Registered)
     def _registered(self, tx: Tx, envelope: Envelope) -> None:
         e = envelope.event
@@ -120,11 +127,16 @@ class CaseProjector(Projector):
         self._insert(tx, envelope.aggregate_hex, row, envelope.position)
 
     def _current(self, tx: Tx, envelope: Envelope) -> CaseRow:
-        row = tx.one(
-            f"SELECT {CASE_COLUMNS} FROM rm_cases WHERE aggregate_id=? AND recorded_to=?",
-            (envelope.aggregate_hex, OPEN_POSITION),
-        )
-        return _case(row)
+        row = self._cases.get(envelope.aggregate_hex)
+        if row is None:
+            row = _case(
+                tx.one(
+                    f"SELECT {CASE_COLUMNS} FROM rm_cases WHERE aggregate_id=? AND recorded_to=?",
+                    (envelope.aggregate_hex, OPEN_POSITION),
+                )
+            )
+            self._cases.remember(envelope.aggregate_hex, row)
+        return row
 
     @on(Case.AccountabilityDetermined)
     def _determined(self, tx: Tx, envelope: Envelope) -> None:
@@ -174,19 +186,19 @@ class CaseProjector(Projector):
     def _restate(self, tx: Tx, envelope: Envelope, restated: CaseRow) -> None:
         """Close the case's current row and insert the restated one, at this position."""
         q, agg = envelope.position, envelope.aggregate_hex
-        tx.execute(
-            "UPDATE rm_cases SET recorded_to=? WHERE aggregate_id=? AND recorded_to=?",
-            (q, agg, OPEN_POSITION),
-        )
+        _versions(tx).close((agg,), q)
         self._insert(tx, agg, restated, q)
 
     def _insert(self, tx: Tx, agg: str, row: CaseRow, q: int) -> None:
+        """Insert the case's version current from q (and keep it as reading it back gives it)."""
         values = tuple(getattr(row, f.name) for f in fields(CaseRow))
-        tx.execute(
-            f"INSERT INTO rm_cases ({CASE_COLUMNS}, aggregate_id, recorded_from, recorded_to) "
-            f"VALUES ({', '.join('?' * (len(values) + 3))})",
-            (*values, agg, q, OPEN_POSITION),
-        )
+        self._cases.remember(agg, _case(dict(zip(CASE_FIELDS, values, strict=True))))
+        _versions(tx).insert((agg,), (*values, agg), q)
+
+
+def _versions(tx: Tx) -> Versions:
+    """A case's versions, by aggregate (each event closes the current one, then inserts)."""
+    return tx.versions("rm_cases", ("aggregate_id",), (*CASE_FIELDS, "aggregate_id"))
 
 
 # ---------------------------------------------------------------------- queries

@@ -24,7 +24,7 @@ from ledger.domain.rules.evaluation import (
     derive,
     rank,
 )
-from projections.base import Envelope, Projector, on
+from projections.base import Envelope, Memo, Projector, on
 from projections.bitemporal import NOW, recorded_at
 from projections.cases import CaseRow, cases_by_id
 from projections.db import Tx, as_row
@@ -84,9 +84,16 @@ class EvaluationProjector(Projector):
         ),
     )
 
+    def __init__(self) -> None:
+        self._cycle_of = Memo()  # aggregate -> cycle id (never changes)
+
+    def reset_caches(self) -> None:
+        self._cycle_of.clear()
+
     @on(EvaluationCycle.Opened)
     def _opened(self, tx: Tx, envelope: Envelope) -> None:
         e = envelope.event
+        self._cycle_of.remember(envelope.aggregate_hex, e.cycle_id)
         rules = {
             "criteria": e.criteria,
             "passive_case_deduction": e.passive_case_deduction,
@@ -114,9 +121,13 @@ class EvaluationProjector(Projector):
         )
 
     def _cycle_id(self, tx: Tx, envelope: Envelope) -> str:
-        return tx.scalar(
-            "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_hex,)
-        )
+        cycle_id = self._cycle_of.get(envelope.aggregate_hex)
+        if cycle_id is None:
+            cycle_id = tx.scalar(
+                "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_hex,)
+            )
+            self._cycle_of.remember(envelope.aggregate_hex, cycle_id)
+        return cycle_id
 
     @on(EvaluationCycle.ScoreRecorded)
     def _score(self, tx: Tx, envelope: Envelope) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from ledger.domain.person import Person, posts_after
 from ledger.domain.rules.rows import PostRow
 from ledger.domain.unit import Unit
-from projections.base import Envelope, Projector, on
-from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times
+from projections.base import Envelope, Memo, Projector, on
+from projections.bitemporal import NOW, both_times, close_and_insert, in_both_times, restated
 from projections.db import OPEN_DATE, OPEN_POSITION, Tx, as_row
 
 
@@ -56,8 +56,20 @@ class OrganisationProjector(Projector):
         ),
     )
 
+    def __init__(self) -> None:
+        self._person_of = Memo()  # aggregate -> person id (never changes)
+        self._posts_of = Memo()  # person id -> their current posts, as `_posts` reads them
+        self._units = Memo()  # unit id -> (root_id, depth, organ_id) (never changes)
+
+    def reset_caches(self) -> None:
+        self._person_of.clear()
+        self._posts_of.clear()
+        self._units.clear()
+
     @on(Person.Registered)
     def _person(self, tx: Tx, envelope: Envelope) -> None:
+        self._person_of.remember(envelope.aggregate_hex, envelope.event.person_id)
+        self._posts_of.remember(envelope.event.person_id, [])
         tx.execute(
             "INSERT INTO rm_persons (person_id, aggregate_id, name, recorded_from) "
             "VALUES (?, ?, ?, ?)",
@@ -74,12 +86,17 @@ class OrganisationProjector(Projector):
         event, q = envelope.event, envelope.position
         root_id, depth, organ_id = event.unit_id, 0, None
         if event.parent_id:
-            parent = tx.one(
-                "SELECT root_id, depth, organ_id FROM rm_units WHERE unit_id=?", (event.parent_id,)
-            )
-            root_id, depth, organ_id = parent["root_id"], parent["depth"] + 1, parent["organ_id"]
+            parent = self._units.get(event.parent_id)
+            if parent is None:
+                row = tx.one(
+                    "SELECT root_id, depth, organ_id FROM rm_units WHERE unit_id=?",
+                    (event.parent_id,),
+                )
+                parent = (row["root_id"], row["depth"], row["organ_id"])
+            root_id, depth, organ_id = parent[0], parent[1] + 1, parent[2]
         if event.kind == "ORGAN":
             organ_id = event.unit_id
+        self._units.remember(event.unit_id, (root_id, depth, organ_id))
         tx.execute(
             "INSERT INTO rm_units (unit_id, name, kind, parent_id, short_name, root_id, depth, "
             "organ_id, recorded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -108,25 +125,38 @@ class OrganisationProjector(Projector):
 
     @on(Person.PostAssumed, Person.PostLeft, Person.PostCorrected)
     def _posts(self, tx: Tx, envelope: Envelope) -> None:
-        person_id = tx.scalar(
-            "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_hex,)
-        )
-        rows = tx.all(
-            "SELECT unit_id, role, valid_from, valid_to FROM rm_posts "
-            "WHERE person_id=? AND recorded_to=? ORDER BY valid_from, unit_id, role",
-            (person_id, OPEN_POSITION),
-        )
-        before = [_post(r) for r in rows]
+        person_id = self._person_of.get(envelope.aggregate_hex)
+        if person_id is None:
+            person_id = tx.scalar(
+                "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_hex,)
+            )
+            self._person_of.remember(envelope.aggregate_hex, person_id)
+        before = self._posts_of.get(person_id)
+        if before is None:
+            rows = tx.all(
+                "SELECT unit_id, role, valid_from, valid_to FROM rm_posts "
+                "WHERE person_id=? AND recorded_to=? ORDER BY valid_from, unit_id, role",
+                (person_id, OPEN_POSITION),
+            )
+            before = [_post(r) for r in rows]
         after = posts_after(before, envelope.event)
+        kept = restated(before, after, POST_COLUMNS, ("unit_id", "role"))
+        if kept is None:
+            self._posts_of.pop(person_id, None)  # read back next time
+        else:
+            self._posts_of.remember(person_id, kept)
         close_and_insert(
             tx,
             "rm_posts",
             {"person_id": person_id},
-            ("unit_id", "role"),
+            POST_COLUMNS,
             before,
             after,
             envelope.position,
         )
+
+
+POST_COLUMNS = ("unit_id", "role")
 
 
 def _post(row) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ledger.domain.responsibility import ResponsibilityItem, periods_after
 from ledger.domain.rules.rows import HoldingRow
-from projections.base import Envelope, Projector, on
-from projections.bitemporal import both_times, close_and_insert, in_both_times, open_date
+from projections.base import Envelope, Memo, Projector, on
+from projections.bitemporal import both_times, close_and_insert, in_both_times, open_date, restated
 from projections.db import OPEN_POSITION, Tx, as_row
 
 
@@ -43,6 +43,14 @@ class ResponsibilityProjector(Projector):
         ),
     )
 
+    def __init__(self) -> None:
+        self._item_of = Memo()  # aggregate -> item id (never changes)
+        self._holdings = Memo()  # item id -> its current holdings, as `_item` reads them
+
+    def reset_caches(self) -> None:
+        self._item_of.clear()
+        self._holdings.clear()
+
     @on(
         ResponsibilityItem.Assigned,
         ResponsibilityItem.Transferred,
@@ -63,25 +71,37 @@ class ResponsibilityProjector(Projector):
                 [(event.item_id, u, event.kind) for u in event.scope_unit_ids],
             )
             item_id, before = event.item_id, []
+            self._item_of.remember(envelope.aggregate_hex, item_id)
         else:
-            item_id = tx.scalar(
-                "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_hex,)
-            )
-            rows = tx.all(
-                "SELECT holder_id, valid_from, valid_to FROM rm_holdings "
-                "WHERE item_id=? AND recorded_to=? ORDER BY valid_from",
-                (item_id, OPEN_POSITION),
-            )
-            before = [
-                {
-                    "holder_id": r["holder_id"],
-                    "valid_from": r["valid_from"],
-                    "valid_to": open_date(r["valid_to"]),
-                }
-                for r in rows
-            ]
+            item_id = self._item_of.get(envelope.aggregate_hex)
+            if item_id is None:
+                item_id = tx.scalar(
+                    "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_hex,)
+                )
+                self._item_of.remember(envelope.aggregate_hex, item_id)
+            before = self._holdings.get(item_id)
+            if before is None:
+                rows = tx.all(
+                    "SELECT holder_id, valid_from, valid_to FROM rm_holdings "
+                    "WHERE item_id=? AND recorded_to=? ORDER BY valid_from",
+                    (item_id, OPEN_POSITION),
+                )
+                before = [
+                    {
+                        "holder_id": r["holder_id"],
+                        "valid_from": r["valid_from"],
+                        "valid_to": open_date(r["valid_to"]),
+                    }
+                    for r in rows
+                ]
         after = periods_after(before, event)
         close_and_insert(tx, "rm_holdings", {"item_id": item_id}, ("holder_id",), before, after, q)
+        # kept in the order they are read back (by valid_from): one period per day at most
+        kept = restated(before, after, ("holder_id",), ("valid_from",))
+        if kept is None:
+            self._holdings.pop(item_id, None)  # read back next time
+        else:
+            self._holdings.remember(item_id, sorted(kept, key=lambda p: p["valid_from"]))
 
 
 # ---------------------------------------------------------------------- queries

@@ -30,8 +30,8 @@ from ledger.domain.rules.talks import (
     derive_obligations,
 )
 from ledger.domain.talk import Talk
-from projections.base import Envelope, Projector, on
-from projections.bitemporal import NOW, close_and_insert
+from projections.base import Envelope, Memo, Projector, on
+from projections.bitemporal import NOW, close_and_insert, restated
 from projections.db import OPEN_DATE, OPEN_POSITION, Tx
 
 MAX_PAGE = 500
@@ -80,6 +80,17 @@ class TalkObligationProjector(Projector):
 
     def __init__(self, policy: TalkPolicy | None = None):
         self.policy = policy or TalkPolicy()
+        # What the tables hold, kept to spare reading it back: each aggregate's person
+        # (never changes), each person's basis (its JSON text, or _NO_ROW) and current
+        # obligations (as `_derive` reads them).
+        self._owners = Memo()
+        self._basis = Memo()
+        self._obligations = Memo()
+
+    def reset_caches(self) -> None:
+        self._owners.clear()
+        self._basis.clear()
+        self._obligations.clear()
 
     @property
     def version(self) -> str:
@@ -93,16 +104,24 @@ class TalkObligationProjector(Projector):
             "INSERT INTO rm_talk_owners (aggregate_id, person_id) VALUES (?, ?)",
             (envelope.aggregate_hex, person_id),
         )
+        self._owners.remember(envelope.aggregate_hex, person_id)
 
     def _owner(self, tx: Tx, envelope: Envelope) -> str:
-        return tx.scalar(
-            "SELECT person_id FROM rm_talk_owners WHERE aggregate_id=?",
-            (envelope.aggregate_hex,),
-        )
+        person = self._owners.get(envelope.aggregate_hex)
+        if person is None:
+            person = tx.scalar(
+                "SELECT person_id FROM rm_talk_owners WHERE aggregate_id=?",
+                (envelope.aggregate_hex,),
+            )
+            self._owners.remember(envelope.aggregate_hex, person)
+        return person
 
     @on(Person.Registered)
     def _person(self, tx: Tx, envelope: Envelope) -> None:
-        self._own(tx, envelope, envelope.event.person_id)
+        person = envelope.event.person_id
+        self._own(tx, envelope, person)
+        self._basis.remember(person, _NO_ROW)  # a person just registered has no basis yet
+        self._obligations.remember(person, [])
 
     @on(PersonalFile.Opened)
     def _file(self, tx: Tx, envelope: Envelope) -> None:
@@ -164,8 +183,10 @@ class TalkObligationProjector(Projector):
         self._derive(tx, person, state, envelope.position)
 
     def _state(self, tx: Tx, person_id: str) -> dict:
-        text = tx.scalar("SELECT state FROM rm_talk_basis WHERE person_id=?", (person_id,))
+        text = self._basis.get(person_id)
         if text is None:
+            text = tx.scalar("SELECT state FROM rm_talk_basis WHERE person_id=?", (person_id,))
+        if text is None or text is _NO_ROW:
             return {"posts": [], "ratings": {}, "triggers": {}, "talks": {}, "new": True}
         return json.loads(text)
 
@@ -179,6 +200,7 @@ class TalkObligationProjector(Projector):
             )
         else:
             tx.execute("UPDATE rm_talk_basis SET state=? WHERE person_id=?", (text, person_id))
+        self._basis.remember(person_id, text)
         after = derive_obligations(
             person_id,
             state["posts"],
@@ -195,24 +217,29 @@ class TalkObligationProjector(Projector):
             [HeldTalk(x["id"], x["held_on"], x["obligation_id"]) for x in state["talks"].values()],
             self.policy,
         )
-        rows = tx.all(
-            f"SELECT {', '.join(COLUMNS)}, valid_from FROM rm_talk_obligations "
-            "WHERE person_id=? AND recorded_to=?",
-            (person_id, OPEN_POSITION),
-        )
-        before = [
-            {**{c: r[c] for c in COLUMNS}, "valid_to": None, "valid_from": r["valid_from"]}
-            for r in rows
-        ]
+        before = self._obligations.get(person_id)
+        if before is None:
+            rows = tx.all(
+                f"SELECT {', '.join(COLUMNS)}, valid_from FROM rm_talk_obligations "
+                "WHERE person_id=? AND recorded_to=?",
+                (person_id, OPEN_POSITION),
+            )
+            before = [
+                {**{c: r[c] for c in COLUMNS}, "valid_to": None, "valid_from": r["valid_from"]}
+                for r in rows
+            ]
+        stated = [_stored(o) for o in after]
         close_and_insert(
-            tx,
-            "rm_talk_obligations",
-            {"person_id": person_id},
-            COLUMNS,
-            before,
-            [_stored(o) for o in after],
-            q,
+            tx, "rm_talk_obligations", {"person_id": person_id}, COLUMNS, before, stated, q
         )
+        kept = restated(before, stated, COLUMNS, (*COLUMNS, "valid_from"))
+        if kept is None:
+            self._obligations.pop(person_id, None)  # read back next time
+        else:
+            self._obligations.remember(person_id, kept)
+
+
+_NO_ROW = object()  # a person without a basis row (kept instead of reading that back)
 
 
 def _stored(o: Obligation) -> dict:
