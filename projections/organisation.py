@@ -283,6 +283,27 @@ def post_row(r) -> PostRow:
     return as_row(PostRow, r)
 
 
+def posts_with_holders(
+    tx: Tx, column: str, ids: list[str], as_of: str, position: int | None
+) -> tuple[dict[str, list[PostRow]], dict[str, PersonRow]]:
+    """`posts_by` and the holders `persons_by_id` would give, in one statement (a document
+    asking for posts and who holds them: one read instead of two)."""
+    out: dict[str, list[PostRow]] = {i: [] for i in ids}
+    holders: dict[str, PersonRow] = {}
+    if ids:
+        for r in tx.all(
+            "SELECT p.person_id, p.unit_id, p.role, p.valid_from, p.valid_to, h.name AS holder "
+            "FROM rm_posts p LEFT JOIN rm_persons h ON h.person_id = p.person_id "
+            f"WHERE p.{column} IN ({_marks(ids)}) AND {in_both_times('p')} "
+            "ORDER BY p.valid_from, p.role, p.person_id",
+            (*ids, *both_times(as_of, position)),
+        ):
+            out[r[column]].append(post_row(r))
+            if r["holder"] is not None:
+                holders[r["person_id"]] = PersonRow(r["person_id"], r["holder"])
+    return out, holders
+
+
 def posts_by(
     tx: Tx, column: str, ids: list[str], as_of: str, position: int | None
 ) -> dict[str, list[PostRow]]:

@@ -254,6 +254,10 @@ class Context:
                 cache[k] = loaded.get(k)
         return {k: cache[k] for k in keys}
 
+    def remember(self, name: str, args: tuple, loaded: dict[Any, Any]) -> None:
+        """Values read along with something else (a join): later `batch` calls find them."""
+        self._cache.setdefault((name, args), {}).update(loaded)
+
     def level(self, name: str, args: tuple = ()) -> tuple:
         """Everything `batch` has loaded under `name`: the peers of the next level down, so
         that level too is loaded once, not once per parent."""

@@ -193,15 +193,18 @@ def posts_of(
     """The posts of one unit or person (`column`), loaded for all its peers at once."""
     day, position = as_of_text(as_of), info.context.position(known_at)
     ctx = info.context
-    rows = ctx.batch(
-        column,
-        (day, position),
-        peers,
-        key,
-        lambda tx, ids: org.posts_by(tx, column, ids, day, position),
-    )
+    asked = asks_for(info, "person")
+
+    def load(tx, ids: list[str]) -> dict[str, list[org.PostRow]]:  # type: ignore[no-untyped-def]
+        if not asked:
+            return org.posts_by(tx, column, ids, day, position)
+        posts, holders = org.posts_with_holders(tx, column, ids, day, position)
+        ctx.remember("person", (), holders)  # Post.person finds them without another read
+        return posts
+
+    rows = ctx.batch(column, (day, position), peers, key, load)
     visible = [r for r in rows if ctx.in_scope(r.unit_id)]  # posts in the token's units only
-    return posts_from(visible, ctx.level(column, (day, position)), info)
+    return posts_from(visible, ctx.level(column, (day, position)), info, asked)
 
 
 def load_unit(info: Info, unit_id: str, peers: list[str | None]) -> Unit | None:
