@@ -449,11 +449,11 @@ class StoppableExecution(StrawberryGraphQLCoreExecutionContext):
     """Execution that checks, at every object it completes, whether the request is over
     (deadline passed, client gone): `Context.tick` raises `RequestStopped` then."""
 
-    def execute_fields(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        tick = getattr(self.context_value, "tick", None)
-        if tick is not None:
-            tick()
-        return super().execute_fields(*args, **kwargs)
+    def execute_fields(self, parent_type, source_value, path, fields, position_context):  # type: ignore[no-untyped-def]
+        context = self.context_value
+        if type(context) is Context:
+            context.tick()
+        return super().execute_fields(parent_type, source_value, path, fields, position_context)
 
 
 schema = LedgerSchema(
