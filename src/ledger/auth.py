@@ -10,9 +10,7 @@ import hashlib
 import os
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from ledger.domain.base import Stamp
 from ledger.domain.errors import BadInput, Unauthenticated, Unavailable
 from ledger.domain.values import ID_PATTERN, business_id, clean_string
 from ledger.permissions import ROLES
+from ledger.remembered import Remembered
 from ledger.settings import Settings
 
 ALGORITHM = "HS256"
@@ -149,34 +148,12 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
 
 
-class _Accepted:
-    """Tokens already checked, with the Caller each gave: a client sends the same token with
-    every request, and checking its signature and claims again each time was a tenth of a
-    small query's time. Keyed by everything the check depends on (the token, the secret, the
-    issuer and the lifetime limit), so another secret or setting checks afresh; expiry is
-    checked on every use. Bounded; thread-safe."""
-
-    SIZE = 4096
-
-    def __init__(self) -> None:
-        self._callers: OrderedDict[tuple, Caller] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, memo: tuple) -> Caller | None:
-        with self._lock:
-            caller = self._callers.get(memo)
-            if caller is not None:
-                self._callers.move_to_end(memo)
-            return caller
-
-    def put(self, memo: tuple, caller: Caller) -> None:
-        with self._lock:
-            self._callers[memo] = caller
-            while len(self._callers) > self.SIZE:
-                self._callers.popitem(last=False)
-
-
-_accepted = _Accepted()
+# Tokens already checked, with the Caller each gave: a client sends the same token with
+# every request, and checking its signature and claims again each time was a tenth of a small
+# query's time. Keyed by everything the check depends on (the token, the secret, the issuer
+# and the lifetime limit), so another secret or setting checks afresh; expiry is checked on
+# every use.
+_accepted = Remembered(4096)
 
 
 def authenticate(

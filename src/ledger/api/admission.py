@@ -16,12 +16,10 @@ every request, which was a tenth of a small query's time.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
@@ -29,6 +27,7 @@ from ledger.api.context import Context
 from ledger.api.cost import document_cost
 from ledger.api.errors import coded
 from ledger.api.limits import document_limits
+from ledger.remembered import Remembered
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -49,31 +48,8 @@ class _Document:
         self.errors: list[GraphQLError] | None = None  # None: not validated yet
 
 
-class _Remembered:
-    """A bounded map, least recently used out first; thread-safe."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_documents = _Remembered(DOCUMENTS)
-_costs = _Remembered(COSTS)
+_documents = Remembered(DOCUMENTS)
+_costs = Remembered(COSTS)
 
 
 def remembered_cost(
@@ -162,3 +138,17 @@ def parsed(query: str) -> DocumentNode | None:
         known = _Document(document)
         _documents.put(query, known)
     return known.document
+
+
+def the_query(query: str, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation this text would run when it is a query (the named one, or the only
+    one), else None: a mutation, a subscription, no such operation, or not a document."""
+    document = parsed(query)
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+        return None
+    return operations[0]

@@ -30,10 +30,10 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, OperationDefinitionNode, OperationType
+from graphql import FieldNode
 from graphql.language import Visitor, visit
 
-from ledger.api.admission import parsed
+from ledger.api.admission import parsed, the_query
 from ledger.api.context import Context, today
 from projections.runner import ReadModelState
 
@@ -54,13 +54,7 @@ UNCACHEABLE_FIELDS = frozenset(
 @lru_cache(maxsize=1024)
 def cacheable(query: str, operation_name: str | None) -> bool:
     """May answers to this document be cached? (Decided once per distinct text.)"""
-    document = parsed(query)
-    if document is None:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+    if the_query(query, operation_name) is None:
         return False
 
     class Fields(Visitor):
@@ -70,7 +64,7 @@ def cacheable(query: str, operation_name: str | None) -> bool:
             if node.name.value in UNCACHEABLE_FIELDS:
                 Fields.found = True
 
-    visit(document, Fields())
+    visit(parsed(query), Fields())  # fragments too
     return not Fields.found
 
 

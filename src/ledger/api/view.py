@@ -34,7 +34,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ledger import metrics
-from ledger.api.admission import MAX_TOKENS, parsed, remembered_cost
+from ledger.api.admission import MAX_TOKENS, parsed, remembered_cost, the_query
 from ledger.api.answers import Answers
 from ledger.api.context import Context, RequestStopped
 from ledger.api.errors import ensure_coded, refused_input
@@ -85,13 +85,8 @@ def websocket_refusal(query: object, variables: object, operation_name: object) 
 def small_query(query: str, operation_name: str | None) -> bool:
     """A document whose operation is one query that never waits for the read models: no
     `knownAt` argument anywhere (an instant not yet projected waits for it)."""
-    document = parsed(query)
-    if document is None:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1 or operations[0].operation != GraphQLOperationType.QUERY:
+    operation = the_query(query, operation_name)
+    if operation is None:
         return False
     waits = False
 
@@ -100,7 +95,7 @@ def small_query(query: str, operation_name: str | None) -> bool:
             nonlocal waits
             waits = waits or node.name.value == "knownAt"
 
-    visit(document, KnownAt())
+    visit(parsed(query), KnownAt())  # fragments too
     return not waits
 
 
