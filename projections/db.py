@@ -493,9 +493,11 @@ class ReadStore:
     ) -> bool:
         conn = self._sqlite()
         conn.execute("ATTACH DATABASE ? AS rebuild", (str(shadow.path),))
-        # The copy builds every index of the new tables: sort in memory, with room to do it.
+        # The copy builds every index of the new tables: sort in memory, with room to do it,
+        # on a second thread.
         conn.execute(f"PRAGMA main.cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA threads=2")
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -527,6 +529,7 @@ class ReadStore:
         finally:
             conn.execute("DETACH DATABASE rebuild")
             conn.execute("PRAGMA temp_store=DEFAULT")
+            conn.execute("PRAGMA threads=0")
             conn.execute(f"PRAGMA main.cache_size={SQLITE_CACHE}")
         return True
 
