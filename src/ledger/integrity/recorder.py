@@ -384,15 +384,24 @@ class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRe
             **{name: Identifier(schema, table) for name, table in TABLES.items()},
         }
         self._SQL = SQL
+        self._rendered: dict[str, str] = {}
         for ddl in (CHAIN_DDL, CHUNKS_DDL, ACCESS_DDL, ACCESS_ENTITIES_DDL):
-            self.sql_create_statements.append(self._render(ddl))
+            self.sql_create_statements.append(self._compose(ddl))
         # Stores made before commit times were kept gain the column (older rows stay NULL).
         self.sql_create_statements.append(
-            self._render("ALTER TABLE {chain} ADD COLUMN IF NOT EXISTS committed_at TEXT")
+            self._compose("ALTER TABLE {chain} ADD COLUMN IF NOT EXISTS committed_at TEXT")
         )
 
-    def _render(self, template: str) -> Any:
+    def _compose(self, template: str) -> Any:
         return self._SQL(template.replace("?", "%s")).format(**self._names)
+
+    def _render(self, template: str) -> Any:
+        """The template as PostgreSQL text, rendered once: a composed statement is turned
+        into bytes again at every execution (a tenth of a grouped save's time)."""
+        text = self._rendered.get(template)
+        if text is None:
+            text = self._rendered[template] = self._compose(template).as_string(None)
+        return text
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
