@@ -391,3 +391,45 @@ def test_waits_that_run_out_say_so_and_leave_the_others_waiting():
         t.join(5)
     assert long == {0: True, 1: True}
     assert not room._watched
+
+
+def test_a_group_that_finds_the_store_locked_fails_at_once_not_save_by_save():
+    """SQLite's write lock held past its timeout: the group's commands fail together (each
+    alone would wait the whole timeout again, one after another)."""
+    import sqlite3
+
+    from eventsourcing.persistence import OperationalError
+
+    alone_calls: list[int] = []
+    gate = threading.Event()
+
+    def insert(events: Any) -> list[int]:
+        alone_calls.append(len(events))
+        gate.wait(5)  # the first, lone save holds the lead while the others queue
+        return [1]
+
+    def locked_group(saves: Any) -> Any:
+        raise OperationalError("locked") from sqlite3.OperationalError("database is locked")
+
+    group = GroupCommit(insert, locked_group)
+    results: dict[int, Any] = {}
+
+    def save(n: int) -> None:
+        try:
+            results[n] = group.insert([n])  # type: ignore[list-item]
+        except Exception as e:  # noqa: BLE001
+            results[n] = e
+
+    first = threading.Thread(target=save, args=(0,))
+    first.start()
+    time.sleep(0.1)
+    others = [threading.Thread(target=save, args=(n,)) for n in range(1, 5)]
+    for t in others:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert results[0] == [1]
+    assert all(isinstance(results[n], OperationalError) for n in range(1, 5)), results
+    assert alone_calls == [1]  # only the first, lone save was written alone
