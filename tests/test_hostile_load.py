@@ -797,9 +797,11 @@ def test_a_rebuild_elsewhere_is_never_answered_from_the_cache(world):
 
 def test_only_small_queries_that_cannot_wait_run_on_the_event_loop(world):
     """A small query on SQLite runs on the event loop (a hop to a worker thread cost more
-    than its work); a mutation, anything that may wait for the read models (`knownAt`) or
-    costs more than INLINE_COST, and everything on PostgreSQL (reads wait on the network),
-    hop to a thread, so the loop is never held long."""
+    than its work); a mutation, anything that may wait for the read models (`knownAt`),
+    anything answered from the event store (it hashes the log, and may wait for its write
+    lock: a review held the loop 30 s that way), anything costing more than INLINE_COST, and
+    everything on PostgreSQL (reads wait on the network) hop to a thread, so the loop is
+    never held long."""
     from types import SimpleNamespace
 
     view = world.gql.http.app.state.view
@@ -817,3 +819,9 @@ def test_only_small_queries_that_cannot_wait_run_on_the_event_loop(world):
     assert not inline('mutation { registerPerson(input: {id: "P-X", name: "甲"}) { id } }')
     assert not inline("{ units { id name posts { role person { name } } } }")  # over the cost
     assert not inline("{ unit(id: ")  # does not parse: strawberry reports it, off the loop
+    for store_field in (
+        "treeHead { treeSize }",
+        "verifyLedger { ok }",
+        "accessLog { records { position } }",
+    ):
+        assert not inline("{ " + store_field + " }"), store_field  # the event store: off the loop

@@ -64,8 +64,9 @@ def secret(settings: Settings) -> str:
     path = Path(settings.jwt_secret_file)
     try:
         stat = path.stat()
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
         known = _SECRET_FILES.get(str(path))
-        if known is not None and known[0] == (stat.st_mtime_ns, stat.st_size):
+        if known is not None and known[0] == version:
             return known[1]  # read once per version of the file, not once per request
         text = path.read_text().strip()
     except FileNotFoundError:
@@ -78,11 +79,13 @@ def secret(settings: Settings) -> str:
         raise Unavailable(f"the token secret {path} cannot be read: {e.strerror}") from None
     if not text:
         raise Unavailable(f"the token secret file {path} is empty")
-    _SECRET_FILES[str(path)] = ((stat.st_mtime_ns, stat.st_size), text)
+    _SECRET_FILES[str(path)] = (version, text)
     return text
 
 
-_SECRET_FILES: dict[str, tuple[tuple[int, int], str]] = {}
+# Secret files read, by path: (inode, mtime, ctime, size) and the text. A new secret copied in
+# with its times kept (`cp -p`) still changes the inode or the change time.
+_SECRET_FILES: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
 
 def ensure_secret(settings: Settings) -> Path | None:

@@ -33,6 +33,12 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 DOCUMENTS = 256
+# Fields answered from the event store itself, not from the read models: their answers are
+# not a function of the read models' position (never cached), and they may hash the log or
+# wait for its write lock (never run on the event loop).
+EVENT_STORE_FIELDS = frozenset(
+    {"accessLog", "verifyLedger", "treeHead", "inclusionProof", "consistencyProof"}
+)
 COSTS = 1024
 
 # Built once (a rule made per request would never match a remembered validation); each

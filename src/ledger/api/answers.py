@@ -33,22 +33,14 @@ from typing import Any
 from graphql import FieldNode
 from graphql.language import Visitor, visit
 
-from ledger.api.admission import parsed, the_query
+from ledger.api.admission import EVENT_STORE_FIELDS, parsed, the_query
 from ledger.api.context import Context, today
 from projections.runner import ReadModelState
 
 MAX_ANSWER_BYTES = 64 * 1024  # bigger answers are computed each time (memory stays bounded)
-# Fields whose answer is not a function of the read models' position.
-UNCACHEABLE_FIELDS = frozenset(
-    {
-        "accessLog",  # grows with every read of personal data
-        "verifyLedger",  # the event store as stored now
-        "treeHead",
-        "inclusionProof",
-        "consistencyProof",
-        "knownAt",  # echoes the request's time when no knownAt was asked
-    }
-)
+# Fields whose answer is not a function of the read models' position: those answered from
+# the event store, and `knownAt`, which echoes the request's time when no knownAt was asked.
+UNCACHEABLE_FIELDS = EVENT_STORE_FIELDS | {"knownAt"}
 
 
 @lru_cache(maxsize=1024)

@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import structlog
 from cross_web import HTTPException
-from graphql import ArgumentNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import ArgumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql import OperationType as GraphQLOperationType
 from graphql.language import Visitor, visit
 from starlette.requests import ClientDisconnect, Request
@@ -34,7 +34,13 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ledger import metrics
-from ledger.api.admission import MAX_TOKENS, parsed, remembered_cost, the_query
+from ledger.api.admission import (
+    EVENT_STORE_FIELDS,
+    MAX_TOKENS,
+    parsed,
+    remembered_cost,
+    the_query,
+)
 from ledger.api.answers import Answers
 from ledger.api.context import Context, RequestStopped
 from ledger.api.errors import ensure_coded, refused_input
@@ -83,20 +89,26 @@ def websocket_refusal(query: object, variables: object, operation_name: object) 
 
 @functools.lru_cache(maxsize=1024)
 def small_query(query: str, operation_name: str | None) -> bool:
-    """A document whose operation is one query that never waits for the read models: no
-    `knownAt` argument anywhere (an instant not yet projected waits for it)."""
+    """A document whose operation is one query that reads the read models only and never
+    waits for them: no `knownAt` argument anywhere (an instant not yet projected waits for
+    it) and no field answered from the event store (`EVENT_STORE_FIELDS`: they hash the log
+    and may wait for its write lock)."""
     operation = the_query(query, operation_name)
     if operation is None:
         return False
-    waits = False
+    blocks = False
 
-    class KnownAt(Visitor):
+    class Blocking(Visitor):
         def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-            nonlocal waits
-            waits = waits or node.name.value == "knownAt"
+            nonlocal blocks
+            blocks = blocks or node.name.value == "knownAt"
 
-    visit(parsed(query), KnownAt())  # fragments too
-    return not waits
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal blocks
+            blocks = blocks or node.name.value in EVENT_STORE_FIELDS
+
+    visit(parsed(query), Blocking())  # fragments too
+    return not blocks
 
 
 def record_access(
