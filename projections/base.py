@@ -48,6 +48,14 @@ class Memo(dict):
             self.clear()
         self[key] = value
 
+    def fetch(self, key: Any, load: Callable[[], Any]) -> Any:
+        """The value kept for `key`, else `load()`'s (read from the rows), then kept."""
+        value = self.get(key)
+        if value is None:
+            value = load()
+            self.remember(key, value)
+        return value
+
 
 def on(*events: type) -> Callable[[Callable], Callable]:
     """Mark a projector method as the one that applies these event classes."""

@@ -121,13 +121,12 @@ class EvaluationProjector(Projector):
         )
 
     def _cycle_id(self, tx: Tx, envelope: Envelope) -> str:
-        cycle_id = self._cycle_of.get(envelope.aggregate_hex)
-        if cycle_id is None:
-            cycle_id = tx.scalar(
+        return self._cycle_of.fetch(
+            envelope.aggregate_hex,
+            lambda: tx.scalar(
                 "SELECT cycle_id FROM rm_cycles WHERE aggregate_id=?", (envelope.aggregate_hex,)
-            )
-            self._cycle_of.remember(envelope.aggregate_hex, cycle_id)
-        return cycle_id
+            ),
+        )
 
     @on(EvaluationCycle.ScoreRecorded)
     def _score(self, tx: Tx, envelope: Envelope) -> None:

@@ -125,12 +125,12 @@ class OrganisationProjector(Projector):
 
     @on(Person.PostAssumed, Person.PostLeft, Person.PostCorrected)
     def _posts(self, tx: Tx, envelope: Envelope) -> None:
-        person_id = self._person_of.get(envelope.aggregate_hex)
-        if person_id is None:
-            person_id = tx.scalar(
+        person_id = self._person_of.fetch(
+            envelope.aggregate_hex,
+            lambda: tx.scalar(
                 "SELECT person_id FROM rm_persons WHERE aggregate_id=?", (envelope.aggregate_hex,)
-            )
-            self._person_of.remember(envelope.aggregate_hex, person_id)
+            ),
+        )
         before = self._posts_of.get(person_id)
         if before is None:
             rows = tx.all(

@@ -73,12 +73,12 @@ class ResponsibilityProjector(Projector):
             item_id, before = event.item_id, []
             self._item_of.remember(envelope.aggregate_hex, item_id)
         else:
-            item_id = self._item_of.get(envelope.aggregate_hex)
-            if item_id is None:
-                item_id = tx.scalar(
+            item_id = self._item_of.fetch(
+                envelope.aggregate_hex,
+                lambda: tx.scalar(
                     "SELECT item_id FROM rm_items WHERE aggregate_id=?", (envelope.aggregate_hex,)
-                )
-                self._item_of.remember(envelope.aggregate_hex, item_id)
+                ),
+            )
             before = self._holdings.get(item_id)
             if before is None:
                 rows = tx.all(

@@ -107,14 +107,13 @@ class TalkObligationProjector(Projector):
         self._owners.remember(envelope.aggregate_hex, person_id)
 
     def _owner(self, tx: Tx, envelope: Envelope) -> str:
-        person = self._owners.get(envelope.aggregate_hex)
-        if person is None:
-            person = tx.scalar(
+        return self._owners.fetch(
+            envelope.aggregate_hex,
+            lambda: tx.scalar(
                 "SELECT person_id FROM rm_talk_owners WHERE aggregate_id=?",
                 (envelope.aggregate_hex,),
-            )
-            self._owners.remember(envelope.aggregate_hex, person)
-        return person
+            ),
+        )
 
     @on(Person.Registered)
     def _person(self, tx: Tx, envelope: Envelope) -> None:
