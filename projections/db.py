@@ -393,9 +393,11 @@ class ReadStore:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
         else:
-            # Pipeline mode: BEGIN goes out with the first statement (one round trip less;
-            # each costs a small read a sixth of its time).
-            with self._pool.connection() as conn, conn.pipeline():
+            # Not in pipeline mode: it would save BEGIN's round trip, but psycopg's pipeline
+            # machinery costs more CPU than the trip (a first-sight small query: ~400 µs more
+            # per request in process, BENCHMARKS "Throughput under wrk"); CPU is what a
+            # loaded server runs out of.
+            with self._pool.connection() as conn:
                 conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 try:
                     yield Tx(conn, "postgres")
