@@ -261,7 +261,25 @@ def test_killed_postgres_connections_are_retried_and_lose_nothing(tmp_path):
                         kills[0] += killed
                         time.sleep(0.4)
 
-            threads = [threading.Thread(target=f) for f in (read, read, write, kill)]
+            exports: list[tuple[int, bytes]] = []
+            export_query = {"cycle": "EV-2024", "format": "csv", "lang": "zh"}
+
+            def export() -> None:  # the web page's export button: its own read path
+                with httpx.Client(base_url=api.url, timeout=60) as http:
+                    while not stop.is_set():
+                        r = http.get(
+                            "/web/export/evaluation",
+                            params=export_query,
+                            headers={"Authorization": f"Bearer {viewer}"},
+                        )
+                        exports.append((r.status_code, r.content))
+
+            baseline_export = api.http.get(
+                "/web/export/evaluation",
+                params=export_query,
+                headers={"Authorization": f"Bearer {viewer}"},
+            ).content
+            threads = [threading.Thread(target=f) for f in (read, read, write, kill, export)]
             for t in threads:
                 t.start()
             time.sleep(12)
@@ -283,6 +301,13 @@ def test_killed_postgres_connections_are_retried_and_lose_nothing(tmp_path):
             assert len(wrong_reads) <= len(reads) // 200, (
                 f"{len(wrong_reads)} of {len(reads)} reads failed, first: {wrong_reads[0]}"
             )
+            # The export is retried like any read; what still fails says UNAVAILABLE (503,
+            # JSON), never a 500 INTERNAL (what it answered before it went through the retry).
+            failed = [(status, body) for status, body in exports if body != baseline_export]
+            assert len(exports) > 10
+            assert all(status == 503 for status, _ in failed), failed[:3]
+            assert all(b"UNAVAILABLE" in body for _, body in failed), failed[:3]
+            assert len(failed) <= max(1, len(exports) // 50), f"{len(failed)} of {len(exports)}"
             codes = [b["errors"][0]["extensions"]["code"] for _, b in writes if b.get("errors")]
             assert "INTERNAL" not in codes, [b for _, b in writes if b.get("errors")][:3]
             assert set(codes) <= {"UNAVAILABLE", "CONFLICT"}, codes

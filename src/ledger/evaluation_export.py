@@ -17,6 +17,7 @@ from ledger.domain.errors import NotFound
 from ledger.domain.labels import label
 from ledger.service import Ledger
 from projections import evaluation as ev
+from projections.db import Tx
 
 HEADERS = {
     "en": {
@@ -72,13 +73,16 @@ def table(
     names its rule and case id, not who or what (like `ScoreLine.reason` for VIEWER); a
     line about a case outside the caller's units names neither the case nor its reason."""
     h = HEADERS[lang]
-    with ledger.reads.read() as tx:
+
+    def read(tx: Tx) -> tuple[ev.CycleRow, ev.Results, dict[str, str]]:
         cycle = ev.cycle(tx, cycle_id)
         if cycle is None or (visible and not any(visible(u) for u in cycle.unit_ids)):
             raise NotFound(f"no evaluation cycle {cycle_id!r}")
-        computed = ev.results(tx, cycle, None)
-        ranked, found = computed.ranked, computed.cases
         names = {r["unit_id"]: r["name"] for r in tx.all("SELECT unit_id, name FROM rm_units")}
+        return cycle, ev.results(tx, cycle, None), names
+
+    cycle, computed, names = ledger.reads.run(read)  # one snapshot, retried on a lost connection
+    ranked, found = computed.ranked, computed.cases
     if visible:
         ranked = [r for r in ranked if visible(r.unit_id)]
 

@@ -167,8 +167,7 @@ class Ledger:
     def talk_owed_in(self, obligation_id: str) -> str | None:
         """The unit in which this 六必谈 obligation is owed, as recorded now (None: it is not)."""
         self._caught_up()
-        with self.reads.read() as tx:
-            return talk_owed_in(tx, obligation_id)
+        return self.reads.run(lambda tx: talk_owed_in(tx, obligation_id))
 
     def wait_for(self, position: int, timeout: float | None = None) -> bool:
         """Read-your-writes: wait (bounded) until every read model has applied `position`."""

@@ -30,6 +30,7 @@ from ledger import permissions
 from ledger.auth import Caller, authenticate
 from ledger.domain.errors import BadInput, LedgerError, NotFound
 from ledger.domain.labels import LANGS
+from ledger.faults import unavailable
 from ledger.integrity.access import AccessLog
 from ledger.service import Ledger
 from projections.organisation import subtree_units
@@ -55,7 +56,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_INPUT": 400}
+STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "BAD_INPUT": 400,
+    "UNAVAILABLE": 503,
+}
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -114,6 +121,11 @@ def web_routes(ledger: Ledger) -> list[BaseRoute]:
             data = await anyio.to_thread.run_sync(export, ledger, caller, cycle, fmt, lang)
         except LedgerError as e:
             return _error(e)
+        except Exception as e:  # the store failed after its retries: say so, as GraphQL does
+            found = unavailable(e)
+            if found is None:
+                raise
+            return _error(found)
         name = f"{cycle}.{fmt}"
         return Response(
             data,
@@ -141,8 +153,8 @@ def export(ledger: Ledger, caller: Caller, cycle_id: str, fmt: str, lang: str) -
 
     visible = None
     if caller.units is not None:
-        with ledger.reads.read() as tx:
-            scope = frozenset(subtree_units(tx, list(caller.units)))
+        units = list(caller.units)
+        scope = ledger.reads.run(lambda tx: frozenset(subtree_units(tx, units)))
         visible = scope.__contains__
     personal = caller.role in permissions.PERSONAL_READERS
     try:
