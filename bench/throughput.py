@@ -27,7 +27,7 @@ Targets (issue 13): repeated ≥ 1.0× the minimal strawberry schema, first sigh
 mutations ≥ 0.8× the bare stack.
 
 Run:  .venv/bin/python bench/throughput.py [--stores sqlite,postgres] [--duration 10]
-          [--connections 16]
+          [--connections 16] [--only queries|mutations]
 """
 
 from __future__ import annotations
@@ -210,7 +210,9 @@ def check(target: Server, body: dict, token: str | None) -> None:
         raise RuntimeError(f"{target.url} answers {answer}")
 
 
-def measure_store(kind: str, duration: int, connections: int, logs: Path) -> Section:
+def measure_store(
+    kind: str, duration: int, connections: int, logs: Path, only: str | None = None
+) -> Section:
     runs: dict[str, Run] = {}
     small = {"query": SMALL, "variables": {"id": UNIT}}
     with fresh_store(kind, "throughput") as store:
@@ -235,6 +237,8 @@ def measure_store(kind: str, duration: int, connections: int, logs: Path) -> Sec
             ("bare stack mutation", "minimal_mutation", {}, None, None, MINIMAL_REGISTER),
             ("ledger registerPerson", "ledger", {}, None, recorder, REGISTER),
         ]
+        if only is not None:  # the query rows (body) or the mutation rows (register)
+            plan = [row for row in plan if (row[5] is None) == (only == "queries")]
         for name, server_kind, extra, body, token, register in plan:
             progress(f"{kind}: {name}")
             with server(server_kind, store, logs, **extra) as target:
@@ -259,7 +263,7 @@ def measure_store(kind: str, duration: int, connections: int, logs: Path) -> Sec
         ],
         numeric=frozenset({1, 2, 3, 4, 5}),
     )
-    read, write = runs["minimal strawberry"], runs["bare stack mutation"]
+    read, write = runs.get("minimal strawberry"), runs.get("bare stack mutation")
     versus = {
         "bare Starlette": (read, ""),
         "minimal strawberry": (read, ""),
@@ -276,8 +280,8 @@ def measure_store(kind: str, duration: int, connections: int, logs: Path) -> Sec
                 count(run.rate),
                 count(run.cpu_us),
                 str(run.non_2xx),
-                ratio(run.rate, base.rate),
-                ratio(base.cpu_us, run.cpu_us),  # requests per CPU-second, relative
+                ratio(run.rate, base.rate) if base else "",
+                ratio(base.cpu_us, run.cpu_us) if base else "",  # requests per CPU-second
                 target,
             ]
         )
@@ -298,13 +302,16 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", choices=["queries", "mutations"], help="run only these rows")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package)")
     sections = []
     with tempfile.TemporaryDirectory(prefix="ledger-throughput-") as tmp:
         for kind in [s.strip() for s in args.stores.split(",") if s.strip()]:
-            sections.append(measure_store(kind, args.duration, args.connections, Path(tmp)))
+            sections.append(
+                measure_store(kind, args.duration, args.connections, Path(tmp), args.only)
+            )
     emit(
         "throughput",
         "Throughput under wrk: the ledger against its baselines",
