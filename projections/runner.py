@@ -301,12 +301,17 @@ class ProjectionRunner:
 
     # ------------------------------------------------------------------ catching up
 
-    def _decode(self, notifications: Sequence) -> list[Envelope]:
+    def _decode(
+        self, notifications: Sequence, chain: dict[int, dict] | None = None
+    ) -> list[Envelope]:
+        """Envelopes of the notifications, with record time and hash from their chain rows
+        (read from the store unless given)."""
         mapper = self.app.mapper
-        chain = {
-            r["position"]: r
-            for r in self.app.recorder.select_chain(notifications[0].id, notifications[-1].id)
-        }
+        if chain is None:
+            chain = {
+                r["position"]: r
+                for r in self.app.recorder.select_chain(notifications[0].id, notifications[-1].id)
+            }
         out = []
         for n in notifications:
             event = mapper.to_domain_event(n)
@@ -335,14 +340,20 @@ class ProjectionRunner:
         until: int | None = None,
         on_page: Callable[[int], None] | None = None,
         stop: threading.Event | None = None,
+        to_head: bool = True,
     ) -> int:
         """Apply everything up to the head (or `until`); returns the lowest position reached.
-        With `stop`, return between pages once it is set (a follower asked to stop)."""
+        With `stop`, return between pages once it is set (a follower asked to stop).
+        Without `to_head` (the follower), a round that has applied the last event this
+        process committed ends there, without asking the store whether another process
+        appended after it: the next round asks (at the next commit here, every poll
+        interval, and at once on another process's NOTIFY on PostgreSQL)."""
         positions = self.positions()
         start = min(positions.values(), default=0)
         with self._progress:
             self._reached = max(self._reached, start)
             self._progress.notify_all()
+        kept = self.app.recorder.committed
         while (until is None or start < until) and not (stop and stop.is_set()):
             envelopes = self._read(start, until)
             if not envelopes:
@@ -354,10 +365,19 @@ class ProjectionRunner:
                 self._progress.notify_all()
             if on_page:
                 on_page(start)
+            if not to_head and kept is not None and kept.last == start:
+                break
         return min(positions.values(), default=0)
 
     def _read(self, after: int, until: int | None) -> list[Envelope]:
-        """The page of the log after position `after` (up to `until`), decoded."""
+        """The page of the log after position `after` (up to `until`), decoded. What this
+        process has just committed is taken as it was stored, from memory
+        (`ledger.committed`), up to the first position it did not write; the rest is read."""
+        kept = self.app.recorder.committed
+        if kept is not None:
+            notifications, chain = kept.after(after, self.page_size, until)
+            if notifications:
+                return self._decode(notifications, chain)
         notifications = self.app.recorder.select_notifications(
             start=after + 1, limit=self.page_size, stop=until
         )
@@ -442,7 +462,7 @@ class ProjectionRunner:
         while not self._stop.is_set():
             self.idle.clear()
             try:
-                self.catch_up(stop=self._stop, on_page=self._beat_if_due)
+                self.catch_up(stop=self._stop, on_page=self._beat_if_due, to_head=False)
                 self._beat_if_due()
             except Exception as e:  # keep following; the next round retries from tracking
                 log.exception("projection.error")

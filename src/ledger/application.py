@@ -30,6 +30,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from ledger import commands as c
 from ledger import faults, permissions
+from ledger.committed import Committed
 from ledger.domain.base import Stamp, event_type
 from ledger.domain.case import Case, case_of_decision, case_uuid, decision_id, placed
 from ledger.domain.errors import BadInput, Conflict, Forbidden, NotFound
@@ -120,6 +121,7 @@ class LedgerApplication(Application):
         self._lineage: dict[str, tuple[str, ...]] = {}
         self._turns = [threading.Lock() for _ in range(TURNS)]
         self.group_commit = GroupCommit(self.recorder.insert_events, self.recorder.insert_group)
+        self.recorder.committed = Committed()  # for this process's projector
         self._attempt = threading.local()  # which try of its command this thread decides
 
     # ------------------------------------------------------------------ execute

@@ -10,6 +10,7 @@ included, into an empty store.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTransaction
 
+from ledger.committed import Committed
 from ledger.domain.errors import Conflict
 from ledger.faults import read_retried
 from ledger.integrity.access import (
@@ -51,7 +53,8 @@ TABLES = {
     "access_entities": ACCESS_ENTITIES_TABLE,
 }
 
-CHAIN_COLUMNS = "position, payload_hash, leaf_hash, hash, committed_at"
+CHAIN_FIELDS = ("position", "payload_hash", "leaf_hash", "hash", "committed_at")
+CHAIN_COLUMNS = ", ".join(CHAIN_FIELDS)
 INSERT_CHAIN = "INSERT INTO {chain} (" + CHAIN_COLUMNS + ") VALUES (?, ?, ?, ?, ?)"
 LAST_CHAIN = "SELECT hash, committed_at FROM {chain} ORDER BY position DESC LIMIT 1"
 
@@ -145,6 +148,27 @@ class _ChainQueries:
 
     events_table_name: str
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Where the events of each committed insert are kept for this process's projector
+        # (`ledger.committed`; set by the application); the chain rows of the insert in
+        # progress wait on its thread until it has committed.
+        self.committed: Committed | None = None
+        self._chained = threading.local()
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any):
+        ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        self._keep(stored_events, ids)
+        return ids
+
+    def _keep(self, events: Sequence[StoredEvent], ids: Sequence[int] | None) -> None:
+        """Called once an insert has committed: its events go to `committed`, with the
+        chain rows written with them (when those are this very insert's)."""
+        rows = getattr(self._chained, "rows", None)
+        self._chained.rows = None
+        if self.committed is not None and ids and rows and [r[0] for r in rows] == list(ids):
+            self.committed.add(events, [dict(zip(CHAIN_FIELDS, r, strict=True)) for r in rows])
+
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
         raise NotImplementedError
@@ -223,9 +247,9 @@ class _ChainQueries:
         row = cursor.fetchone()
         previous = bytes.fromhex(row["hash"]) if row else GENESIS
         committed_at = commit_time(row["committed_at"] if row else None)
-        cursor.executemany(
-            self._render(INSERT_CHAIN), chain_rows(previous, ids, events, committed_at)
-        )
+        rows = chain_rows(previous, ids, events, committed_at)
+        cursor.executemany(self._render(INSERT_CHAIN), rows)
+        self._chained.rows = rows  # kept once the transaction commits (`_keep`)
 
     # dialect hooks
     def _render(self, template: str) -> Any:
@@ -301,6 +325,7 @@ class ChainedSQLiteRecorder(_ChainQueries, SQLiteApplicationRecorder):
             accepted = accepted_saves(saves, self._taken(c, saves))
             events = [e for events, ok in zip(saves, accepted, strict=True) if ok for e in events]
             ids = self._insert_events(c, events) if events else []
+        self._keep(events, ids)
         return _split(saves, accepted, ids or [])
 
     def _taken(self, c: Any, saves: Sequence[Sequence[StoredEvent]]) -> set[tuple[str, int]]:
@@ -440,6 +465,7 @@ class ChainedPostgresRecorder(SchemaLocked, _ChainQueries, PostgresApplicationRe
                 # The insert itself, without locking the table again.
                 PostgresAggregateRecorder._insert_stored_events(self, curs, events)
                 ids = self._fetch_ids_after_insert_events(curs, events) or []
+        self._keep(events, ids)
         return _split(saves, accepted, ids)
 
     def _taken(self, curs: Any, saves: Sequence[Sequence[StoredEvent]]) -> set[tuple[str, int]]:
