@@ -439,24 +439,32 @@ class ReadStore:
 
     # ------------------------------------------------------------------ rebuilding beside
 
-    def shadow_place(self) -> str:
-        """Where a rebuild builds: the sibling SQLite file, or the sibling PostgreSQL schema."""
+    def shadow_place(self, part: int = 0) -> str:
+        """Where a rebuild builds (its `part`-th share of the read models, when it builds
+        them in parts): a sibling SQLite file, or a sibling PostgreSQL schema."""
+        suffix = "rebuild" if part == 0 else f"rebuild-{part}"
         if self.dialect == "sqlite":
-            return str(self.path.with_name(f"{self.path.stem}.rebuild{self.path.suffix}"))
-        return f"{self.config.schema}__rebuild"[:63]
+            return str(self.path.with_name(f"{self.path.stem}.{suffix}{self.path.suffix}"))
+        suffix = f"__{suffix}"
+        return f"{self.config.schema[: 63 - len(suffix)]}{suffix}"
 
-    def shadow(self) -> ReadStore:
+    def shadow(self, part: int = 0) -> ReadStore:
         """An empty place beside the live read models where a rebuild builds its tables
         (SQLite: a sibling file; PostgreSQL: a sibling schema), left over ones dropped."""
         if self.dialect == "sqlite":
-            path = Path(self.shadow_place())
+            path = Path(self.shadow_place(part))
             _remove_sqlite(path)
             return ReadStore(self.config, path=path, bulk=True)
-        schema = self.shadow_place()
+        schema = self.shadow_place(part)
         with self._pool.connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
         return ReadStore(dataclasses.replace(self.config, schema=schema), pool_size=2, bulk=True)
+
+    def reopened(self) -> ReadStore:
+        """The same place with connections of its own: for a process forked from this one,
+        which must never use the connections it inherited."""
+        return ReadStore(self.config, path=getattr(self, "path", None), pool_size=2, bulk=self.bulk)
 
     def discard(self, shadow: ReadStore) -> None:
         """Drop what is left of a shadow (after a swap, or a rebuild that failed)."""
@@ -473,28 +481,32 @@ class ReadStore:
         return self.dialect == "sqlite"
 
     def swap_in(
-        self, shadow: ReadStore, tables: Sequence[str], indexes: Sequence[str] = ()
+        self, parts: Sequence[tuple[ReadStore, Sequence[str]]], indexes: Sequence[str] = ()
     ) -> bool:
-        """Replace the live `tables` by the shadow's in ONE transaction: a reader sees the old
-        read models or the new ones, never a missing or half-filled table. Refused (False,
-        nothing changed) while a live projector is ahead of the shadow: catch it up, retry.
+        """Replace the live read models by those built in shadows, in ONE transaction: a
+        reader sees the old read models or the new ones, never a missing or half-filled
+        table. `parts`: each shadow and the tables it built; the live `rm_tracking` becomes
+        the rows of every shadow's. Refused (False, nothing changed) while a live projector
+        is ahead of the shadows: catch them up, retry.
 
         PostgreSQL: the live tables are locked (a short lock timeout, retried, so readers
-        only queue briefly and never deadlock), dropped, and the shadow's moved into the live
+        only queue briefly and never deadlock), dropped, and the shadows' moved into the live
         schema. SQLite: under the write lock, each table is dropped and re-created from the
         shadow's definition and rows (readers keep their snapshot until they finish), and
-        `indexes` (CREATE INDEX statements the shadow left out) built after the rows.
+        `indexes` (CREATE INDEX statements the shadows left out) built after the rows.
         """
         if self.dialect == "sqlite":
-            return self._swap_sqlite(shadow, tables, indexes)
-        assert not indexes, "PostgreSQL moves the shadow's tables as they are"
-        return self._swap_postgres(shadow, tables)
+            return self._swap_sqlite(parts, indexes)
+        assert not indexes, "PostgreSQL moves the shadows' tables as they are"
+        return self._swap_postgres(parts)
 
     def _swap_sqlite(
-        self, shadow: ReadStore, tables: Sequence[str], indexes: Sequence[str]
+        self, parts: Sequence[tuple[ReadStore, Sequence[str]]], indexes: Sequence[str]
     ) -> bool:
         conn = self._sqlite()
-        conn.execute("ATTACH DATABASE ? AS rebuild", (str(shadow.path),))
+        names = [f"rebuild{i}" for i in range(len(parts))]
+        for name, (shadow, _tables) in zip(names, parts, strict=True):
+            conn.execute(f"ATTACH DATABASE ? AS {name}", (str(shadow.path),))
         # The copy builds every index of the new tables: sort in memory, with room to do it,
         # on a second thread.
         conn.execute(f"PRAGMA main.cache_size=-{BULK_CACHE_KIB}")
@@ -503,24 +515,20 @@ class ReadStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                tracking = " UNION ALL ".join(
+                    f"SELECT projector, position FROM {name}.rm_tracking" for name in names
+                )
                 if _behind(
                     conn.execute("SELECT projector, position FROM main.rm_tracking"),
-                    conn.execute("SELECT projector, position FROM rebuild.rm_tracking"),
+                    conn.execute(tracking),
                 ):
                     conn.execute("ROLLBACK")
                     return False
-                marks = ", ".join("?" * len(tables))
-                objects = conn.execute(
-                    "SELECT type, name, tbl_name, sql FROM rebuild.sqlite_master WHERE sql IS "
-                    f"NOT NULL AND tbl_name IN ({marks}) ORDER BY type = 'index', name",
-                    tuple(tables),
-                ).fetchall()
-                for table in tables:
-                    conn.execute(f'DROP TABLE IF EXISTS main."{table}"')
-                for kind, _name, table, sql in objects:
-                    conn.execute(sql)  # the definition as the main database's (SQLite's form)
-                    if kind == "table":
-                        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM rebuild."{table}"')
+                for n, (name, (_shadow, tables)) in enumerate(zip(names, parts, strict=True)):
+                    tables = [*tables, "rm_tracking"] if n == 0 else tables
+                    self._copy_sqlite(conn, name, tables)
+                for name in names[1:]:
+                    conn.execute(f"INSERT INTO main.rm_tracking SELECT * FROM {name}.rm_tracking")
                 for ddl in indexes:
                     conn.execute(_in_main(ddl))
                 conn.execute("COMMIT")
@@ -529,17 +537,39 @@ class ReadStore:
                     conn.execute("ROLLBACK")
                 raise
         finally:
-            conn.execute("DETACH DATABASE rebuild")
+            for name in names:
+                conn.execute(f"DETACH DATABASE {name}")
             conn.execute("PRAGMA temp_store=DEFAULT")
             conn.execute("PRAGMA threads=0")
             conn.execute(f"PRAGMA main.cache_size={SQLITE_CACHE}")
         return True
 
-    def _swap_postgres(self, shadow: ReadStore, tables: Sequence[str]) -> bool:
+    @staticmethod
+    def _copy_sqlite(conn: sqlite3.Connection, shadow: str, tables: Sequence[str]) -> None:
+        """The attached `shadow`'s `tables` replace the live ones: definitions and rows."""
+        marks = ", ".join("?" * len(tables))
+        objects = conn.execute(
+            f"SELECT type, name, tbl_name, sql FROM {shadow}.sqlite_master WHERE sql IS "
+            f"NOT NULL AND tbl_name IN ({marks}) ORDER BY type = 'index', name",
+            tuple(tables),
+        ).fetchall()
+        for table in tables:
+            conn.execute(f'DROP TABLE IF EXISTS main."{table}"')
+        for kind, _name, table, sql in objects:
+            conn.execute(sql)  # the definition as the main database's (SQLite's form)
+            if kind == "table":
+                conn.execute(f'INSERT INTO main."{table}" SELECT * FROM {shadow}."{table}"')
+
+    def _swap_postgres(self, parts: Sequence[tuple[ReadStore, Sequence[str]]]) -> bool:
         import psycopg
         from psycopg import sql
 
-        live, new = self.config.schema, shadow.config.schema
+        live = self.config.schema
+        schemas = [shadow.config.schema for shadow, _tables in parts]
+        moved = [
+            (schema, t) for schema, (_s, tables) in zip(schemas, parts, strict=True) for t in tables
+        ]
+        moved.append((schemas[0], "rm_tracking"))
         for attempt in range(1200):
             try:
                 with self._pool.connection() as conn, conn.transaction():
@@ -549,7 +579,7 @@ class ReadStore:
                         for r in conn.execute(
                             "SELECT tablename FROM pg_tables WHERE schemaname = %s "
                             "AND tablename = ANY(%s)",
-                            (live, list(tables)),
+                            (live, [t for _schema, t in moved]),
                         )
                     ]
                     if existing:
@@ -558,18 +588,27 @@ class ReadStore:
                                 sql.SQL(", ").join(sql.Identifier(live, t) for t in existing)
                             )
                         )
-                    query = "SELECT projector, position FROM {}.rm_tracking"
+                    query = sql.SQL("SELECT projector, position FROM {}.rm_tracking")
+                    tracking = sql.SQL(" UNION ALL ").join(
+                        query.format(sql.Identifier(schema)) for schema in schemas
+                    )
                     if "rm_tracking" in existing and _behind(
-                        conn.execute(sql.SQL(query).format(sql.Identifier(live))),
-                        conn.execute(sql.SQL(query).format(sql.Identifier(new))),
+                        conn.execute(query.format(sql.Identifier(live))), conn.execute(tracking)
                     ):
                         return False
                     for table in existing:
                         conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(live, table)))
-                    for table in tables:
+                    for schema, table in moved:
                         conn.execute(
                             sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
-                                sql.Identifier(new, table), sql.Identifier(live)
+                                sql.Identifier(schema, table), sql.Identifier(live)
+                            )
+                        )
+                    for schema in schemas[1:]:
+                        conn.execute(
+                            sql.SQL("INSERT INTO {} SELECT * FROM {}").format(
+                                sql.Identifier(live, "rm_tracking"),
+                                sql.Identifier(schema, "rm_tracking"),
                             )
                         )
                 return True

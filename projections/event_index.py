@@ -78,6 +78,7 @@ CACHED_ENTITIES = 200_000  # aggregates whose entity and units are kept in memor
 
 class EventIndexProjector(Projector):
     name = "event_index"
+    rebuild_cost = 40.0  # every event: decoding the whole log is its own
     every_event = True
     revision = 2  # 2: a case's events follow it to the unit a correction moves it to
     deferred = frozenset(

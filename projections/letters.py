@@ -34,6 +34,7 @@ TASK_FIELDS = tuple(c.strip() for c in TASK_COLUMNS.split(","))
 
 class LetterProjector(Projector):
     name = "letters"
+    rebuild_cost = 20.0
     # Applying reads a letter by its aggregate (when not kept in memory) and its tasks by
     # letter; closing a version finds it by the primary key's prefix.
     deferred = frozenset(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import multiprocessing
 import os
 import socket
 import threading
@@ -19,9 +20,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import structlog
+from eventsourcing.utils import resolve_topic
 
 from ledger import faults
 from ledger.application import LedgerApplication
@@ -108,6 +110,7 @@ class ProjectionRunner:
         page_size: int = 1000,
         heartbeat_interval: float = 2.0,
         rebuild_page_size: int = 5000,
+        rebuild_workers: int = 1,
         bulk: bool = False,
     ):
         self.app = app
@@ -124,6 +127,9 @@ class ProjectionRunner:
         # Events per transaction while rebuilding: fewer, larger commits (the shadow has no
         # reader waiting for them).
         self.rebuild_page_size = rebuild_page_size
+        # Processes a rebuild builds in (each a share of the projectors, in a shadow of its own).
+        self.rebuild_workers = rebuild_workers
+        self._topics: dict[str, bool] = {}  # stored topic -> handled by some projector
         self._wake = threading.Event()
         self._progress = threading.Condition()
         self._stop = threading.Event()
@@ -256,33 +262,42 @@ class ProjectionRunner:
     def rebuild(self, on_page: Callable[[int], None] | None = None) -> int:
         """Rebuild every read model from the log beside the live ones, then swap them in at
         once (`ReadStore.swap_in`): servers keep answering from the old tables meanwhile and
-        never see a missing or partial one. Returns the position the read models are at."""
-        shadow_store = self.store.shadow()
+        never see a missing or partial one. Returns the position the read models are at.
+
+        With `rebuild_workers` above one, the projectors are shared out in parts of about
+        equal cost (`Projector.rebuild_cost`), each built in a shadow of its own: the first
+        here, the others each in a process of its own (`_build_apart`). `on_page` gets the
+        position every part has reached."""
+        parts = _share_out(self.projectors, self.rebuild_workers)
+        shadows = [self.store.shadow(n) for n in range(len(parts))]
         try:
-            shadow = ProjectionRunner(
-                self.app,
-                shadow_store,
-                [_fresh(p) for p in self.projectors],
-                page_size=self.rebuild_page_size,
-                bulk=True,
-            )
-            tables = [name for p in shadow.projectors for name, _ddl, _ix in p.tables]
+            builders = [
+                ProjectionRunner(
+                    self.app, shadow, part, page_size=self.rebuild_page_size, bulk=True
+                )
+                for shadow, part in zip(shadows, parts, strict=True)
+            ]
+            left_out = [ddl for builder in builders for ddl in builder.left_out()]
+            _build_apart(builders, self.app.head(), on_page)
             while True:
-                shadow.catch_up(on_page=on_page)
-                if not self.store.copies_on_swap:
-                    shadow.finish_bulk()  # before the swap, which moves the tables as they are
-                with shadow_store.write() as tx:  # live runners see it and drop their caches
+                with shadows[0].write() as tx:  # live runners see it and drop their caches
                     tx.execute(
                         "INSERT INTO rm_tracking (projector, position, version) VALUES (?, ?, '') "
                         "ON CONFLICT (projector) DO UPDATE SET position = excluded.position",
                         (GENERATION, time.time_ns() // 1000),
                     )
+                built = [
+                    (b.store, [t for p in b.projectors for t, _, _ in p.tables]) for b in builders
+                ]
                 # a copy builds the indexes anew anyway: those left out are built there
-                if self.store.swap_in(shadow_store, [*tables, "rm_tracking"], shadow.left_out()):
+                if self.store.swap_in(built, left_out if self.store.copies_on_swap else ()):
                     break
                 log.info("projection.rebuild_behind", note="a live projector moved on: catching up")
+                for builder in builders:
+                    builder.catch_up(on_page=on_page)
         finally:
-            self.store.discard(shadow_store)
+            for shadow in shadows:
+                self.store.discard(shadow)
         for projector in self.projectors:
             projector.reset_caches()
         return min(self.positions().values(), default=0)
@@ -381,7 +396,24 @@ class ProjectionRunner:
         notifications = self.app.recorder.select_notifications(
             start=after + 1, limit=self.page_size, stop=until
         )
-        return self._decode(notifications) if notifications else []
+        if not notifications:
+            return []
+        if not any(p.every_event for p in self.projectors):
+            # Decode only what these projectors handle (the others' events they would pass
+            # over), and the page's last event, whose position ends the page.
+            last = notifications[-1]
+            notifications = [n for n in notifications[:-1] if self._handled(n.topic)]
+            notifications.append(last)
+        return self._decode(notifications)
+
+    def _handled(self, topic: str) -> bool:
+        """Does one of these projectors apply events of this stored topic?"""
+        handled = self._topics.get(topic)
+        if handled is None:
+            event_class = resolve_topic(topic)
+            handled = any(event_class in p.handlers for p in self.projectors)
+            self._topics[topic] = handled
+        return handled
 
     def _apply_page(self, envelopes: list[Envelope], positions: dict[str, int]) -> dict[str, int]:
         """Apply a page to every projector behind its end, in one transaction (one commit:
@@ -550,6 +582,138 @@ class ProjectionRunner:
                 time.sleep(0.01)
             if time.monotonic() >= deadline:
                 return False
+
+
+class RebuildFailed(RuntimeError):
+    """A rebuild's worker process died: nothing was swapped in."""
+
+
+def _share_out(projectors: Sequence[Projector], workers: int) -> list[list[Projector]]:
+    """Fresh twins of the projectors in up to `workers` parts of about equal rebuild cost:
+    the costliest first, each to the part that costs least so far (no part left empty)."""
+    parts: list[list[Projector]] = [[] for _ in range(max(1, workers))]
+    costs = [0.0] * len(parts)
+    for projector in sorted(projectors, key=lambda p: -p.rebuild_cost):
+        cheapest = costs.index(min(costs))
+        parts[cheapest].append(_fresh(projector))
+        costs[cheapest] += projector.rebuild_cost
+    return [part for part in parts if part]
+
+
+def _build_apart(
+    builders: Sequence[ProjectionRunner], until: int, on_page: Callable[[int], None] | None
+) -> None:
+    """Every builder catches up to `until`: the first in this process, the others each in a
+    process forked from it (the modules are loaded already; each opens connections of its
+    own). A worker that fails or dies fails the rebuild (`RebuildFailed`, with its error),
+    and the caller discards the shadows: the live read models are never touched. A worker
+    whose parent died stops after its page."""
+    fork = multiprocessing.get_context("fork")
+    reached = fork.Array("q", len(builders), lock=False)  # each part's position, shared
+    workers = [  # the first part is built here
+        _Worker(fork, builder, until, reached, n) for n, builder in enumerate(builders[1:], start=1)
+    ]
+
+    def progress(position: int) -> None:
+        reached[0] = position
+        for worker in workers:
+            worker.check()
+        if on_page:
+            on_page(min(reached))
+
+    try:
+        for worker in workers:
+            worker.process.start()
+        _load(builders[0], until, progress)
+        for worker in workers:
+            while worker.process.exitcode is None:
+                worker.process.join(0.25)
+                progress(reached[0])
+        progress(until)
+    finally:
+        for worker in workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+
+
+def _load(
+    builder: ProjectionRunner,
+    until: int,
+    on_page: Callable[[int], None],
+    stop: _ParentGone | None = None,
+) -> int:
+    """Load a part's shadow up to `until`; on PostgreSQL, then build the indexes the load
+    left out (the swap moves its tables as they are; SQLite's swap copies and builds them)."""
+    reached = builder.catch_up(until=until, on_page=on_page, stop=stop)  # type: ignore[arg-type]
+    if reached >= until and not builder.store.copies_on_swap:
+        builder.finish_bulk()
+    return reached
+
+
+class _Worker:
+    """A forked process building one part of a rebuild, and what it says when it fails."""
+
+    def __init__(self, fork: Any, builder: ProjectionRunner, until: int, reached: Any, n: int):
+        self.errors, errors = fork.Pipe(duplex=False)
+        self.process = fork.Process(
+            target=_build_in_worker,
+            args=(builder, until, reached, n, os.getpid(), errors),
+            name=f"ledger-rebuild-{n}",
+            daemon=True,
+        )
+
+    def check(self) -> None:
+        """Raise `RebuildFailed` if the worker has ended without finishing its part."""
+        code = self.process.exitcode
+        if code in (None, 0):
+            return
+        try:
+            error = self.errors.recv() if self.errors.poll() else f"exit code {code}"
+        except EOFError:  # killed: it said nothing
+            error = f"exit code {code}"
+        raise RebuildFailed(
+            f"rebuild worker {self.process.name} (pid {self.process.pid}) failed: {error}; "
+            "nothing was swapped in"
+        )
+
+
+def _build_in_worker(
+    builder: ProjectionRunner, until: int, reached: Any, n: int, parent: int, errors: Any
+) -> None:
+    """A forked worker's part of a rebuild: the same projectors and shadow, on connections
+    of its own (never the parent's). Ends non-zero, its error sent, unless it got to `until`."""
+    try:
+        app = LedgerApplication(builder.app.store, read_side=builder.app.read_side)
+        store = builder.store.reopened()
+        try:
+            worker = ProjectionRunner(
+                app, store, builder.projectors, page_size=builder.page_size, bulk=True
+            )
+            got = _load(
+                worker,
+                until,
+                lambda position: reached.__setitem__(n, position),
+                _ParentGone(parent),
+            )
+        finally:
+            store.close()
+            app.close()
+        if got < until:
+            raise RuntimeError(f"stopped at {got} of {until}: the rebuild's process is gone")
+    except BaseException as e:
+        errors.send(f"{type(e).__name__}: {e}")
+        raise
+
+
+class _ParentGone:
+    """A stop signal (`is_set`) for a forked worker: its parent process is gone."""
+
+    def __init__(self, parent: int):
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return os.getppid() != self.parent
 
 
 def _fresh(projector: Projector) -> Projector:

@@ -13,6 +13,10 @@ by row, on both stores.
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+
 import pytest
 from test_integrity_support import read_models
 
@@ -22,7 +26,7 @@ from ledger.domain.base import Stamp
 from ledger.service import Ledger
 from projections.base import index_name
 from projections.db import OPEN_POSITION
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, RebuildFailed
 
 pytestmark = pytest.mark.slow
 
@@ -137,11 +141,15 @@ def test_a_rebuild_leaves_the_rows_that_following_one_event_at_a_time_leaves(set
         assert runner.catch_up() == head
         assert read_models(ledger) == live, "rows read back differ from rows kept in memory"
 
-        for page_size in (5000, 97):
-            # the whole log in one page; then pages that cut through entities' histories
-            runner.rebuild_page_size = page_size
+        # the whole log in one page, in this process; then pages that cut through entities'
+        # histories, in two and in three parts (each in a process and a shadow of its own;
+        # with three, no part has every event: each decodes only the events it handles)
+        for page_size, workers in ((5000, 1), (97, 2), (97, 3)):
+            runner.rebuild_page_size, runner.rebuild_workers = page_size, workers
             assert runner.rebuild() == head
-            assert read_models(ledger) == live, f"a rebuild in pages of {page_size} differs"
+            assert read_models(ledger) == live, (
+                f"a rebuild in pages of {page_size}, by {workers} processes, differs"
+            )
             assert set(runner.positions().values()) == {head}
             assert declared_indexes(runner) <= indexes(ledger), "an index was not built"
     finally:
@@ -171,6 +179,44 @@ def test_a_rebuild_that_fails_midway_leaves_the_live_read_models_as_they_were(le
     assert read_models(ledger) == before
     assert ledger.runner.rebuild() == head
     assert read_models(ledger) == before
+
+
+def test_a_rebuild_whose_worker_process_dies_fails_and_leaves_the_live_read_models(
+    ledger, monkeypatch
+):
+    """A worker process killed half-way (by the OOM killer, say): the rebuild fails with an
+    error that names the worker, the live read models are as they were, no shadow is left,
+    and the next rebuild succeeds."""
+    head = write_history(ledger)
+    assert ledger.wait_for(head)
+    before = read_models(ledger)
+    here = os.getpid()
+    apply = ProjectionRunner._apply_page
+
+    def dying(self, envelopes, positions):
+        if os.getpid() != here and envelopes[-1].position > head // 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return apply(self, envelopes, positions)
+
+    ledger.runner.rebuild_page_size, ledger.runner.rebuild_workers = 50, 2
+    with monkeypatch.context() as patch:
+        patch.setattr(ProjectionRunner, "_apply_page", dying)
+        with pytest.raises(RebuildFailed, match="ledger-rebuild-1 .* exit code -9"):
+            ledger.runner.rebuild()
+    assert read_models(ledger) == before
+    assert not shadows_left(ledger)
+    assert ledger.runner.rebuild() == head
+    assert read_models(ledger) == before
+
+
+def shadows_left(ledger: Ledger) -> list[str]:
+    """The places of rebuilds' shadows that still exist (files or schemas)."""
+    places = [ledger.reads.shadow_place(n) for n in range(3)]
+    if ledger.reads.dialect == "sqlite":
+        return [place for place in places if Path(place).exists()]
+    with ledger.reads.read() as tx:
+        rows = tx.all("SELECT nspname FROM pg_namespace WHERE nspname = ANY(?)", (places,))
+    return [r["nspname"] for r in rows]
 
 
 def test_deferred_writes_are_seen_by_every_later_statement_of_the_transaction(ledger):

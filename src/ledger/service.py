@@ -134,6 +134,7 @@ class Ledger:
             page_size=settings.projection_page_size,
             heartbeat_interval=settings.heartbeat_interval,
             rebuild_page_size=settings.rebuild_page_size,
+            rebuild_workers=settings.rebuild_workers,
         )
         self.witness: Witness | None = None
         self.waiting = WaitingRoom(self.runner)

@@ -92,6 +92,9 @@ class Settings:
     projection_page_size: int = env("LEDGER_PROJECTION_PAGE_SIZE", "1000", int)
     # Notifications read per transaction of `ledger projections rebuild` (building beside).
     rebuild_page_size: int = env("LEDGER_REBUILD_PAGE_SIZE", "5000", int)
+    # Processes `ledger projections rebuild` builds in, each a share of the projectors (an
+    # offline batch: one per CPU; more than three parts have nothing left to share).
+    rebuild_workers: int = env("LEDGER_REBUILD_WORKERS", str(min(os.cpu_count() or 1, 3)), int)
     # Tokens living longer than this are refused (when issued and when presented).
     max_token_days: int = env("LEDGER_MAX_TOKEN_DAYS", "30", int)
     # /metrics answers only with `Authorization: Bearer <this>` when set.
