@@ -9,17 +9,22 @@ an empty store without projecting it, then, in one run, three passes over the wh
   runner's read  the same pages as the runner reads them (`ProjectionRunner._decode`): the
                  notifications, their hash-chain rows (record time, hash) and decoding
   rebuild        what `ledger projections rebuild` does (`runner.rebuild()`): every read
-                 model built again beside the live ones, from position 0, and swapped in
+                 model built again beside the live ones, from position 0, and swapped in;
+                 once per worker count asked for (--workers; LEDGER_REBUILD_WORKERS when
+                 not given): with N > 1 the projectors are built in N parts, N-1 of them in
+                 forked processes
 
-and the rebuild's rate as a share of each read's (target, issue 13: ≥ 0.25×). Each of the
-three runs twice, the reads around the first rebuild, and the faster of each pair counts
-(the second rebuild replaces full read models, as a rebuild of a ledger in use does). Rates are by wall time; the second table gives the same ratios
-by this process's CPU time (on PostgreSQL the server's own CPU is not in it, so there the
-wall-time ratios are the ones that count). With --profile, the rebuild runs under cProfile
-once more and the functions that took most of its time are listed.
+and the rebuild's rate as a share of each read's (target, issue 13: ≥ 0.25×). The two reads
+are single-process, whatever the worker count: the baseline is the least one process must
+do. Each pass runs twice, the reads around the first rebuilds, and the faster of each pair
+counts (the second rebuild replaces full read models, as a rebuild of a ledger in use does).
+Rates are by wall time; the second table gives the same ratios by CPU time, this process's
+and its rebuild workers' together (on PostgreSQL the server's own CPU is not in it, so there
+the wall-time ratios are the ones that count). With --profile, the rebuild runs under
+cProfile once more (in one process) and the functions that took most of its time are listed.
 
 Run:  .venv/bin/python bench/rebuild.py [--stores sqlite,postgres] [--events 2e4] [--profile]
-      [--store-url URL]   (an existing store instead of a generated province: one store)
+      [--workers 1,2] [--store-url URL]   (an existing store instead of a province: one store)
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -48,13 +54,19 @@ def progress(message: str) -> None:
 class Timed:
     events: int
     wall: float
-    cpu: float  # this process's CPU time
+    cpu: float  # this process's CPU time and that of its children (rebuild workers)
+
+
+def cpu_time() -> float:
+    """This process's CPU time and that of its ended children (a rebuild's workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def timed(work: Callable[[], int]) -> Timed:
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_time()
     n = work()
-    return Timed(n, time.perf_counter() - wall, time.process_time() - cpu)
+    return Timed(n, time.perf_counter() - wall, cpu_time() - cpu)
 
 
 def best(a: Timed, b: Timed) -> Timed:
@@ -89,8 +101,9 @@ def runners_read(ledger: Ledger) -> int:
     return _pages(ledger, ledger.runner._decode)
 
 
-def rebuild(ledger: Ledger) -> int:
+def rebuild(ledger: Ledger, workers: int) -> int:
     head = ledger.app.head()
+    ledger.runner.rebuild_workers = workers
     reached = ledger.runner.rebuild()
     assert reached == head, (reached, head)
     return head
@@ -99,7 +112,7 @@ def rebuild(ledger: Ledger) -> int:
 def profiled_rebuild(ledger: Ledger, top: int = 30) -> str:
     profile = cProfile.Profile()
     profile.enable()
-    rebuild(ledger)
+    rebuild(ledger, 1)  # the profiler sees this process only
     profile.disable()
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
@@ -108,7 +121,7 @@ def profiled_rebuild(ledger: Ledger, top: int = 30) -> str:
     return out.getvalue()
 
 
-def measure(kind: str, url: str, events: int | None, with_profile: bool):
+def measure(kind: str, url: str, events: int | None, with_profile: bool, workers: list[int]):
     settings = Settings()
     settings.store = url
     settings.embedded_projector = False
@@ -120,13 +133,17 @@ def measure(kind: str, url: str, events: int | None, with_profile: bool):
         n = ledger.app.head()
         progress(f"{kind}: {n:,} events; reading and decoding the log")
         bare, read = timed(lambda: bare_decode(ledger)), timed(lambda: runners_read(ledger))
-        progress(f"{kind}: rebuilding the read models")
-        built = timed(lambda: rebuild(ledger))
+        built: dict[int, Timed] = {}
+        for w in workers:
+            progress(f"{kind}: rebuilding the read models ({w} process{'es' * (w > 1)})")
+            built[w] = timed(lambda w=w: rebuild(ledger, w))
         bare = best(bare, timed(lambda: bare_decode(ledger)))
         read = best(read, timed(lambda: runners_read(ledger)))
-        progress(f"{kind}: rebuilding them again")
-        built = best(built, timed(lambda: rebuild(ledger)))
-        assert bare.events == read.events == built.events == n, (bare, read, built, n)
+        for w in workers:
+            progress(f"{kind}: rebuilding them again ({w} process{'es' * (w > 1)})")
+            built[w] = best(built[w], timed(lambda w=w: rebuild(ledger, w)))
+        assert bare.events == read.events == n, (bare, read, n)
+        assert all(b.events == n for b in built.values()), (built, n)
         profile = profiled_rebuild(ledger) if with_profile else ""
     finally:
         ledger.close()
@@ -138,22 +155,30 @@ def measure(kind: str, url: str, events: int | None, with_profile: bool):
         return f"{t.cpu:.1f} s ({count(t.events / t.cpu)}/s)"
 
     by_wall = [
-        kind,
-        count(n),
-        rate(bare),
-        rate(read),
-        rate(built),
-        ratio(bare.wall, built.wall),
-        ratio(read.wall, built.wall),
+        [
+            kind,
+            count(n),
+            str(w),
+            rate(bare),
+            rate(read),
+            rate(b),
+            ratio(bare.wall, b.wall),
+            ratio(read.wall, b.wall),
+        ]
+        for w, b in built.items()
     ]
     by_cpu = [
-        kind,
-        count(n),
-        cpu(bare),
-        cpu(read),
-        cpu(built),
-        ratio(bare.cpu, built.cpu),
-        ratio(read.cpu, built.cpu),
+        [
+            kind,
+            count(n),
+            str(w),
+            cpu(bare),
+            cpu(read),
+            cpu(b),
+            ratio(bare.cpu, b.cpu),
+            ratio(read.cpu, b.cpu),
+        ]
+        for w, b in built.items()
     ]
     return by_wall, by_cpu, profile
 
@@ -164,11 +189,18 @@ def main() -> None:
     parser.add_argument("--events", default="2e4", help="about how many events")
     parser.add_argument("--profile", action="store_true", help="also profile one rebuild")
     parser.add_argument("--store-url", help="rebuild this existing store (no province made)")
+    parser.add_argument(
+        "--workers", help="rebuild processes to measure, e.g. 1,2 (LEDGER_REBUILD_WORKERS)"
+    )
     args = parser.parse_args()
     quiet_logging()
+    workers = (
+        [int(w) for w in args.workers.split(",")] if args.workers else [Settings().rebuild_workers]
+    )
     columns = [
         "store",
         "events",
+        "rebuild processes",
         "bare decode",
         "runner's read",
         "rebuild",
@@ -179,7 +211,7 @@ def main() -> None:
     by_wall = Section(
         "rebuild against reading and decoding the same log (wall time)",
         columns,
-        numeric=frozenset({1, 5, 6}),
+        numeric=frozenset({1, 2, 6, 7}),
         notes=[
             target,
             "bare decode: notifications read and decoded into domain events; runner's read: "
@@ -187,9 +219,9 @@ def main() -> None:
         ],
     )
     by_cpu = Section(
-        "the same, by this process's CPU time",
+        "the same, by CPU time (this process and its rebuild workers)",
         columns,
-        numeric=frozenset({1, 5, 6}),
+        numeric=frozenset({1, 2, 6, 7}),
         notes=["PostgreSQL's own CPU (its backends) is not counted here: see the wall times"],
     )
     profiles = []
@@ -202,11 +234,11 @@ def main() -> None:
     for kind, url, events in runs:
         if url is None:
             with fresh_store(kind, "rebuild") as fresh:
-                wall_row, cpu_row, profile = measure(kind, fresh, events, args.profile)
+                wall_rows, cpu_rows, profile = measure(kind, fresh, events, args.profile, workers)
         else:
-            wall_row, cpu_row, profile = measure(kind, url, None, args.profile)
-        by_wall.rows.append(wall_row)
-        by_cpu.rows.append(cpu_row)
+            wall_rows, cpu_rows, profile = measure(kind, url, None, args.profile, workers)
+        by_wall.rows.extend(wall_rows)
+        by_cpu.rows.extend(cpu_rows)
         if profile:
             profiles.append(f"--- {kind}: the rebuild under cProfile ---\n{profile}")
     for text in profiles:

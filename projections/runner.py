@@ -46,6 +46,10 @@ HEARTBEAT_DDL = (
     "pid BIGINT NOT NULL, started_at DOUBLE PRECISION NOT NULL, "
     "beat_at DOUBLE PRECISION NOT NULL, position BIGINT NOT NULL, error TEXT)"
 )
+# The hash and record time of a page's events, from the hash chain.
+RECORD_TIMES = (
+    "SELECT position, hash, committed_at FROM {chain} WHERE position >= ? AND position <= ?"
+)
 # A tracking row that is no projector: the generation of the read models, changed by every
 # rebuild, so that runners of other processes drop their caches when the tables are swapped.
 GENERATION = "~generation"
@@ -322,16 +326,19 @@ class ProjectionRunner:
         """Envelopes of the notifications, with record time and hash from their chain rows
         (read from the store unless given)."""
         mapper = self.app.mapper
-        if chain is None:
-            chain = {
-                r["position"]: r
-                for r in self.app.recorder.select_chain(notifications[0].id, notifications[-1].id)
+        if chain is None:  # position -> (hash, record time): plain tuples, a page has thousands
+            records = {
+                row[0]: row[1:]
+                for row in self.app.recorder.fetch_tuples(
+                    RECORD_TIMES, (notifications[0].id, notifications[-1].id)
+                )
             }
+        else:
+            records = {p: (r.get("hash", ""), r.get("committed_at")) for p, r in chain.items()}
         out = []
         for n in notifications:
             event = mapper.to_domain_event(n)
-            row = chain.get(n.id) or {}
-            committed = row.get("committed_at")
+            chain_hash, committed = records.get(n.id, ("", None))
             out.append(
                 Envelope(
                     position=n.id,
@@ -344,7 +351,8 @@ class ProjectionRunner:
                     actor=getattr(event, "actor", ""),
                     idempotency_key=getattr(event, "idempotency_key", None),
                     event=event,
-                    hash=row.get("hash", ""),
+                    hash=chain_hash,
+                    aggregate_hex=n.originator_id.hex,
                 )
             )
         return out
