@@ -593,7 +593,7 @@ class ProjectionRunner:
 
 
 class RebuildFailed(RuntimeError):
-    """A rebuild's worker process died: nothing was swapped in."""
+    """A rebuild's worker process failed or died: nothing was swapped in."""
 
 
 def _share_out(projectors: Sequence[Projector], workers: int) -> list[list[Projector]]:
@@ -616,6 +616,9 @@ def _build_apart(
     own). A worker that fails or dies fails the rebuild (`RebuildFailed`, with its error),
     and the caller discards the shadows: the live read models are never touched. A worker
     whose parent died stops after its page."""
+    # Forked, not spawned: a spawned worker would import the application again (1.5 s of
+    # CPU). Only the forking thread is carried over (not a PostgreSQL pool's), and a worker
+    # opens connections of its own, never touching those it inherited.
     fork = multiprocessing.get_context("fork")
     reached = fork.Array("q", len(builders), lock=False)  # each part's position, shared
     workers = [  # the first part is built here
