@@ -126,9 +126,18 @@ class LedgerApplication(Application):
 
     # ------------------------------------------------------------------ execute
 
-    def execute(self, command: c.Command, stamp: Stamp, *, wait: bool = True) -> CommandResult:
+    def execute(
+        self,
+        command: c.Command,
+        stamp: Stamp,
+        *,
+        wait: bool = True,
+        noted: list[dict] | None = None,
+    ) -> CommandResult:
         """Run one command: idempotency, authorisation, decide, one atomic save, then wait
         for the read models (unless a bulk loader says it catches up itself: `wait=False`).
+        The command's log line goes to `noted` when given: the caller logs it in its own
+        line (the API, in the request's: one line per request).
 
         A save that loses the race for an aggregate's version to another writer is not
         refused: the handler runs again on the aggregate as it now is, so the command is
@@ -144,7 +153,7 @@ class LedgerApplication(Application):
         fingerprint = command.fingerprint() if stamp.idempotency_key else ""
         self.authorise(command, stamp)
         with self._turns[_stripe(command, handler)]:
-            result = self._decide_and_save(command, stamp, handler, name, fingerprint)
+            result = self._decide_and_save(command, stamp, handler, name, fingerprint, noted)
         if result.replayed:
             log.info("command.replayed", command=name, actor=stamp.actor, id=result.id)
         else:
@@ -161,7 +170,13 @@ class LedgerApplication(Application):
         return result
 
     def _decide_and_save(
-        self, command: c.Command, stamp: Stamp, handler: Handler, name: str, fingerprint: str
+        self,
+        command: c.Command,
+        stamp: Stamp,
+        handler: Handler,
+        name: str,
+        fingerprint: str,
+        noted: list[dict] | None,
     ) -> CommandResult:
         give_up = time.monotonic() + RETRY_WINDOW
         attempt = 0
@@ -191,15 +206,17 @@ class LedgerApplication(Application):
                 raise
             faults.note_write()
             position = max(r.notification.id for r in recordings)
-            log.info(
-                "command",
-                command=name,
-                actor=stamp.actor,
-                id=result_id,
-                position=position,
-                events=[event_type(r.domain_event) for r in recordings],
-                attempts=attempt,
-            )
+            line = {
+                "command": name,
+                "id": result_id,
+                "position": position,
+                "events": [event_type(r.domain_event) for r in recordings],
+                "attempts": attempt,
+            }
+            if noted is None:
+                log.info("command", actor=stamp.actor, **line)
+            else:
+                noted.append(line)
             return CommandResult(result_id, position)
         raise Conflict(f"{name}: too many concurrent changes to the same entity; retry")
 

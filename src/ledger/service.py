@@ -145,8 +145,10 @@ class Ledger:
     ) -> Ledger:
         return cls(settings or Settings(), create=create, make_dirs=make_dirs)
 
-    def execute(self, command: Command, stamp: Stamp) -> CommandResult:
-        return self.app.execute(command, stamp)
+    def execute(
+        self, command: Command, stamp: Stamp, noted: list[dict] | None = None
+    ) -> CommandResult:
+        return self.app.execute(command, stamp, noted=noted)
 
     # ------------------------------------------------------------------ the read side, for the write side
 

@@ -76,6 +76,9 @@ class Context:
         # The highest position a mutation of this request wrote that the read models had
         # not applied when its wait ran out (the answer says so: readYourWrites TIMED_OUT).
         self.unprojected: int | None = None
+        # The log lines of the commands this request ran, for the request's own line (an
+        # HTTP request's; None: each command logs its own).
+        self.commands: list[dict] | None = None
         self._snapshot: Any = None  # the shared read transaction's manager, inside snapshot()
         self._snapshot_tx: Tx | None = None
 
@@ -278,7 +281,7 @@ class Context:
         """Run a command as the caller (the application authorises it and waits for the
         read models)."""
         self.end_snapshot()  # what the answer reads after the write must see it
-        return self.ledger.execute(command, self.caller.stamp(idempotency_key))
+        return self.ledger.execute(command, self.caller.stamp(idempotency_key), self.commands)
 
 
 def instant(value: datetime, what: str) -> datetime:

@@ -394,6 +394,7 @@ class LedgerGraphQL(GraphQL):
             )
         started = time.perf_counter()
         context.deadline = time.monotonic() + self.ledger.settings.request_deadline
+        context.commands = []  # logged in the request's line
 
         if context.min_position:
             refusal = await self.await_position(request, context, context.min_position)
@@ -470,6 +471,7 @@ class LedgerGraphQL(GraphQL):
                 actor=context._caller.subject if context._caller else None,
                 ms=round((time.perf_counter() - started) * 1000, 2),
                 objects=context.work,
+                **({"commands": context.commands} if context.commands else {}),
             )
             metrics.observe_stopped("disconnect")
             return result  # nobody is listening; nothing was recorded as read
@@ -531,5 +533,6 @@ class LedgerGraphQL(GraphQL):
             ms=round((time.perf_counter() - started) * 1000, 2),
             errors=[e.extensions.get("code") for e in result.errors or []] or None,
             **({"cached": True} if cached else {}),
+            **({"commands": context.commands} if context.commands else {}),
         )
         return result
