@@ -596,10 +596,15 @@ class RebuildFailed(RuntimeError):
     """A rebuild's worker process failed or died: nothing was swapped in."""
 
 
+# Parts a rebuild builds in, at most: SQLite's swap attaches every part's shadow to one
+# connection, which takes ten databases.
+MAX_REBUILD_PARTS = 8
+
+
 def _share_out(projectors: Sequence[Projector], workers: int) -> list[list[Projector]]:
     """Fresh twins of the projectors in up to `workers` parts of about equal rebuild cost:
     the costliest first, each to the part that costs least so far (no part left empty)."""
-    parts: list[list[Projector]] = [[] for _ in range(max(1, workers))]
+    parts: list[list[Projector]] = [[] for _ in range(max(1, min(workers, MAX_REBUILD_PARTS)))]
     costs = [0.0] * len(parts)
     for projector in sorted(projectors, key=lambda p: -p.rebuild_cost):
         cheapest = costs.index(min(costs))

@@ -26,7 +26,7 @@ from ledger.domain.base import Stamp
 from ledger.service import Ledger
 from projections.base import index_name
 from projections.db import OPEN_POSITION
-from projections.runner import ProjectionRunner, RebuildFailed
+from projections.runner import MAX_REBUILD_PARTS, ProjectionRunner, RebuildFailed, _share_out
 
 pytestmark = pytest.mark.slow
 
@@ -209,9 +209,22 @@ def test_a_rebuild_whose_worker_process_dies_fails_and_leaves_the_live_read_mode
     assert read_models(ledger) == before
 
 
+def test_a_rebuild_builds_in_no_more_parts_than_the_swap_can_attach(ledger, monkeypatch):
+    """However many workers are asked for, the parts' shadows fit one SQLite connection
+    (ten attached databases), and a rebuild in that many parts ends where one would."""
+    head = write_history(ledger)
+    assert ledger.wait_for(head)
+    before = read_models(ledger)
+    assert len(_share_out(ledger.runner.projectors, 50)) == MAX_REBUILD_PARTS
+    ledger.runner.rebuild_workers = 50
+    assert ledger.runner.rebuild() == head
+    assert read_models(ledger) == before
+    assert not shadows_left(ledger)
+
+
 def shadows_left(ledger: Ledger) -> list[str]:
     """The places of rebuilds' shadows that still exist (files or schemas)."""
-    places = [ledger.reads.shadow_place(n) for n in range(3)]
+    places = [ledger.reads.shadow_place(n) for n in range(MAX_REBUILD_PARTS)]
     if ledger.reads.dialect == "sqlite":
         return [place for place in places if Path(place).exists()]
     with ledger.reads.read() as tx:
