@@ -451,15 +451,21 @@ class ReadStore:
     def shadow(self, part: int = 0) -> ReadStore:
         """An empty place beside the live read models where a rebuild builds its tables
         (SQLite: a sibling file; PostgreSQL: a sibling schema), left over ones dropped."""
+        self.drop_shadow(part)
         if self.dialect == "sqlite":
-            path = Path(self.shadow_place(part))
-            _remove_sqlite(path)
-            return ReadStore(self.config, path=path, bulk=True)
+            return ReadStore(self.config, path=Path(self.shadow_place(part)), bulk=True)
         schema = self.shadow_place(part)
         with self._pool.connection() as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
         return ReadStore(dataclasses.replace(self.config, schema=schema), pool_size=2, bulk=True)
+
+    def drop_shadow(self, part: int) -> None:
+        """Remove what a rebuild (killed, say) left at the place of its `part`-th shadow."""
+        if self.dialect == "sqlite":
+            _remove_sqlite(Path(self.shadow_place(part)))
+            return
+        with self._pool.connection() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.shadow_place(part)}" CASCADE')
 
     def reopened(self) -> ReadStore:
         """The same place with connections of its own: for a process forked from this one,

@@ -274,6 +274,8 @@ class ProjectionRunner:
         position every part has reached."""
         parts = _share_out(self.projectors, self.rebuild_workers)
         shadows = [self.store.shadow(n) for n in range(len(parts))]
+        for n in range(len(parts), MAX_REBUILD_PARTS):  # left by a rebuild in more parts
+            self.store.drop_shadow(n)
         try:
             builders = [
                 ProjectionRunner(

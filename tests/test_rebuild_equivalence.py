@@ -220,6 +220,16 @@ def test_a_rebuild_builds_in_no_more_parts_than_the_swap_can_attach(ledger, monk
     assert ledger.runner.rebuild() == head
     assert read_models(ledger) == before
     assert not shadows_left(ledger)
+    # what a rebuild in more parts left (killed, say) goes with the next, in fewer parts
+    for n in range(MAX_REBUILD_PARTS):
+        left = ledger.reads.shadow(n)
+        with left.write() as tx:
+            tx.execute("CREATE TABLE rm_left (k TEXT)")
+        left.close()
+    assert len(shadows_left(ledger)) == MAX_REBUILD_PARTS
+    ledger.runner.rebuild_workers = 2
+    assert ledger.runner.rebuild() == head
+    assert not shadows_left(ledger)
 
 
 def shadows_left(ledger: Ledger) -> list[str]:
