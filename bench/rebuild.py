@@ -10,8 +10,8 @@ an empty store without projecting it, then, in one run, three passes over the wh
                  notifications, their hash-chain rows (record time, hash) and decoding
   rebuild        what `ledger projections rebuild` does (`runner.rebuild()`): every read
                  model built again beside the live ones, from position 0, and swapped in;
-                 once per worker count asked for (--workers; LEDGER_REBUILD_WORKERS when
-                 not given): with N > 1 the projectors are built in N parts, N-1 of them in
+                 once per worker count asked for (--workers; when not given, the
+                 store's default, `ledger.settings.rebuild_parts`): with N > 1 the projectors are built in N parts, N-1 of them in
                  forked processes
 
 and the rebuild's rate as a share of each read's (target, issue 13: ≥ 0.25×). The two reads
@@ -121,11 +121,12 @@ def profiled_rebuild(ledger: Ledger, top: int = 30) -> str:
     return out.getvalue()
 
 
-def measure(kind: str, url: str, events: int | None, with_profile: bool, workers: list[int]):
+def measure(kind: str, url: str, events: int | None, with_profile: bool, asked: list[int] | None):
     settings = Settings()
     settings.store = url
     settings.embedded_projector = False
     ledger = Ledger.open(settings)
+    workers = asked or [ledger.runner.rebuild_workers]  # none asked: the store's default
     try:
         if events is not None:
             progress(f"{kind}: generating about {events:,} events")
@@ -194,9 +195,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     quiet_logging()
-    workers = (
-        [int(w) for w in args.workers.split(",")] if args.workers else [Settings().rebuild_workers]
-    )
+    workers = [int(w) for w in args.workers.split(",")] if args.workers else None
     columns = [
         "store",
         "events",

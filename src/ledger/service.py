@@ -21,7 +21,7 @@ from ledger.domain.base import Stamp
 from ledger.domain.errors import Conflict
 from ledger.domain.rules.accountability import Link
 from ledger.integrity.witness import Witness, witness_for
-from ledger.settings import Settings
+from ledger.settings import Settings, rebuild_parts
 from ledger.store import check_store, parse_store_url
 from projections.chain import resolve_chain
 from projections.db import ReadStore
@@ -134,7 +134,7 @@ class Ledger:
             page_size=settings.projection_page_size,
             heartbeat_interval=settings.heartbeat_interval,
             rebuild_page_size=settings.rebuild_page_size,
-            rebuild_workers=settings.rebuild_workers,
+            rebuild_workers=rebuild_parts(settings, config.dialect),
         )
         self.witness: Witness | None = None
         self.waiting = WaitingRoom(self.runner)
