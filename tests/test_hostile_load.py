@@ -797,31 +797,34 @@ def test_a_rebuild_elsewhere_is_never_answered_from_the_cache(world):
 
 def test_only_small_queries_that_cannot_wait_run_on_the_event_loop(world):
     """A small query on SQLite runs on the event loop (a hop to a worker thread cost more
-    than its work); a mutation, anything that may wait for the read models (`knownAt`),
+    than its work), on PostgreSQL on the small queries' own few threads (its reads wait on
+    the network); a mutation, anything that may wait for the read models (`knownAt`),
     anything answered from the event store (it hashes the log, and may wait for its write
-    lock: a review held the loop 30 s that way), anything costing more than INLINE_COST, and
-    everything on PostgreSQL (reads wait on the network) hop to a thread, so the loop is
-    never held long."""
+    lock: a review held the loop 30 s that way) and anything costing more than SMALL_COST
+    hop to the operation threads, so neither the loop nor the small queries' threads are
+    ever held long."""
     from types import SimpleNamespace
+
+    from ledger.api.view import ON_THE_LOOP, OPERATION, SMALL_QUERY
 
     view = world.gql.http.app.state.view
 
-    def inline(query: str, variables: dict | None = None) -> bool:
-        return view.on_the_loop(
+    def placement(query: str, variables: dict | None = None) -> str:
+        return view.placement(
             SimpleNamespace(query=query, operation_name=None, variables=variables)
         )
 
     small = "query Small($id: ID!) { unit(id: $id) { id name posts { role person { name } } } }"
     sqlite = world.gql.ledger.reads.dialect == "sqlite"
-    assert inline(small, {"id": "D01"}) is sqlite
-    assert not inline('{ unit(id: "D01") { posts(knownAt: "2024-01-01T00:00:00Z") { role } } }')
-    assert not inline('query Q($t: DateTime) { unit(id: "D01") { posts(knownAt: $t) { role } } }')
-    assert not inline('mutation { registerPerson(input: {id: "P-X", name: "甲"}) { id } }')
-    assert not inline("{ units { id name posts { role person { name } } } }")  # over the cost
-    assert not inline("{ unit(id: ")  # does not parse: strawberry reports it, off the loop
-    for store_field in (
-        "treeHead { treeSize }",
-        "verifyLedger { ok }",
-        "accessLog { records { position } }",
+    assert placement(small, {"id": "D01"}) == (ON_THE_LOOP if sqlite else SMALL_QUERY)
+    for query in (
+        '{ unit(id: "D01") { posts(knownAt: "2024-01-01T00:00:00Z") { role } } }',  # may wait
+        'query Q($t: DateTime) { unit(id: "D01") { posts(knownAt: $t) { role } } }',
+        'mutation { registerPerson(input: {id: "P-X", name: "甲"}) { id } }',
+        "{ units { id name posts { role person { name } } } }",  # over the cost
+        "{ unit(id: ",  # does not parse: strawberry reports it, off the loop
+        "{ treeHead { treeSize } }",  # the event store
+        "{ verifyLedger { ok } }",
+        "{ accessLog { records { position } } }",
     ):
-        assert not inline("{ " + store_field + " }"), store_field  # the event store: off the loop
+        assert placement(query) == OPERATION, query

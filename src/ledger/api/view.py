@@ -57,7 +57,7 @@ from projections.runner import ReadModelState
 
 log = structlog.get_logger("ledger.api")
 MIN_POSITION_HEADER = "x-ledger-min-position"
-INLINE_COST = 200  # queries up to this static cost run on the event loop (SQLite only)
+SMALL_COST = 200  # a small query: static cost at most this (see `LedgerGraphQL.placement`)
 
 
 def websocket_refusal(query: object, variables: object, operation_name: object) -> str | None:
@@ -246,12 +246,21 @@ T = TypeVar("T")
 # anyio's default limiter lets run, without its per-hop machinery (a cancel scope, the
 # limiter, a checkpoint: about half of a hop's ~90 µs of CPU).
 OPERATION_THREADS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="ledger-operation")
+# Small queries that may not run on the loop (PostgreSQL: their reads wait on the network)
+# hop to a few threads of their own. Each round trip hands the interpreter lock to another
+# thread; sixteen such queries on forty threads spent ~2,450 µs of CPU per request where
+# four threads spent ~2,150 and two ~2,000 (wrk, BENCHMARKS "Throughput under wrk"). A
+# small query ends quickly, so a short queue costs less than the handing over; four, not
+# two, so that one waiting on a lock (a rebuild's swap) holds back only a quarter of them.
+SMALL_QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ledger-small-query")
+
+ON_THE_LOOP, SMALL_QUERY, OPERATION = "loop", "small query", "operation"
 
 
-async def on_a_thread(run: Callable[[], T]) -> T:
-    """`run()` on an operation thread, in a copy of this context (as anyio's hop does)."""
+async def on_a_thread(run: Callable[[], T], threads: ThreadPoolExecutor = OPERATION_THREADS) -> T:
+    """`run()` on one of `threads`, in a copy of this context (as anyio's hop does)."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(OPERATION_THREADS, contextvars.copy_context().run, run)
+    return await loop.run_in_executor(threads, contextvars.copy_context().run, run)
 
 
 class LedgerGraphQL(GraphQL):
@@ -472,12 +481,14 @@ class LedgerGraphQL(GraphQL):
             except RequestStopped as stopped:
                 return stopped_result(stopped.reason, self.ledger.settings.request_deadline)
 
-        if self.on_the_loop(request_data):
+        placement = self.placement(request_data)
+        if placement == ON_THE_LOOP:
             result = run()
         else:
+            threads = SMALL_QUERY_THREADS if placement == SMALL_QUERY else OPERATION_THREADS
             watcher = asyncio.ensure_future(watch_disconnect(request, context))
             try:
-                result = await on_a_thread(run)
+                result = await on_a_thread(run, threads)
             finally:
                 watcher.cancel()
         if context.stop_reason == "disconnect":
@@ -504,18 +515,17 @@ class LedgerGraphQL(GraphQL):
             self.answers.put(key, result.data, context.accessed)
         return self.finish(request_data, context, result, started)
 
-    def on_the_loop(self, request_data: Any) -> bool:
-        """Run this operation on the event loop rather than hop to a worker thread? Only a
-        small query on SQLite (reads from a local file, each a few dozen microseconds) whose
-        static cost is at most INLINE_COST and that cannot wait for the read models (no
-        `knownAt`): the hop cost more than such a query's own work, and a bounded query ends
-        long before anything on the loop would notice. Everything else hops, so that a long
-        query or a wait never holds the loop."""
+    def placement(self, request_data: Any) -> str:
+        """Where this operation runs. A small query — static cost at most SMALL_COST, and
+        it cannot wait (no `knownAt`, no event-store field; `small_query`) — runs on the
+        event loop on SQLite (reads from a local file, each a few dozen microseconds: the
+        hop cost more than its work, and it ends long before anything on the loop would
+        notice), on SMALL_QUERY_THREADS on PostgreSQL (the loop must not wait on the
+        network). Everything else hops to OPERATION_THREADS, so that a long query, a
+        command or a wait never holds the loop nor the small queries' threads."""
         query = request_data.query
-        if self.ledger.reads.dialect != "sqlite" or not isinstance(query, str):
-            return False
-        if not small_query(query, request_data.operation_name):
-            return False
+        if not isinstance(query, str) or not small_query(query, request_data.operation_name):
+            return OPERATION
         cost = remembered_cost(
             self.schema._schema,
             query,
@@ -523,7 +533,9 @@ class LedgerGraphQL(GraphQL):
             request_data.operation_name,
             request_data.variables,
         )
-        return cost <= INLINE_COST
+        if cost > SMALL_COST:
+            return OPERATION
+        return ON_THE_LOOP if self.ledger.reads.dialect == "sqlite" else SMALL_QUERY
 
     def finish(
         self,
