@@ -595,7 +595,11 @@ class ProjectionRunner:
 
 
 class RebuildFailed(RuntimeError):
-    """A rebuild's worker process failed or died: nothing was swapped in."""
+    """A rebuild's worker process failed, died or got stuck: nothing was swapped in."""
+
+
+# A rebuild worker whose position has not moved for this long is taken to be stuck.
+STALLED_AFTER = 600.0
 
 
 # Parts a rebuild builds in, at most: SQLite's swap attaches every part's shadow to one
@@ -680,11 +684,26 @@ class _Worker:
             name=f"ledger-rebuild-{n}",
             daemon=True,
         )
+        self.reached, self.n = reached, n
+        self._seen, self._moved = -1, time.monotonic()
 
     def check(self) -> None:
-        """Raise `RebuildFailed` if the worker has ended without finishing its part."""
+        """Raise `RebuildFailed` if the worker has ended without finishing its part, or has
+        not moved for STALLED_AFTER seconds (stuck: the command would otherwise wait for
+        ever; a page takes seconds)."""
         code = self.process.exitcode
-        if code in (None, 0):
+        if code is None:
+            now = time.monotonic()
+            if self.reached[self.n] != self._seen:
+                self._seen, self._moved = self.reached[self.n], now
+            elif now - self._moved > STALLED_AFTER:
+                raise RebuildFailed(
+                    f"rebuild worker {self.process.name} (pid {self.process.pid}) has not "
+                    f"moved past position {self._seen} for {STALLED_AFTER:g} s; stopped, "
+                    "nothing was swapped in"
+                )
+            return
+        if code == 0:
             return
         try:
             error = self.errors.recv() if self.errors.poll() else f"exit code {code}"

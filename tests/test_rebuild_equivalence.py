@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from ledger import commands as c
 from ledger import demo
 from ledger.domain.base import Stamp
 from ledger.service import Ledger
+from projections import runner as runner_module
 from projections.base import index_name
 from projections.db import OPEN_POSITION
 from projections.runner import MAX_REBUILD_PARTS, ProjectionRunner, RebuildFailed, _share_out
@@ -207,6 +209,33 @@ def test_a_rebuild_whose_worker_process_dies_fails_and_leaves_the_live_read_mode
     assert not shadows_left(ledger)
     assert ledger.runner.rebuild() == head
     assert read_models(ledger) == before
+
+
+def test_a_rebuild_whose_worker_process_hangs_fails_and_leaves_the_live_read_models(
+    ledger, monkeypatch
+):
+    """A worker that stops moving (stuck on a lock, say) does not keep the command waiting
+    for ever: after STALLED_AFTER without progress the rebuild fails naming the worker, it
+    is stopped, and the live read models are as they were."""
+    head = write_history(ledger)
+    assert ledger.wait_for(head)
+    before = read_models(ledger)
+    here = os.getpid()
+    apply = ProjectionRunner._apply_page
+
+    def hanging(self, envelopes, positions):
+        if os.getpid() != here and envelopes[-1].position > head // 2:
+            time.sleep(3600)
+        return apply(self, envelopes, positions)
+
+    ledger.runner.rebuild_page_size, ledger.runner.rebuild_workers = 50, 2
+    with monkeypatch.context() as patch:
+        patch.setattr(ProjectionRunner, "_apply_page", hanging)
+        patch.setattr(runner_module, "STALLED_AFTER", 1.0)
+        with pytest.raises(RebuildFailed, match="ledger-rebuild-1 .* has not moved"):
+            ledger.runner.rebuild()
+    assert read_models(ledger) == before
+    assert not shadows_left(ledger)
 
 
 def test_a_rebuild_builds_in_no_more_parts_than_the_swap_can_attach(ledger, monkeypatch):

@@ -49,3 +49,21 @@ def test_a_command_outside_a_request_logs_its_own_line(ledger, lines):
     commands = [line for line in lines if line["event"] == "command"]
     assert len(commands) == 1
     assert commands[0]["id"] == "P-ALONE" and commands[0]["actor"] == "cli"
+
+
+def test_a_request_that_fails_after_its_command_ran_still_logs_the_command(gql, lines, monkeypatch):
+    """The command committed, then the request failed (a store fault while answering, say):
+    its command still gets a line, though the request's own line is never written."""
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the answer could not be finished")
+
+    monkeypatch.setattr(view.LedgerGraphQL, "finish", broken)
+    response = gql.http.post(
+        "/graphql",
+        json={"query": REGISTER, "variables": {"i": {"id": "P-FAILED", "name": "失败"}}},
+        headers={"Authorization": f"Bearer {gql.token('ADMIN')}"},
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
+    failed = [line for line in lines if line["event"] == "request.failed"]
+    assert [command["id"] for line in failed for command in line["commands"]] == ["P-FAILED"]

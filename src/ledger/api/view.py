@@ -11,8 +11,9 @@ import contextvars
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import anyio
@@ -203,6 +204,19 @@ async def watch_disconnect(request: Request, context: Context) -> None:
         if message["type"] == "http.disconnect":
             context.stop("disconnect")
             return
+
+
+@contextmanager
+def commands_logged_if_failed(context: Context, operation: str | None) -> Iterator[None]:
+    """A request's commands are logged in its own line (`finish`); if it fails after they
+    ran (a store fault while recording the access or checking read-your-writes, say), they
+    get a line here, so that no command that ran goes unlogged."""
+    try:
+        yield
+    except BaseException:
+        if context.commands:
+            log.info("request.failed", operation=operation or "-", commands=context.commands)
+        raise
 
 
 def stopped_result(reason: str, deadline: float) -> ExecutionResult:
@@ -481,39 +495,40 @@ class LedgerGraphQL(GraphQL):
             except RequestStopped as stopped:
                 return stopped_result(stopped.reason, self.ledger.settings.request_deadline)
 
-        placement = self.placement(request_data)
-        if placement == ON_THE_LOOP:
-            result = run()
-        else:
-            threads = SMALL_QUERY_THREADS if placement == SMALL_QUERY else OPERATION_THREADS
-            watcher = asyncio.ensure_future(watch_disconnect(request, context))
-            try:
-                result = await on_a_thread(run, threads)
-            finally:
-                watcher.cancel()
-        if context.stop_reason == "disconnect":
-            log.info(
-                "request.abandoned",
-                operation=request_data.operation_name or "-",
-                actor=context._caller.subject if context._caller else None,
-                ms=round((time.perf_counter() - started) * 1000, 2),
-                objects=context.work,
-                **({"commands": context.commands} if context.commands else {}),
-            )
-            metrics.observe_stopped("disconnect")
-            return result  # nobody is listening; nothing was recorded as read
-        if context.stop_reason == "deadline":
-            metrics.observe_stopped("deadline")
-        if context.accessed and result.data is not None:
-            result = await anyio.to_thread.run_sync(
-                record_access, context, request_data.operation_name, request_data.query, result
-            )
-        if context.unprojected is not None:
-            flagged = await anyio.to_thread.run_sync(read_your_writes, context)
-            result.extensions = {**(result.extensions or {}), **flagged}
-        if key is not None and result.data is not None and not result.errors:
-            self.answers.put(key, result.data, context.accessed)
-        return self.finish(request_data, context, result, started)
+        with commands_logged_if_failed(context, request_data.operation_name):
+            placement = self.placement(request_data)
+            if placement == ON_THE_LOOP:
+                result = run()
+            else:
+                threads = SMALL_QUERY_THREADS if placement == SMALL_QUERY else OPERATION_THREADS
+                watcher = asyncio.ensure_future(watch_disconnect(request, context))
+                try:
+                    result = await on_a_thread(run, threads)
+                finally:
+                    watcher.cancel()
+            if context.stop_reason == "disconnect":
+                log.info(
+                    "request.abandoned",
+                    operation=request_data.operation_name or "-",
+                    actor=context._caller.subject if context._caller else None,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                    objects=context.work,
+                    **({"commands": context.commands} if context.commands else {}),
+                )
+                metrics.observe_stopped("disconnect")
+                return result  # nobody is listening; nothing was recorded as read
+            if context.stop_reason == "deadline":
+                metrics.observe_stopped("deadline")
+            if context.accessed and result.data is not None:
+                result = await anyio.to_thread.run_sync(
+                    record_access, context, request_data.operation_name, request_data.query, result
+                )
+            if context.unprojected is not None:
+                flagged = await anyio.to_thread.run_sync(read_your_writes, context)
+                result.extensions = {**(result.extensions or {}), **flagged}
+            if key is not None and result.data is not None and not result.errors:
+                self.answers.put(key, result.data, context.accessed)
+            return self.finish(request_data, context, result, started)
 
     def placement(self, request_data: Any) -> str:
         """Where this operation runs. A small query — static cost at most SMALL_COST, and

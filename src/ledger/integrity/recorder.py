@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import structlog
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
@@ -44,6 +45,8 @@ from ledger.integrity.chain import (
     commit_time,
 )
 from ledger.store import DDL_LOCK, commit_channel
+
+log = structlog.get_logger("ledger.store")
 
 # The tables of the store besides eventsourcing's own, by the names templates use.
 TABLES = {
@@ -167,7 +170,10 @@ class _ChainQueries:
         rows = getattr(self._chained, "rows", None)
         self._chained.rows = None
         if self.committed is not None and ids and rows and [r[0] for r in rows] == list(ids):
-            self.committed.add(events, [dict(zip(CHAIN_FIELDS, r, strict=True)) for r in rows])
+            try:
+                self.committed.add(events, [dict(zip(CHAIN_FIELDS, r, strict=True)) for r in rows])
+            except Exception:  # the insert has committed: never let it look failed (retried)
+                log.exception("committed.not_kept")  # the projector reads them back instead
 
     @contextmanager
     def chain_tx(self, *, commit: bool = False) -> Iterator[ChainTx]:
