@@ -510,15 +510,16 @@ class ReadStore:
         self, parts: Sequence[tuple[ReadStore, Sequence[str]]], indexes: Sequence[str]
     ) -> bool:
         conn = self._sqlite()
-        names = [f"rebuild{i}" for i in range(len(parts))]
-        for name, (shadow, _tables) in zip(names, parts, strict=True):
-            conn.execute(f"ATTACH DATABASE ? AS {name}", (str(shadow.path),))
-        # The copy builds every index of the new tables: sort in memory, with room to do it,
-        # on a second thread.
-        conn.execute(f"PRAGMA main.cache_size=-{BULK_CACHE_KIB}")
-        conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA threads=2")
+        names: list[str] = []  # attached so far: detached again whatever happens
         try:
+            for n, (shadow, _tables) in enumerate(parts):
+                conn.execute(f"ATTACH DATABASE ? AS rebuild{n}", (str(shadow.path),))
+                names.append(f"rebuild{n}")
+            # The copy builds every index of the new tables: sort in memory, with room to do
+            # it, on a second thread.
+            conn.execute(f"PRAGMA main.cache_size=-{BULK_CACHE_KIB}")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA threads=2")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 tracking = " UNION ALL ".join(

@@ -273,10 +273,12 @@ class ProjectionRunner:
         here, the others each in a process of its own (`_build_apart`). `on_page` gets the
         position every part has reached."""
         parts = _share_out(self.projectors, self.rebuild_workers)
-        shadows = [self.store.shadow(n) for n in range(len(parts))]
-        for n in range(len(parts), MAX_REBUILD_PARTS):  # left by a rebuild in more parts
-            self.store.drop_shadow(n)
+        shadows: list[ReadStore] = []  # made so far: discarded whatever happens
         try:
+            for n in range(len(parts)):
+                shadows.append(self.store.shadow(n))
+            for n in range(len(parts), MAX_REBUILD_PARTS):  # left by a rebuild in more parts
+                self.store.drop_shadow(n)
             builders = [
                 ProjectionRunner(
                     self.app, shadow, part, page_size=self.rebuild_page_size, bulk=True
