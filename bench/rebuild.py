@@ -149,38 +149,23 @@ def measure(kind: str, url: str, events: int | None, with_profile: bool, asked: 
     finally:
         ledger.close()
 
-    def rate(t: Timed) -> str:
-        return f"{t.wall:.1f} s ({count(t.events / t.wall)}/s)"
+    def row(w: int, b: Timed, seconds: Callable[[Timed], float]) -> list[str]:
+        def shown(t: Timed) -> str:
+            return f"{seconds(t):.1f} s ({count(t.events / seconds(t))}/s)"
 
-    def cpu(t: Timed) -> str:
-        return f"{t.cpu:.1f} s ({count(t.events / t.cpu)}/s)"
-
-    by_wall = [
-        [
+        return [
             kind,
             count(n),
             str(w),
-            rate(bare),
-            rate(read),
-            rate(b),
-            ratio(bare.wall, b.wall),
-            ratio(read.wall, b.wall),
+            shown(bare),
+            shown(read),
+            shown(b),
+            ratio(seconds(bare), seconds(b)),
+            ratio(seconds(read), seconds(b)),
         ]
-        for w, b in built.items()
-    ]
-    by_cpu = [
-        [
-            kind,
-            count(n),
-            str(w),
-            cpu(bare),
-            cpu(read),
-            cpu(b),
-            ratio(bare.cpu, b.cpu),
-            ratio(read.cpu, b.cpu),
-        ]
-        for w, b in built.items()
-    ]
+
+    by_wall = [row(w, b, lambda t: t.wall) for w, b in built.items()]
+    by_cpu = [row(w, b, lambda t: t.cpu) for w, b in built.items()]
     return by_wall, by_cpu, profile
 
 

@@ -183,59 +183,38 @@ def test_a_rebuild_that_fails_midway_leaves_the_live_read_models_as_they_were(le
     assert read_models(ledger) == before
 
 
-def test_a_rebuild_whose_worker_process_dies_fails_and_leaves_the_live_read_models(
-    ledger, monkeypatch
+@pytest.mark.parametrize("failure, said", [("dies", "exit code -9"), ("hangs", "has not moved")])
+def test_a_rebuild_whose_worker_process_dies_or_hangs_fails_and_leaves_the_live_read_models(
+    ledger, monkeypatch, failure, said
 ):
-    """A worker process killed half-way (by the OOM killer, say): the rebuild fails with an
-    error that names the worker, the live read models are as they were, no shadow is left,
-    and the next rebuild succeeds."""
+    """A worker process killed half-way (by the OOM killer, say) or stuck (on a lock, say:
+    after STALLED_AFTER without moving, it is stopped rather than waited for for ever): the
+    rebuild fails with an error that names the worker, the live read models are as they
+    were, no shadow is left, and the next rebuild succeeds."""
     head = write_history(ledger)
     assert ledger.wait_for(head)
     before = read_models(ledger)
     here = os.getpid()
     apply = ProjectionRunner._apply_page
 
-    def dying(self, envelopes, positions):
+    def failing(self, envelopes, positions):
         if os.getpid() != here and envelopes[-1].position > head // 2:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return apply(self, envelopes, positions)
-
-    ledger.runner.rebuild_page_size, ledger.runner.rebuild_workers = 50, 2
-    with monkeypatch.context() as patch:
-        patch.setattr(ProjectionRunner, "_apply_page", dying)
-        with pytest.raises(RebuildFailed, match="ledger-rebuild-1 .* exit code -9"):
-            ledger.runner.rebuild()
-    assert read_models(ledger) == before
-    assert not shadows_left(ledger)
-    assert ledger.runner.rebuild() == head
-    assert read_models(ledger) == before
-
-
-def test_a_rebuild_whose_worker_process_hangs_fails_and_leaves_the_live_read_models(
-    ledger, monkeypatch
-):
-    """A worker that stops moving (stuck on a lock, say) does not keep the command waiting
-    for ever: after STALLED_AFTER without progress the rebuild fails naming the worker, it
-    is stopped, and the live read models are as they were."""
-    head = write_history(ledger)
-    assert ledger.wait_for(head)
-    before = read_models(ledger)
-    here = os.getpid()
-    apply = ProjectionRunner._apply_page
-
-    def hanging(self, envelopes, positions):
-        if os.getpid() != here and envelopes[-1].position > head // 2:
+            if failure == "dies":
+                os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(3600)
         return apply(self, envelopes, positions)
 
     ledger.runner.rebuild_page_size, ledger.runner.rebuild_workers = 50, 2
     with monkeypatch.context() as patch:
-        patch.setattr(ProjectionRunner, "_apply_page", hanging)
-        patch.setattr(runner_module, "STALLED_AFTER", 1.0)
-        with pytest.raises(RebuildFailed, match="ledger-rebuild-1 .* has not moved"):
+        patch.setattr(ProjectionRunner, "_apply_page", failing)
+        if failure == "hangs":
+            patch.setattr(runner_module, "STALLED_AFTER", 1.0)
+        with pytest.raises(RebuildFailed, match=f"ledger-rebuild-1 .* {said}"):
             ledger.runner.rebuild()
     assert read_models(ledger) == before
     assert not shadows_left(ledger)
+    assert ledger.runner.rebuild() == head
+    assert read_models(ledger) == before
 
 
 def test_a_rebuild_builds_in_no_more_parts_than_the_swap_can_attach(ledger, monkeypatch):
