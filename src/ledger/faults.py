@@ -27,6 +27,7 @@ _SQLITE_FULL, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 10, 14
 _SQLITE_BUSY = (5, 6)
 
 STORAGE_FULL = "storage full"
+BUSY = "the store is busy"
 
 
 def _chain(exc: BaseException):
@@ -74,7 +75,7 @@ def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
         if primary == _SQLITE_IOERR or "disk i/o error" in lower:
             return Unavailable(f"the store's disk failed a write or read ({text}); retry later")
         if primary in _SQLITE_BUSY or "database is locked" in lower:
-            return Unavailable(f"the store is busy ({text}); retry shortly")
+            return Unavailable(f"{BUSY} ({text}); retry shortly")
         if primary == _SQLITE_CANTOPEN or "unable to open database" in lower:
             return Unavailable(f"the SQLite store cannot be opened ({text})")
         return None
@@ -100,7 +101,7 @@ def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
         if "database or disk is full" in lower or "no space left" in lower:
             return _full(text)
         if "database is locked" in lower:
-            return Unavailable(f"the store is busy ({text}); retry shortly")
+            return Unavailable(f"{BUSY} ({text}); retry shortly")
         return Unavailable(f"the store does not answer ({text}); retry shortly")
     return None
 
@@ -108,6 +109,16 @@ def _classify(e: BaseException) -> Unavailable | None:  # noqa: PLR0911
 def is_storage_full(exc: BaseException) -> bool:
     found = unavailable(exc)
     return found is not None and found.message.startswith(STORAGE_FULL)
+
+
+def store_busy(exc: BaseException) -> bool:
+    """Did the store's write lock stay taken past its timeout (SQLite: "database is
+    locked")?"""
+    for e in _chain(exc):  # the driver's error may be the cause of the library's
+        found = _classify(e)
+        if found is not None and found.message.startswith(BUSY):
+            return True
+    return False
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -19,11 +19,12 @@ commands is written alone, so a fault fails only the commands it would have fail
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from ledger import faults
 
 WAITING, LEADING, DONE = 0, 1, 2
 
@@ -115,7 +116,7 @@ class GroupCommit:
         try:
             written = self._insert_group([save.events for save in group])
         except Exception as e:
-            if _busy(e):
+            if faults.store_busy(e):
                 # The store stayed locked for its whole timeout: each command alone would
                 # wait that long again, one after another. Every command of the group fails.
                 for save in group:
@@ -138,17 +139,3 @@ class GroupCommit:
             save.positions = list(self._insert(save.events) or [])
         except Exception as e:
             save.error = e
-
-
-def _busy(error: BaseException) -> bool:
-    """Did SQLite's write lock stay taken past its timeout ("database is locked")?"""
-    seen: set[int] = set()
-    e: BaseException | None = error
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if isinstance(e, sqlite3.OperationalError):
-            code = getattr(e, "sqlite_errorcode", None)
-            if (isinstance(code, int) and code & 0xFF in (5, 6)) or "locked" in str(e):
-                return True
-        e = e.__cause__ or e.__context__
-    return False
