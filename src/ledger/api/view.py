@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import anyio
 import structlog
 from cross_web import HTTPException
 from graphql import ArgumentNode, FieldNode, GraphQLError, OperationDefinitionNode, parse
@@ -271,10 +270,13 @@ SMALL_QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ledg
 ON_THE_LOOP, SMALL_QUERY, OPERATION = "loop", "small query", "operation"
 
 
-async def on_a_thread(run: Callable[[], T], threads: ThreadPoolExecutor = OPERATION_THREADS) -> T:
-    """`run()` on one of `threads`, in a copy of this context (as anyio's hop does)."""
+async def on_a_thread(
+    run: Callable[..., T], *args: Any, threads: ThreadPoolExecutor = OPERATION_THREADS
+) -> T:
+    """`run(*args)` on one of `threads`, in a copy of this context (as anyio's hop does):
+    every hop of a GraphQL request goes this way."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(threads, contextvars.copy_context().run, run)
+    return await loop.run_in_executor(threads, contextvars.copy_context().run, run, *args)
 
 
 class LedgerGraphQL(GraphQL):
@@ -305,7 +307,7 @@ class LedgerGraphQL(GraphQL):
         if runner.running:
             state = runner.seen()
         else:
-            state = await anyio.to_thread.run_sync(runner.state)
+            state = await on_a_thread(runner.state)
         self.answers.observe(state)
         return state
 
@@ -381,7 +383,7 @@ class LedgerGraphQL(GraphQL):
         models have applied `position`. A position beyond the log's head can never come:
         BAD_INPUT at once. A wait that times out answers STALE, never stale data."""
         if position > self.ledger.runner.reached:
-            head = await anyio.to_thread.run_sync(self.ledger.app.head)
+            head = await on_a_thread(self.ledger.app.head)
             if position > head:
                 return coded_result(
                     f"{MIN_POSITION_HEADER} {position} lies beyond the log's head ({head}): "
@@ -463,7 +465,7 @@ class LedgerGraphQL(GraphQL):
                 result = ExecutionResult(data=data, errors=None)
                 if accessed:  # the same access record a computed answer writes
                     context.accessed = set(accessed)
-                    result = await anyio.to_thread.run_sync(
+                    result = await on_a_thread(
                         record_access,
                         context,
                         request_data.operation_name,
@@ -503,7 +505,7 @@ class LedgerGraphQL(GraphQL):
                 threads = SMALL_QUERY_THREADS if placement == SMALL_QUERY else OPERATION_THREADS
                 watcher = asyncio.ensure_future(watch_disconnect(request, context))
                 try:
-                    result = await on_a_thread(run, threads)
+                    result = await on_a_thread(run, threads=threads)
                 finally:
                     watcher.cancel()
             if context.stop_reason == "disconnect":
@@ -520,11 +522,11 @@ class LedgerGraphQL(GraphQL):
             if context.stop_reason == "deadline":
                 metrics.observe_stopped("deadline")
             if context.accessed and result.data is not None:
-                result = await anyio.to_thread.run_sync(
+                result = await on_a_thread(
                     record_access, context, request_data.operation_name, request_data.query, result
                 )
             if context.unprojected is not None:
-                flagged = await anyio.to_thread.run_sync(read_your_writes, context)
+                flagged = await on_a_thread(read_your_writes, context)
                 result.extensions = {**(result.extensions or {}), **flagged}
             if key is not None and result.data is not None and not result.errors:
                 self.answers.put(key, result.data, context.accessed)
